@@ -1,0 +1,1 @@
+"""eventcoder: ACLED-style conflict event coding with Label Studio."""

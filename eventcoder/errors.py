@@ -1,0 +1,71 @@
+"""Errors raised by eventcoder.
+
+Every error a user can cause derives from one root, so the CLI catches exactly one type::
+
+    EventcoderError
+     ├── CodebookError        a codebook file or its reference lists are unusable
+     ├── InputError           a table, article or export file cannot be read or has the wrong shape
+     │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
+     ├── ServerError          Label Studio could not be reached or refused a request
+     └── ReleaseError         a dataset release cannot be written or verified
+          └── ReleaseExistsError  that version exists already (releases are immutable)
+
+Validation *failures* (a row breaking a rule) are never exceptions: they are data in the
+validation result. Exceptions are for input that cannot be used at all.
+"""
+
+from __future__ import annotations
+
+
+class EventcoderError(Exception):
+    """Root of every error eventcoder raises on purpose; ``str(err)`` is one line for a person."""
+
+    exit_code = 2
+
+
+class CodebookError(EventcoderError):
+    """A codebook (or an actor list / gazetteer beside it) is broken.
+
+    ``problems`` lists every problem found, each as ``(entry, message)``, so that a user fixes the
+    whole file in one go rather than one error per run.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[str, str]]):
+        self.path = str(path)
+        self.problems = list(problems)
+        first_entry, first_msg = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
+        super().__init__(f"{self.path}: {first_entry}: {first_msg}{more}")
+
+    def details(self) -> str:
+        """All problems, one per line."""
+        return "\n".join(f"{self.path}: {entry}: {msg}" for entry, msg in self.problems)
+
+
+class InputError(EventcoderError):
+    """An input file (table, articles, export) is unreadable or lacks what is needed."""
+
+    def __init__(self, message: str, *, path: str | None = None, task: object | None = None):
+        self.path = None if path is None else str(path)
+        self.task = task
+        super().__init__(message)
+
+
+class ExportFormatError(InputError):
+    """A Label Studio export that is not JSON, is truncated, or was made with another config."""
+
+
+class ServerError(EventcoderError):
+    """Label Studio could not be reached, timed out, or answered with an error."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        self.status = status
+        super().__init__(message)
+
+
+class ReleaseError(EventcoderError):
+    """A release could not be written, or a written release does not verify."""
+
+
+class ReleaseExistsError(ReleaseError):
+    """The release version exists already; published releases are never overwritten."""

@@ -1,0 +1,29 @@
+"""The coding scheme: the codebook as data, the rules it names, and what is rendered from it."""
+
+from eventcoder.schema.codebook import Codebook, Field, Rule, Term, Vocabulary, load_codebook
+from eventcoder.schema.docs import codebook_markdown
+from eventcoder.schema.tables import (
+    annotations_schema,
+    arrow_schema,
+    events_schema,
+    table_columns,
+)
+from eventcoder.schema.validate import ValidationResult, read_table, validate, validate_file
+
+__all__ = [
+    "Codebook",
+    "Field",
+    "Rule",
+    "Term",
+    "ValidationResult",
+    "Vocabulary",
+    "annotations_schema",
+    "arrow_schema",
+    "codebook_markdown",
+    "events_schema",
+    "load_codebook",
+    "read_table",
+    "table_columns",
+    "validate",
+    "validate_file",
+]

@@ -1,0 +1,476 @@
+"""The kinds of rule eventcoder knows, and how each becomes a polars expression.
+
+A codebook names rule *instances* (``sub-event-in-event-type``, ``protest-no-fatalities``); this
+module knows their *kinds*. Each kind checks its own parameters at codebook load time and compiles
+an instance into one or more :class:`Check` objects: a boolean polars expression that is True on a
+row that breaks the rule, and the field it blames. The same expressions feed the pandera schemas
+(:mod:`eventcoder.schema.tables`) and the fast validator (:mod:`eventcoder.schema.validate`), so a
+rule is written once.
+
+Kinds:
+
+=====================  ================================================================
+in_vocabulary          ``field`` is blank or one of ``vocabulary``'s values
+lookup                 ``field`` equals the ``attribute`` of the ``vocabulary`` term named by ``key``
+pair_lookup            ``field`` is the term whose ``attribute`` pair is {``keys``}, in any order
+date_part              ``field`` equals the ``part`` (year, month, day) of date field ``of``
+required_if            when the condition ``when`` holds, every field in ``fields`` is set
+forbidden_if           when ``when`` holds, every field in ``fields`` is blank
+allowed_if             when ``when`` holds, ``fields`` take values from ``values`` (``any``: one of them does)
+range                  ``field`` lies within ``min``/``max`` (``max: today``; ``max_field``)
+unique                 the combination of ``fields`` occurs once in the table
+actor_type_listed      an actor listed in the actor list has the list's type on the event date
+actor_known            the actor is in the actor list
+place_known            ``field`` names a place of the gazetteer
+coordinates_near_place the coordinates lie within the codebook's tolerance of the gazetteer's
+=====================  ================================================================
+
+A condition (``when``) is ``{field: F, in: [...]}``, ``not_in``, ``matches: REGEX``,
+``is_null: true`` or ``not_null: true``. A rule whose ``derive`` is true also fills its field
+where it is blank (``lookup``, ``pair_lookup``, ``date_part``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from eventcoder.schema.codebook import Codebook, Rule
+
+# Helper columns that reference look-ups add to a frame; they never reach an output table.
+HELPER_PREFIX = "__ec_"
+
+CONDITION_OPS = ("in", "not_in", "matches", "is_null", "not_null")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One compiled check: ``violation`` is True on rows that break ``rule`` at ``field``."""
+
+    rule: Rule
+    field: str
+    violation: pl.Expr
+
+    @property
+    def name(self) -> str:
+        """Unique name of the check, ``rule-id@field``."""
+        return f"{self.rule.id}@{self.field}"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    required: tuple[str, ...]
+    field_params: tuple[str, ...]
+    compile: Callable[[Rule, Codebook], list[Check]]
+    optional: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# Conditions
+# --------------------------------------------------------------------------------------------
+
+
+def condition(when: dict[str, Any]) -> pl.Expr:
+    """A boolean expression for a ``when`` mapping; never null (a blank value does not match)."""
+    col = pl.col(when["field"])
+    if "in" in when:
+        expr = col.is_in(list(when["in"]))
+    elif "not_in" in when:
+        expr = col.is_not_null() & ~col.is_in(list(when["not_in"]))
+    elif "matches" in when:
+        expr = col.cast(pl.String).str.contains(str(when["matches"]))
+    elif when.get("is_null"):
+        expr = col.is_null()
+    elif when.get("not_null"):
+        expr = col.is_not_null()
+    else:  # pragma: no cover - rejected at load time
+        raise ValueError(f"bad condition {when!r}")
+    return expr.fill_null(False)
+
+
+def _check_condition(when: Any, cb: Codebook) -> list[tuple[str, str]]:
+    if not isinstance(when, dict) or "field" not in when:
+        return [(".when", "needs a mapping with a field")]
+    problems = []
+    if when["field"] not in cb.field_names:
+        problems.append((".when", f"names field {when['field']!r}, which does not exist"))
+    ops = [op for op in CONDITION_OPS if op in when]
+    if len(ops) != 1:
+        problems.append((".when", f"needs exactly one of {', '.join(CONDITION_OPS)}"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Kinds
+# --------------------------------------------------------------------------------------------
+
+
+def _in_vocabulary(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    values = list(cb.vocabularies[rule.params["vocabulary"]].values)
+    col = pl.col(f)
+    return [Check(rule, f, col.is_not_null() & ~col.is_in(values))]
+
+
+def _lookup_expected(rule: Rule, cb: Codebook) -> pl.Expr:
+    vocab = cb.vocabularies[rule.params["vocabulary"]]
+    mapping = vocab.attribute(rule.params["attribute"])
+    key = pl.col(rule.params["key"])
+    return key.replace_strict(list(mapping), list(mapping.values()), default=None,
+                              return_dtype=pl.String)
+
+
+def _lookup(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    expected = _lookup_expected(rule, cb)
+    col = pl.col(f).cast(pl.String)
+    return [Check(rule, f, (col.is_not_null() & expected.is_not_null() & (col != expected))
+                  .fill_null(False))]
+
+
+def _pair_key(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """An order-free key for a pair of strings: 'x|y' with x <= y; 'x|' when b is blank."""
+    a, b = a.cast(pl.String), b.cast(pl.String)
+    both = pl.when(a <= b).then(pl.concat_str(a, pl.lit("|"), b)).otherwise(
+        pl.concat_str(b, pl.lit("|"), a))
+    return pl.when(b.is_null()).then(pl.concat_str(a, pl.lit("|"))).otherwise(both)
+
+
+def _pair_lookup_expected(rule: Rule, cb: Codebook) -> pl.Expr:
+    vocab = cb.vocabularies[rule.params["vocabulary"]]
+    pairs = vocab.attribute(rule.params["attribute"])
+    keys, values = [], []
+    for value, pair in pairs.items():
+        pair = [str(p) for p in pair]
+        keys.append("|".join(sorted(pair)) if len(pair) == 2 else f"{pair[0]}|")
+        values.append(str(value))
+    k1, k2 = rule.params["keys"]
+    return _pair_key(pl.col(k1), pl.col(k2)).replace_strict(keys, values, default=None,
+                                                           return_dtype=pl.String)
+
+
+def _pair_lookup(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    expected = _pair_lookup_expected(rule, cb)
+    col = pl.col(f).cast(pl.String)
+    return [Check(rule, f, (col.is_not_null() & expected.is_not_null() & (col != expected))
+                  .fill_null(False))]
+
+
+def _date_part_expected(rule: Rule) -> pl.Expr:
+    part = rule.params["part"]
+    return getattr(pl.col(rule.params["of"]).dt, part)().cast(pl.Int64)
+
+
+def _date_part(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    col = pl.col(f).cast(pl.Int64)
+    expected = _date_part_expected(rule)
+    return [Check(rule, f, (col != expected).fill_null(False))]
+
+
+def _required_if(rule: Rule, cb: Codebook) -> list[Check]:
+    cond = condition(rule.params["when"])
+    return [Check(rule, f, cond & pl.col(f).is_null()) for f in rule.params["fields"]]
+
+
+def _forbidden_if(rule: Rule, cb: Codebook) -> list[Check]:
+    cond = condition(rule.params["when"])
+    return [Check(rule, f, cond & pl.col(f).is_not_null()) for f in rule.params["fields"]]
+
+
+def _allowed_if(rule: Rule, cb: Codebook) -> list[Check]:
+    cond = condition(rule.params["when"])
+    values = list(rule.params["values"])
+    fields = list(rule.params["fields"])
+    if rule.params.get("any"):
+        hit = pl.any_horizontal([pl.col(f).is_in(values).fill_null(False) for f in fields])
+        return [Check(rule, ", ".join(fields), cond & ~hit)]
+    return [Check(rule, f, cond & pl.col(f).is_not_null() & ~pl.col(f).is_in(values).fill_null(False))
+            for f in fields]
+
+
+def _range(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    col = pl.col(f)
+    bad = pl.lit(False)
+    lo, hi = rule.params.get("min"), rule.params.get("max")
+    if hi == "today":
+        # Evaluated when the check is built: a validation run has one notion of "today".
+        hi = date.today()
+    if lo is not None:
+        bad = bad | (col < lo)
+    if hi is not None:
+        bad = bad | (col > hi)
+    if rule.params.get("max_field"):
+        other = pl.col(rule.params["max_field"])
+        if cb.field(rule.params["max_field"]).type == "integer" and cb.field(f).type == "date":
+            # A Unix timestamp bound on a date: compare with the timestamp's calendar day.
+            other = pl.from_epoch(other.cast(pl.Int64), time_unit="s").dt.date()
+        bad = bad | (col > other)
+    return [Check(rule, f, bad.fill_null(False))]
+
+
+def _unique(rule: Rule, cb: Codebook) -> list[Check]:
+    fields = list(rule.params["fields"])
+    key = pl.struct(fields) if len(fields) > 1 else pl.col(fields[0])
+    # Rows whose key is entirely blank are not compared (e.g. ids not yet assigned).
+    any_set = pl.any_horizontal([pl.col(f).is_not_null() for f in fields])
+    return [Check(rule, ", ".join(fields), key.is_duplicated() & any_set)]
+
+
+def _actor_type_listed(rule: Rule, cb: Codebook) -> list[Check]:
+    checks = []
+    for actor, type_field in rule.params["actors"]:
+        listed = pl.col(helper("types", actor))
+        bad = (pl.col(type_field).is_not_null() & listed.is_not_null()
+               & ~listed.list.contains(pl.col(type_field)))
+        checks.append(Check(rule, type_field, bad.fill_null(False)))
+    return checks
+
+
+def _actor_known(rule: Rule, cb: Codebook) -> list[Check]:
+    return [Check(rule, actor, pl.col(actor).is_not_null() & pl.col(helper("types", actor)).is_null())
+            for actor, _ in rule.params["actors"]]
+
+
+def _place_known(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    return [Check(rule, f, pl.col(f).is_not_null() & pl.col(helper("lat", f)).is_null())]
+
+
+def _coordinates_near_place(rule: Rule, cb: Codebook) -> list[Check]:
+    f = rule.params["field"]
+    lat, lon = rule.params["coordinates"]
+    tolerance = float(rule.params.get("tolerance_km", cb.settings.get("coordinate_tolerance_km", 5)))
+    dist = haversine_km(pl.col(lat), pl.col(lon), pl.col(helper("lat", f)), pl.col(helper("lon", f)))
+    return [Check(rule, f"{lat}, {lon}", (dist > tolerance).fill_null(False))]
+
+
+def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Great-circle distance in kilometres between two coordinate columns."""
+    p1, p2 = lat1.radians(), lat2.radians()
+    dphi, dlmb = (lat2 - lat1).radians(), (lon2 - lon1).radians()
+    a = (dphi / 2).sin().pow(2) + p1.cos() * p2.cos() * (dlmb / 2).sin().pow(2)
+    return 2 * 6371.0088 * a.sqrt().arcsin()
+
+
+KINDS: dict[str, _Kind] = {
+    "in_vocabulary": _Kind(("field", "vocabulary"), ("field",), _in_vocabulary),
+    "lookup": _Kind(("field", "key", "vocabulary", "attribute"), ("field", "key"), _lookup,
+                    ("derive",)),
+    "pair_lookup": _Kind(("field", "keys", "vocabulary", "attribute"), ("field", "keys"),
+                         _pair_lookup, ("derive",)),
+    "date_part": _Kind(("field", "of", "part"), ("field", "of"), _date_part, ("derive",)),
+    "required_if": _Kind(("when", "fields"), ("fields",), _required_if),
+    "forbidden_if": _Kind(("when", "fields"), ("fields",), _forbidden_if),
+    "allowed_if": _Kind(("when", "fields", "values"), ("fields",), _allowed_if, ("any",)),
+    "range": _Kind(("field",), ("field", "max_field"), _range, ("min", "max", "max_field")),
+    "unique": _Kind(("fields",), ("fields",), _unique),
+    "actor_type_listed": _Kind(("actors", "date"), ("actors", "date"), _actor_type_listed),
+    "actor_known": _Kind(("actors",), ("actors", "date"), _actor_known, ("date",)),
+    "place_known": _Kind(("field",), ("field",), _place_known),
+    "coordinates_near_place": _Kind(("field", "coordinates"), ("field", "coordinates"),
+                                    _coordinates_near_place, ("tolerance_km",)),
+}
+
+
+def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
+    """Problems with a rule instance, as ``(entry suffix, message)``; empty when it is sound."""
+    from eventcoder.schema.codebook import iter_field_params
+
+    kind = KINDS.get(rule.kind)
+    if kind is None:
+        return [(".kind", f"unknown rule kind {rule.kind!r} (known: {', '.join(sorted(KINDS))})")]
+    problems: list[tuple[str, str]] = []
+    allowed = set(kind.required) | set(kind.optional) | set(kind.field_params) | {"when"}
+    for key in rule.params:
+        if key not in allowed:
+            problems.append((f".{key}", f"is not a parameter of kind {rule.kind}"))
+    for key in kind.required:
+        if key not in rule.params:
+            problems.append((f".{key}", f"is required by kind {rule.kind}"))
+    if problems:
+        return problems
+    names = set(cb.field_names)
+    for key in kind.field_params:
+        for name in iter_field_params(rule.params.get(key)):
+            if name not in names:
+                problems.append((f".{key}", f"names field {name!r}, which does not exist"))
+    if "when" in rule.params:
+        problems += _check_condition(rule.params["when"], cb)
+    vocab_name = rule.params.get("vocabulary")
+    if vocab_name is not None:
+        vocab = cb.vocabularies.get(vocab_name)
+        if vocab is None:
+            problems.append((".vocabulary", f"names vocabulary {vocab_name!r}, which is not defined"))
+        elif "attribute" in rule.params:
+            problems += _check_attribute(rule, cb)
+    if rule.kind in ("actor_type_listed", "actor_known") and cb.references.actors is None:
+        problems.append(("", "needs an actor list (references.actors)"))
+    if rule.kind in ("place_known", "coordinates_near_place") and cb.references.gazetteer is None:
+        problems.append(("", "needs a gazetteer (references.gazetteer)"))
+    if rule.kind == "pair_lookup" and len(rule.params["keys"]) != 2:
+        problems.append((".keys", "needs exactly two fields"))
+    if rule.kind == "allowed_if" and not problems:
+        problems += _check_allowed_values(rule, cb)
+    return problems
+
+
+def _check_attribute(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
+    """Every term's attribute must be a value of the target field's vocabulary."""
+    vocab = cb.vocabularies[rule.params["vocabulary"]]
+    attr = rule.params["attribute"]
+    problems = []
+    missing = [t.value for t in vocab.terms if attr not in t.attributes]
+    if missing:
+        problems.append((".attribute", f"{vocab.name} values without {attr!r}: {missing[:3]}"))
+    targets = ([rule.params["field"]] if rule.kind == "lookup" else list(rule.params["keys"]))
+    target_vocab = cb.vocabulary_of(targets[0]) if targets[0] in cb.field_names else None
+    if target_vocab is None:
+        return problems
+    allowed = set(target_vocab.values)
+    for term in vocab.terms:
+        raw = term.attributes.get(attr)
+        for v in raw if isinstance(raw, list) else [raw]:
+            if v is not None and v not in allowed:
+                problems.append((".attribute", f"{vocab.name} value {term.value!r} has {attr} "
+                                 f"{v!r}, which is not in {target_vocab.name}"))
+    return problems
+
+
+def _check_allowed_values(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
+    problems = []
+    for f in rule.params["fields"]:
+        vocab = cb.vocabulary_of(f)
+        if vocab is None:
+            continue
+        unknown = [v for v in rule.params["values"] if v not in vocab.values]
+        if unknown:
+            problems.append((".values", f"{unknown} are not values of {vocab.name}"))
+    return problems
+
+
+def compile_checks(cb: Codebook, *, skip_fields: Iterable[str] = ()) -> list[Check]:
+    """Every check of the codebook's rules, leaving out rules on fields in ``skip_fields``."""
+    from eventcoder.schema.codebook import iter_field_params
+
+    skip = set(skip_fields)
+    out: list[Check] = []
+    for rule in cb.rules:
+        kind = KINDS[rule.kind]
+        used = {n for key in kind.field_params for n in iter_field_params(rule.params.get(key))}
+        if "when" in rule.params:
+            used.add(rule.params["when"]["field"])
+        if used & skip:
+            continue
+        out.extend(kind.compile(rule, cb))
+    return out
+
+
+def derivations(cb: Codebook) -> list[tuple[str, pl.Expr]]:
+    """``(field, expression)`` pairs that fill derivable fields, in rule order."""
+    out = []
+    for rule in cb.rules:
+        if not rule.params.get("derive"):
+            continue
+        if rule.kind == "lookup":
+            expr = _lookup_expected(rule, cb)
+        elif rule.kind == "pair_lookup":
+            expr = _pair_lookup_expected(rule, cb)
+        elif rule.kind == "date_part":
+            expr = _date_part_expected(rule)
+        else:
+            continue
+        out.append((rule.params["field"], expr))
+    return out
+
+
+def helper(what: str, field: str) -> str:
+    """Name of a helper column added by reference look-ups."""
+    return f"{HELPER_PREFIX}{what}_{field}"
+
+
+def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
+    """Add helper columns from the actor list and gazetteer, and fill blank fields from them.
+
+    For each actor field: the list of types the actor list gives it on the event date (null when
+    it is not listed then); a blank type is filled when exactly one type applies. For each place
+    field: the gazetteer's coordinates, and the gazetteer's values for every codebook field it
+    carries (country, admin1, ...) where those are blank. Names match case-insensitively, on the
+    place name or any alternate name; a name listed twice matches its first entry.
+    """
+    frame = frame.with_row_index("__ec_row")
+    actors = cb.references.actors
+    for rule in cb.rules:
+        if rule.kind not in ("actor_type_listed", "actor_known") or actors is None:
+            continue
+        date_field = rule.params.get("date")
+        for actor_field, type_field in rule.params["actors"]:
+            col = helper("types", actor_field)
+            if col in frame.columns:
+                continue
+            frame = _join_actor_types(frame, actors, actor_field, date_field, col)
+            only = pl.col(col).list.len() == 1
+            frame = frame.with_columns(
+                pl.when(pl.col(type_field).is_null() & only)
+                .then(pl.col(col).list.first()).otherwise(pl.col(type_field)).alias(type_field))
+    gaz = cb.references.gazetteer
+    for rule in cb.rules:
+        if rule.kind not in ("place_known", "coordinates_near_place") or gaz is None:
+            continue
+        f = rule.params["field"]
+        if helper("lat", f) in frame.columns:
+            continue
+        frame = _join_gazetteer(frame, gaz, f, cb)
+    return frame.sort("__ec_row").drop("__ec_row")
+
+
+def _join_actor_types(frame: pl.DataFrame, actors: pl.DataFrame, actor_field: str,
+                      date_field: str | None, out: str) -> pl.DataFrame:
+    left = frame.select("__ec_row", pl.col(actor_field).alias("name"),
+                        *([pl.col(date_field).alias("__d")] if date_field else []),
+                        *([pl.col("country").alias("__c")] if "country" in frame.columns else []))
+    joined = left.join(actors, on="name", how="inner")
+    keep = pl.lit(True)
+    if date_field:
+        d = pl.col("__d")
+        keep = keep & ((pl.col("start_date").is_null() | (d >= pl.col("start_date")))
+                       & (pl.col("end_date").is_null() | (d <= pl.col("end_date")))).fill_null(True)
+    if "country" in frame.columns:
+        keep = keep & (pl.col("country").is_null() | pl.col("__c").is_null()
+                       | (pl.col("country") == pl.col("__c")))
+    types = (joined.filter(keep).group_by("__ec_row")
+             .agg(pl.col("type").unique(maintain_order=True).alias(out)))
+    return frame.join(types, on="__ec_row", how="left")
+
+
+def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook) -> pl.DataFrame:
+    names = gaz.with_columns(
+        pl.concat_list(pl.col("location"),
+                       pl.col("alternate_names").fill_null("").str.split(";")).alias("__names"))
+    names = (names.explode("__names")
+             .with_columns(pl.col("__names").str.strip_chars().str.to_lowercase().alias("__key"))
+             .filter(pl.col("__key") != "").unique("__key", keep="first", maintain_order=True))
+    carried = [c for c in gaz.columns
+               if c in cb.field_names and c not in ("alternate_names", "location")]
+    right = names.select("__key", pl.col("location").alias(helper("place", f)),
+                         *(pl.col(c).alias(helper("gaz", c)) for c in carried))
+    frame = frame.with_columns(pl.col(f).str.strip_chars().str.to_lowercase().alias("__key"))
+    frame = frame.join(right, on="__key", how="left").drop("__key")
+    fills = [pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)
+             for c in carried if c in frame.columns]
+    # A place written as an alternate name ("al-Maouzrah") takes the gazetteer's name ("Mozra").
+    fills.append(pl.coalesce(pl.col(helper("place", f)), pl.col(f)).alias(f))
+    return frame.with_columns(
+        *fills,
+        pl.col(helper("gaz", "latitude")).alias(helper("lat", f)) if "latitude" in carried
+        else pl.lit(None, pl.Float64).alias(helper("lat", f)),
+        pl.col(helper("gaz", "longitude")).alias(helper("lon", f)) if "longitude" in carried
+        else pl.lit(None, pl.Float64).alias(helper("lon", f)),
+    ).drop([helper("gaz", c) for c in carried])

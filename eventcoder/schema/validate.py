@@ -1,0 +1,376 @@
+"""Validate event tables against a codebook: every row accepted or rejected, every failure named.
+
+``validate(frame, codebook)`` reads the layouts users hold (ACLED's current 31-column export with
+actor types as text or numeric codes, the 2019-2022 layout, dates as ``2021-06-10`` or
+``10 June 2021``), brings values to the codebook's canonical spellings, derives what the codebook
+can derive, runs the pandera schema lazily and returns accepted rows, rejected rows with their
+reasons, and one failure row per (row, rule, field) with the offending value.
+
+Two rule ids are built in, besides the codebook's own: ``required-field`` (a required field is
+blank) and ``field-type`` (a value cannot be read as the field's type: ``fatalities`` = "many").
+
+Rows are numbered from 1, in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from eventcoder.errors import InputError
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.rules import (
+    HELPER_PREFIX,
+    add_reference_columns,
+    compile_checks,
+    derivations,
+)
+from eventcoder.schema.tables import (
+    PROVENANCE,
+    PROVENANCE_NAMES,
+    check_label,
+    polars_dtype,
+    schema,
+)
+
+ROW = "row"
+REQUIRED_RULE = "required-field"
+TYPE_RULE = "field-type"
+DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d-%b-%y", "%d/%m/%Y", "%Y/%m/%d")
+FAILURE_SCHEMA = {
+    ROW: pl.Int64,
+    "rule": pl.String,
+    "severity": pl.String,
+    "field": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What validation found. ``accepted.height + rejected.height`` is the input's row count."""
+
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame
+    failures: pl.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        """Failures that rejected their row."""
+        return self.failures.filter(pl.col("severity") == "error")
+
+    @property
+    def warnings(self) -> pl.DataFrame:
+        """Failures recorded on rows that were still accepted or rejected for other reasons."""
+        return self.failures.filter(pl.col("severity") == "warning")
+
+    @property
+    def total(self) -> int:
+        return self.accepted.height + self.rejected.height
+
+    def counts_by_rule(self) -> pl.DataFrame:
+        """One row per rule: severity, failures, distinct rows affected; most frequent first."""
+        return (self.failures.group_by("rule", "severity")
+                .agg(pl.len().alias("failures"), pl.col(ROW).n_unique().alias("rows"))
+                .sort(["severity", "failures", "rule"], descending=[False, True, False]))
+
+    def summary(self) -> dict[str, object]:
+        """Plain-data summary: counts and per-rule failures."""
+        return {
+            "rows": self.total,
+            "accepted": self.accepted.height,
+            "rejected": self.rejected.height,
+            "warnings": self.warnings.height,
+            "rules": self.counts_by_rule().to_dicts(),
+            "notes": list(self.notes),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def read_table(path: str | Path) -> pl.DataFrame:
+    """Read an events table (CSV, TSV or Parquet); CSV cells stay text until validation types them."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file", path=path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pl.read_parquet(path)
+        sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+        return pl.read_csv(path, infer_schema=False, separator=sep, encoding="utf8-lossy")
+    except (pl.exceptions.PolarsError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"{path}: cannot read it as a table ({first})", path=path) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing: layouts, spellings, types, derivations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A frame brought to the codebook's columns and types, before rules run."""
+
+    frame: pl.DataFrame
+    type_failures: pl.DataFrame
+    absent: frozenset[str]
+    notes: tuple[str, ...]
+
+
+def _derivable(cb: Codebook) -> set[str]:
+    out = {f for f, _ in derivations(cb)}
+    gaz = cb.references.gazetteer
+    if gaz is not None and any(r.kind in ("place_known", "coordinates_near_place") for r in cb.rules):
+        out |= {c for c in gaz.columns if c in cb.field_names}
+    return out
+
+
+def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
+    if ftype == "string":
+        return col.cast(pl.String)
+    if ftype == "date":
+        if source == pl.Date:
+            return col
+        if source in (pl.Datetime, pl.Datetime("us"), pl.Datetime("ns"), pl.Datetime("ms")):
+            return col.cast(pl.Date)
+        text = col.cast(pl.String)
+        return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+    if ftype == "integer":
+        if source.is_integer():
+            return col.cast(pl.Int64)
+        number = col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False))
+    if ftype == "number":
+        return col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    if ftype == "boolean":
+        text = col.cast(pl.String).str.to_lowercase().str.strip_chars()
+        return (pl.when(text.is_in(["true", "1", "yes"])).then(True)
+                .when(text.is_in(["false", "0", "no"])).then(False))
+    raise ValueError(ftype)  # pragma: no cover - field types are checked at load
+
+
+def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepared:
+    """Bring ``frame`` to the codebook's columns, spellings and types; derive what can be derived.
+
+    Raises :class:`InputError` when a field that coders must fill is missing as a column.
+    """
+    notes: list[str] = []
+    renames = {}
+    for f in cb.fields:
+        if f.name not in frame.columns:
+            alias = next((a for a in f.aliases if a in frame.columns), None)
+            if alias:
+                renames[alias] = f.name
+    if renames:
+        frame = frame.rename(renames)
+        notes.append("renamed legacy columns: " + ", ".join(f"{a} -> {b}" for a, b in renames.items()))
+
+    derivable = _derivable(cb)
+    must_have = [f.name for f in cb.fields if f.required and f.origin == "coded"]
+    if table == "annotations":
+        must_have = [name for name, _, req, _ in PROVENANCE if req] + must_have
+    missing = [c for c in must_have if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing required column(s): {', '.join(missing)}")
+    absent = {f.name for f in cb.fields if f.name not in frame.columns}
+    derived_absent = sorted(absent & derivable)
+    skipped = sorted(absent - derivable)
+    if derived_absent:
+        notes.append("derived columns absent from the input: " + ", ".join(derived_absent))
+    if skipped:
+        notes.append("columns absent from the input, left blank and not checked: "
+                     + ", ".join(skipped))
+
+    # Text cells: trimmed, and blank means missing.
+    frame = frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars())
+        .alias(c)
+        for c, dtype in frame.schema.items() if dtype == pl.String)
+    frame = frame.with_columns(pl.lit(None, polars_dtype(cb.field(c))).alias(c) for c in absent)
+
+    typed, bad = [], []
+    for f in cb.fields:
+        source = frame.schema[f.name]
+        col = pl.col(f.name)
+        vocab = cb.vocabularies.get(f.vocabulary) if f.vocabulary else None
+        if vocab is not None:
+            # Codes and aliases to canonical values first, so "0" (no actor) never fails typing.
+            text = col.cast(pl.String)
+            nulls = [str(c) for c in vocab.null_codes]
+            spell = {k: str(v) for k, v in vocab.spellings().items()}
+            col = (pl.when(text.is_in(nulls)).then(None)
+                   .otherwise(text.replace(spell))) if nulls else text.replace(spell)
+            source = pl.String
+        parsed = _parse(col, f.type, source)
+        typed.append(parsed.alias(f.name))
+        if f.type != "string":
+            bad.append((col.is_not_null() & parsed.is_null()).alias(f.name))
+    raw = frame.select(pl.col(f.name).cast(pl.String) for f in cb.fields if f.type != "string")
+    flags = frame.select(bad) if bad else pl.DataFrame()
+    frame = frame.with_columns(typed)
+    type_failures = _type_failures(raw, flags, cb)
+
+    for name, dtype, _, _ in PROVENANCE:
+        if name in frame.columns and table == "annotations":
+            frame = frame.with_columns(pl.col(name).cast(dtype, strict=False))
+    frame = add_reference_columns(frame, cb)
+    frame = frame.with_columns(
+        pl.coalesce(pl.col(field), expr.cast(frame.schema[field], strict=False)).alias(field)
+        for field, expr in derivations(cb))
+    return Prepared(frame, type_failures, frozenset(absent - derivable), tuple(notes))
+
+
+def _type_failures(raw: pl.DataFrame, flags: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
+    parts = []
+    for name in flags.columns:
+        rows = flags[name].arg_true()
+        if rows.len() == 0:
+            continue
+        ftype = cb.field(name).type
+        parts.append(pl.DataFrame({
+            ROW: (rows + 1).cast(pl.Int64),
+            "rule": TYPE_RULE,
+            "severity": "error",
+            "field": name,
+            "value": raw[name].gather(rows),
+            "message": f"{name} is not a valid {ftype}",
+        }, schema=FAILURE_SCHEMA))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=FAILURE_SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------
+# Validating
+# --------------------------------------------------------------------------------------------
+
+
+def validate(frame: pl.DataFrame, cb: Codebook, table: str = "events",
+             on_progress: Callable[[str], None] | None = None) -> ValidationResult:
+    """Validate every row of ``frame`` against the codebook; return accepted, rejected, failures.
+
+    Never raises for rows that break rules (that is what the result is for); raises
+    :class:`InputError` only when the input lacks required columns.
+    """
+    say = on_progress or (lambda _msg: None)
+    say("preparing")
+    prepared = prepare(frame, cb, table)
+    data = prepared.frame
+    checks = compile_checks(cb, skip_fields=prepared.absent)
+    say("checking rules")
+    failures = _run_schema(data, cb, table, checks, prepared.absent)
+    failures = pl.concat([prepared.type_failures, failures], how="vertical")
+    # A value that could not be typed is blank after typing; "required" would blame it twice.
+    typed_bad = prepared.type_failures.select(ROW, "field").with_columns(pl.lit(True).alias("_dup"))
+    failures = (failures.join(typed_bad, on=[ROW, "field"], how="left")
+                .filter(~((pl.col("rule") == REQUIRED_RULE) & pl.col("_dup").fill_null(False)))
+                .drop("_dup"))
+    out = data.select([c for c in data.columns if not c.startswith(HELPER_PREFIX)])
+    failures = _attach_provenance(failures, out)
+    failures = failures.sort([ROW, "severity", "rule", "field"])
+    error_rows = failures.filter(pl.col("severity") == "error").group_by(ROW).agg(
+        pl.col("rule").unique(maintain_order=True).str.join("; ").alias("reasons"))
+    numbered = out.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    rejected = numbered.join(error_rows, on=ROW, how="inner").sort(ROW)
+    accepted = numbered.join(error_rows, on=ROW, how="anti").sort(ROW).drop(ROW)
+    return ValidationResult(accepted, rejected, failures, prepared.notes)
+
+
+def _run_schema(data: pl.DataFrame, cb: Codebook, table: str, checks: list,
+                absent: frozenset[str]) -> pl.DataFrame:
+    by_name = {check_label(c): c for c in checks}
+    pandera_schema = schema(cb, table, skip_fields=absent, checks=checks)
+    try:
+        pandera_schema.validate(data, lazy=True)
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    except pa.errors.SchemaErrors as err:
+        cases = pl.DataFrame(err.failure_cases)
+    cases = cases.filter(pl.col("index").is_not_null())
+    rule_meta = pl.DataFrame(
+        {"check": list(by_name),
+         "rule": [c.rule.id for c in by_name.values()],
+         "severity": [c.rule.severity for c in by_name.values()],
+         "rfield": [c.field for c in by_name.values()],
+         "message": [c.rule.message for c in by_name.values()]},
+        schema={"check": pl.String, "rule": pl.String, "severity": pl.String,
+                "rfield": pl.String, "message": pl.String})
+    cases = cases.select(pl.col("index").cast(pl.Int64).alias("_i"), "check", "column",
+                         pl.col("failure_case").cast(pl.String).alias("_case"))
+    joined = cases.join(rule_meta, on="check", how="left")
+    known = joined.filter(pl.col("rule").is_not_null())
+    builtin = joined.filter(pl.col("rule").is_null()).select(
+        "_i",
+        pl.when(pl.col("check") == "not_nullable").then(pl.lit(REQUIRED_RULE))
+        .otherwise(pl.lit(TYPE_RULE)).alias("rule"),
+        pl.lit("error").alias("severity"),
+        pl.col("column").alias("rfield"),
+        pl.when(pl.col("check") == "not_nullable")
+        .then(pl.concat_str(pl.col("column"), pl.lit(" is required")))
+        .otherwise(pl.concat_str(pl.col("column"), pl.lit(" has the wrong type: "), "check"))
+        .alias("message"),
+    )
+    rows = pl.concat([known.select("_i", "rule", "severity", "rfield", "message"), builtin])
+    values = _values_at(data, rows)
+    return values.select(
+        (pl.col("_i") + 1).alias(ROW), "rule", "severity", pl.col("rfield").alias("field"),
+        "value", "message").cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
+
+
+def _values_at(data: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Add the offending value (fields joined by ', ' when a rule blames several)."""
+    parts = []
+    for rfield, group in rows.partition_by("rfield", as_dict=True).items():
+        names = [n for n in str(rfield[0]).split(", ") if n in data.columns]
+        idx = group["_i"]
+        if names:
+            picked = data.select(pl.concat_str([pl.col(n).cast(pl.String).fill_null("")
+                                                for n in names], separator=", ")).to_series()
+            group = group.with_columns(picked.gather(idx).alias("value"))
+        else:
+            group = group.with_columns(pl.lit(None, pl.String).alias("value"))
+        parts.append(group)
+    if not parts:
+        return rows.with_columns(pl.lit(None, pl.String).alias("value"))
+    return pl.concat(parts)
+
+
+def _attach_provenance(failures: pl.DataFrame, data: pl.DataFrame) -> pl.DataFrame:
+    """Name the task, annotation and coder of each failure when the table carries them."""
+    cols = [c for c in ("task_id", "article_id", "annotation_id", "coder", "event_key")
+            if c in data.columns and c in PROVENANCE_NAMES]
+    if not cols:
+        return failures
+    prov = data.select(cols).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    rest = [c for c in FAILURE_SCHEMA if c != ROW]
+    return failures.join(prov, on=ROW, how="left").select(ROW, *cols, *rest)
+
+
+def validate_file(path: str | Path, cb: Codebook, table: str = "events") -> ValidationResult:
+    """Read and validate a table file."""
+    return validate(read_table(path), cb, table)
+
+
+
+def write_result(result: ValidationResult, folder: str | Path, stem: str = "events") -> dict[str, Path]:
+    """Write accepted, rejected and warnings as Parquet files in ``folder``; return their paths."""
+    from eventcoder.files import atomic_write_parquet
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "accepted": folder / f"{stem}.accepted.parquet",
+        "rejected": folder / f"{stem}.rejected.parquet",
+        "warnings": folder / f"{stem}.warnings.parquet",
+    }
+    atomic_write_parquet(result.accepted, paths["accepted"])
+    atomic_write_parquet(result.rejected, paths["rejected"])
+    atomic_write_parquet(result.warnings, paths["warnings"])
+    return paths
