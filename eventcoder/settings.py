@@ -1,0 +1,89 @@
+"""Where eventcoder finds its Label Studio server: read at call time, in this one place.
+
+Precedence is flags > environment (``LABEL_STUDIO_URL``, ``LABEL_STUDIO_API_KEY``, the names the
+SDK uses) > nothing. Nothing is read at import time or in a default argument, so a test or a
+notebook that changes the environment is seen by the next call.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass
+
+from eventcoder.errors import ServerError
+
+URL_ENV = "LABEL_STUDIO_URL"
+API_KEY_ENV = "LABEL_STUDIO_API_KEY"
+URL_FLAG = "--url"
+API_KEY_FLAG = "--api-key"
+
+
+class Secret:
+    """A string that never prints: ``repr``, ``str`` and f-strings show ``***``.
+
+    Call ``reveal()`` at the one place the value must be sent.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """A Label Studio server: its base URL (no trailing slash) and an API key.
+
+    The key is a legacy token (40 hex characters) or a personal access token (a JWT refresh
+    token); the SDK tells them apart.
+    """
+
+    url: str
+    api_key: Secret
+
+
+def server_settings(url: str | None = None, api_key: str | None = None) -> ServerSettings:
+    """Return the server settings from the flags given, else from the environment.
+
+    An empty flag counts as not given. Raises ``ServerError`` naming the flag and the variable
+    to set when either value is missing, or when the URL is not an http(s) URL.
+    """
+    url = (url or os.environ.get(URL_ENV) or "").strip()
+    key = (api_key or os.environ.get(API_KEY_ENV) or "").strip()
+    if not url:
+        raise ServerError(f"No Label Studio URL: pass {URL_FLAG} or set {URL_ENV}.")
+    if not url.startswith(("http://", "https://")):
+        raise ServerError(
+            f"Label Studio URL {url!r} does not start with http:// or https://: "
+            f"fix {URL_FLAG} or {URL_ENV}."
+        )
+    if not key:
+        raise ServerError(
+            f"No Label Studio API key: pass {API_KEY_FLAG} or set {API_KEY_ENV} "
+            "(Label Studio: Account & Settings > Access Token)."
+        )
+    return ServerSettings(url=url.rstrip("/"), api_key=Secret(key))
