@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eventcoder.errors import EventcoderError
@@ -36,8 +37,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 CodebookOption = Annotated[
     Path | None,
-    typer.Option("--codebook", "-c", help="Codebook YAML file (default: the bundled ACLED scheme).",
-                 exists=False, dir_okay=False),
+    typer.Option(
+        "--codebook",
+        "-c",
+        help="Codebook YAML file (default: the bundled ACLED scheme).",
+        exists=False,
+        dir_okay=False,
+    ),
 ]
 
 
@@ -51,7 +57,9 @@ def handled(fn: F) -> F:
         except EventcoderError as err:
             if os.environ.get("EVENTCODER_DEBUG"):
                 raise
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -84,12 +92,24 @@ def codebook_show(codebook: CodebookOption = None) -> None:
     console.print(f"[bold]{cb.title}[/]  ({cb.label})")
     table = Table("field", "type", "req", "origin", "level", "vocabulary", title="Fields")
     for row in field_rows(cb):
-        table.add_row(row["field"], row["type"], row["required"], row["origin"], row["level"],
-                      row["vocabulary"])
+        table.add_row(
+            row["field"],
+            row["type"],
+            row["required"],
+            row["origin"],
+            row["level"],
+            row["vocabulary"],
+        )
     console.print(table)
     if cb.hierarchy is not None:
-        attrs = sorted({k for t in cb.hierarchy.terms for k in t.attributes
-                        if isinstance(t.attributes[k], str)})
+        attrs = sorted(
+            {
+                k
+                for t in cb.hierarchy.terms
+                for k in t.attributes
+                if isinstance(t.attributes[k], str)
+            }
+        )
         cats = Table("#", cb.hierarchy.name, *attrs, title="Event categories (hierarchy order)")
         for i, t in enumerate(cb.hierarchy.terms, 1):
             cats.add_row(str(i), str(t.value), *(str(t.attributes.get(a, "")) for a in attrs))
@@ -104,7 +124,9 @@ def codebook_show(codebook: CodebookOption = None) -> None:
 @handled
 def codebook_docs(
     codebook: CodebookOption = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
 ) -> None:
     """Write Markdown coding instructions for annotators, generated from the codebook."""
     from eventcoder.schema.docs import codebook_markdown
@@ -128,11 +150,15 @@ def codebook_check(path: Annotated[Path, typer.Argument(help="Codebook YAML file
         cb = load_codebook(path)
     except CodebookError as err:
         for line in err.details().splitlines():
-            err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True
+            )
         raise typer.Exit(2) from None
     n_vocab = sum(len(v.terms) for v in cb.vocabularies.values())
-    console.print(f"[green]ok[/] {path}: {cb.label}, {len(cb.fields)} fields, "
-                  f"{len(cb.vocabularies)} vocabularies ({n_vocab} values), {len(cb.rules)} rules")
+    console.print(
+        f"[green]ok[/] {path}: {cb.label}, {len(cb.fields)} fields, "
+        f"{len(cb.vocabularies)} vocabularies ({n_vocab} values), {len(cb.rules)} rules"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,10 +169,16 @@ def codebook_check(path: Annotated[Path, typer.Argument(help="Codebook YAML file
 @app.command("validate")
 @handled
 def validate_cmd(
-    table: Annotated[Path, typer.Argument(help="Events table in ACLED export format (CSV or Parquet).")],
+    table: Annotated[
+        Path, typer.Argument(help="Events table in ACLED export format (CSV or Parquet).")
+    ],
     codebook: CodebookOption = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the result files "
-                                             "(default: beside the table).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the result files (default: beside the table)."
+        ),
+    ] = None,
 ) -> None:
     """Validate an events table; write accepted, rejected and warnings Parquet files."""
     from eventcoder.schema.validate import validate_file, write_result
@@ -170,8 +202,14 @@ def render_validation(result: Any) -> None:
         t = Table("rule", "severity", "failures", "rows", title="Failures by rule")
         for row in counts.iter_rows(named=True):
             color = "red" if row["severity"] == "error" else "yellow"
-            t.add_row(row["rule"], f"[{color}]{row['severity']}[/]", str(row["failures"]),
-                      str(row["rows"]))
+            t.add_row(
+                row["rule"],
+                f"[{color}]{row['severity']}[/]",
+                str(row["failures"]),
+                str(row["rows"]),
+            )
         console.print(t)
-    console.print(f"{result.total} rows: {result.accepted.height} accepted, "
-                  f"{result.rejected.height} rejected, {result.warnings.height} warnings")
+    console.print(
+        f"{result.total} rows: {result.accepted.height} accepted, "
+        f"{result.rejected.height} rejected, {result.warnings.height} warnings"
+    )

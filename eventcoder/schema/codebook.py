@@ -181,18 +181,32 @@ class Codebook:
 
     def to_dict(self) -> dict[str, Any]:
         """The codebook as plain data; ``Codebook.from_dict(cb.to_dict())`` gives it back."""
-        out: dict[str, Any] = {"codebook": {"name": self.name, "version": self.version,
-                                            "title": self.title, **dict(self.meta)}}
+        out: dict[str, Any] = {
+            "codebook": {
+                "name": self.name,
+                "version": self.version,
+                "title": self.title,
+                **dict(self.meta),
+            }
+        }
         out["settings"] = _plain(self.settings)
         out["fields"] = [_field_dict(f) for f in self.fields]
         out["vocabularies"] = {
-            v.name: {"values": [_term_dict(t) for t in v.terms],
-                     **({"null_codes": list(v.null_codes)} if v.null_codes else {})}
+            v.name: {
+                "values": [_term_dict(t) for t in v.terms],
+                **({"null_codes": list(v.null_codes)} if v.null_codes else {}),
+            }
             for v in self.vocabularies.values()
         }
         out["rules"] = [
-            {"id": r.id, "kind": r.kind, "severity": r.severity, "message": r.message,
-             "source": r.source, **_plain(r.params)}
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "severity": r.severity,
+                "message": r.message,
+                "source": r.source,
+                **_plain(r.params),
+            }
             for r in self.rules
         ]
         refs = {}
@@ -332,21 +346,33 @@ class _Loader:
                     continue
                 value = item["value"]
                 aliases = item.get("aliases") or []
-                attrs = {k: v for k, v in item.items()
-                         if k not in ("value", "code", "aliases", "description")}
-                term = Term(value=value, code=item.get("code"), aliases=tuple(aliases),
-                            description=str(item.get("description", "")), attributes=attrs)
+                attrs = {
+                    k: v
+                    for k, v in item.items()
+                    if k not in ("value", "code", "aliases", "description")
+                }
+                term = Term(
+                    value=value,
+                    code=item.get("code"),
+                    aliases=tuple(aliases),
+                    description=str(item.get("description", "")),
+                    attributes=attrs,
+                )
                 for spelling in [str(value), *map(str, aliases)] + (
-                        [str(term.code)] if term.code is not None else []):
+                    [str(term.code)] if term.code is not None else []
+                ):
                     if spelling in seen:
                         first = terms[seen[spelling]] if seen[spelling] < len(terms) else None
                         where = _describe_term(first) if first else ""
-                        self.bad(f"{entry}.values[{i}]",
-                                 f"{spelling!r} is listed twice ({where} and {_describe_term(term)})")
+                        self.bad(
+                            f"{entry}.values[{i}]",
+                            f"{spelling!r} is listed twice ({where} and {_describe_term(term)})",
+                        )
                     seen[spelling] = len(terms)
                 terms.append(term)
-            out[name] = Vocabulary(name=name, terms=tuple(terms),
-                                   null_codes=tuple(spec.get("null_codes") or ()))
+            out[name] = Vocabulary(
+                name=name, terms=tuple(terms), null_codes=tuple(spec.get("null_codes") or ())
+            )
         return out
 
     def _fields(self, raw: Any, vocabularies: Mapping[str, Vocabulary]) -> list[Field]:
@@ -355,8 +381,18 @@ class _Loader:
             return []
         out: list[Field] = []
         seen: set[str] = set()
-        allowed = {"name", "type", "required", "origin", "level", "vocabulary", "multiple",
-                   "decimals", "description", "aliases"}
+        allowed = {
+            "name",
+            "type",
+            "required",
+            "origin",
+            "level",
+            "vocabulary",
+            "multiple",
+            "decimals",
+            "description",
+            "aliases",
+        }
         for i, item in enumerate(raw):
             if not isinstance(item, dict) or not item.get("name"):
                 self.bad(f"fields[{i}]", "needs a name")
@@ -381,12 +417,20 @@ class _Loader:
             vocab = item.get("vocabulary")
             if vocab is not None and vocab not in vocabularies:
                 self.bad(entry, f"names vocabulary {vocab!r}, which is not defined")
-            out.append(Field(name=name, type=ftype, required=bool(item.get("required", False)),
-                             origin=origin, level=level, vocabulary=vocab,
-                             multiple=bool(item.get("multiple", False)),
-                             decimals=item.get("decimals"),
-                             description=" ".join(str(item.get("description", "")).split()),
-                             aliases=tuple(item.get("aliases") or ())))
+            out.append(
+                Field(
+                    name=name,
+                    type=ftype,
+                    required=bool(item.get("required", False)),
+                    origin=origin,
+                    level=level,
+                    vocabulary=vocab,
+                    multiple=bool(item.get("multiple", False)),
+                    decimals=item.get("decimals"),
+                    description=" ".join(str(item.get("description", "")).split()),
+                    aliases=tuple(item.get("aliases") or ()),
+                )
+            )
         return out
 
     def _rules(self, raw: Any) -> list[Rule]:
@@ -406,11 +450,21 @@ class _Loader:
             severity = item.get("severity", "error")
             if severity not in SEVERITIES:
                 self.bad(f"rules[{rid}]", f"severity {severity!r} is not 'error' or 'warning'")
-            params = {k: v for k, v in item.items()
-                      if k not in ("id", "kind", "severity", "message", "source")}
-            out.append(Rule(id=rid, kind=str(item.get("kind", "")), severity=severity,
-                            message=str(item.get("message", rid)),
-                            source=str(item.get("source", "")), params=params))
+            params = {
+                k: v
+                for k, v in item.items()
+                if k not in ("id", "kind", "severity", "message", "source")
+            }
+            out.append(
+                Rule(
+                    id=rid,
+                    kind=str(item.get("kind", "")),
+                    severity=severity,
+                    message=str(item.get("message", rid)),
+                    source=str(item.get("source", "")),
+                    params=params,
+                )
+            )
         return out
 
     def _references(self, raw: Any) -> References:
@@ -434,23 +488,33 @@ class _Loader:
                 self.bad(f"references.{key}", f"{ref_path.name} lacks columns {', '.join(missing)}")
                 continue
             frames[key] = frame
-        return References(actors=_typed_actors(frames["actors"], self),
-                          gazetteer=_typed_gazetteer(frames["gazetteer"], self),
-                          actors_path=raw.get("actors"), gazetteer_path=raw.get("gazetteer"))
+        return References(
+            actors=_typed_actors(frames["actors"], self),
+            gazetteer=_typed_gazetteer(frames["gazetteer"], self),
+            actors_path=raw.get("actors"),
+            gazetteer_path=raw.get("gazetteer"),
+        )
 
     def _check_references(self, cb: Codebook) -> None:
         actors = cb.references.actors
         if actors is None:
             return
-        type_vocabs = {cb.vocabulary_of(t) for r in cb.rules if r.kind == "actor_type_listed"
-                       for _, t in r.params.get("actors", []) if t in cb.field_names}
+        type_vocabs = {
+            cb.vocabulary_of(t)
+            for r in cb.rules
+            if r.kind == "actor_type_listed"
+            for _, t in r.params.get("actors", [])
+            if t in cb.field_names
+        }
         for vocab in type_vocabs - {None}:
             assert vocab is not None
             spellings = vocab.spellings()
             bad = actors.filter(~pl.col("type").is_in(list(spellings)))
             for row in bad.head(5).iter_rows(named=True):
-                self.bad("references.actors",
-                         f"actor {row['name']!r} has type {row['type']!r}, not in {vocab.name}")
+                self.bad(
+                    "references.actors",
+                    f"actor {row['name']!r} has type {row['type']!r}, not in {vocab.name}",
+                )
 
 
 def _read_reference(path: Path) -> pl.DataFrame:
@@ -466,8 +530,14 @@ def _typed_actors(frame: pl.DataFrame | None, loader: _Loader) -> pl.DataFrame |
         pl.col("name").cast(pl.String).str.strip_chars(),
         pl.col("type").cast(pl.String).str.strip_chars(),
         pl.col("country").cast(pl.String).str.strip_chars(),
-        *(pl.col(c).cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-          .alias(c) for c in ("start_date", "end_date")),
+        *(
+            pl.col(c)
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_date("%Y-%m-%d", strict=False)
+            .alias(c)
+            for c in ("start_date", "end_date")
+        ),
     )
     for c in ("start_date", "end_date"):
         bad = frame.filter(pl.col(c).is_not_null() & out[c].is_null())
@@ -482,8 +552,18 @@ def _typed_gazetteer(frame: pl.DataFrame | None, loader: _Loader) -> pl.DataFram
     if "alternate_names" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("alternate_names"))
     out = frame.select(
-        *(pl.col(c).cast(pl.String) for c in ("location", "alternate_names", "country", "region",
-                                              "admin1", "admin2", "admin3")),
+        *(
+            pl.col(c).cast(pl.String)
+            for c in (
+                "location",
+                "alternate_names",
+                "country",
+                "region",
+                "admin1",
+                "admin2",
+                "admin3",
+            )
+        ),
         pl.col("iso").cast(pl.Int64, strict=False),
         pl.col("latitude").cast(pl.Float64, strict=False),
         pl.col("longitude").cast(pl.Float64, strict=False),

@@ -15,9 +15,15 @@ _ORIGIN_WORDS = {
 def field_rows(cb: Codebook) -> list[dict[str, str]]:
     """One plain row per field: name, type, required, origin, level, vocabulary, description."""
     return [
-        {"field": f.name, "type": f.type, "required": "yes" if f.required else "",
-         "origin": f.origin, "level": f.level or "", "vocabulary": f.vocabulary or "",
-         "description": f.description}
+        {
+            "field": f.name,
+            "type": f.type,
+            "required": "yes" if f.required else "",
+            "origin": f.origin,
+            "level": f.level or "",
+            "vocabulary": f.vocabulary or "",
+            "description": f.description,
+        }
         for f in cb.fields
     ]
 
@@ -29,29 +35,54 @@ def _md_escape(text: str) -> str:
 def codebook_markdown(cb: Codebook) -> str:
     """Coding instructions for annotators, in Markdown, generated from the codebook."""
     out: list[str] = [f"# Coding instructions: {cb.title}", ""]
-    out.append(f"Codebook `{cb.name}` version {cb.version}"
-               + (f", following {cb.meta['follows']}." if cb.meta.get("follows") else "."))
-    out += ["", "Code one event per day, location and pair of actors. An article that reports "
-            "strikes on two villages holds two events.", ""]
+    out.append(
+        f"Codebook `{cb.name}` version {cb.version}"
+        + (f", following {cb.meta['follows']}." if cb.meta.get("follows") else ".")
+    )
+    out += [
+        "",
+        "Code one event per day, location and pair of actors. An article that reports "
+        "strikes on two villages holds two events.",
+        "",
+    ]
 
     out += ["## What you code", "", "| field | required | what it holds |", "|---|---|---|"]
     for f in cb.fields_by_origin("coded", "assisted"):
         how = _ORIGIN_WORDS[f.origin]
-        out.append(f"| `{f.name}` | {'yes' if f.required else ''} | "
-                   f"{_md_escape(f.description)} *({how})* |")
+        out.append(
+            f"| `{f.name}` | {'yes' if f.required else ''} | "
+            f"{_md_escape(f.description)} *({how})* |"
+        )
     derived = cb.fields_by_origin("derived", "release")
     if derived:
-        out += ["", "Not coded by hand: " + ", ".join(
-            f"`{f.name}` ({_ORIGIN_WORDS[f.origin]})" for f in derived) + "."]
+        out += [
+            "",
+            "Not coded by hand: "
+            + ", ".join(f"`{f.name}` ({_ORIGIN_WORDS[f.origin]})" for f in derived)
+            + ".",
+        ]
 
     hierarchy = cb.hierarchy
     if hierarchy is not None:
-        out += ["", "## Event categories", "",
-                "Listed in hierarchy order: when one event combines several, code the first "
-                "that applies.", ""]
-        group_attr = next((k for t in hierarchy.terms for k in t.attributes
-                           if k in cb.field_names and cb.vocabulary_of(k) is not None
-                           and cb.vocabulary_of(k).name != hierarchy.name), None)
+        out += [
+            "",
+            "## Event categories",
+            "",
+            "Listed in hierarchy order: when one event combines several, code the first "
+            "that applies.",
+            "",
+        ]
+        group_attr = next(
+            (
+                k
+                for t in hierarchy.terms
+                for k in t.attributes
+                if k in cb.field_names
+                and cb.vocabulary_of(k) is not None
+                and cb.vocabulary_of(k).name != hierarchy.name
+            ),
+            None,
+        )
         current = None
         for term in hierarchy.terms:
             group = term.attributes.get(group_attr) if group_attr else None
@@ -62,8 +93,11 @@ def codebook_markdown(cb: Codebook) -> str:
                 out += ["", f"### {group}", ""]
                 if parent is not None and parent.description:
                     out += [parent.description, ""]
-            extra = ", ".join(f"{k}: {v}" for k, v in term.attributes.items()
-                              if k != group_attr and isinstance(v, str))
+            extra = ", ".join(
+                f"{k}: {v}"
+                for k, v in term.attributes.items()
+                if k != group_attr and isinstance(v, str)
+            )
             out.append(f"- **{term.value}**: {term.description}" + (f" ({extra})" if extra else ""))
 
     out += ["", "## Value lists", ""]
@@ -71,9 +105,12 @@ def codebook_markdown(cb: Codebook) -> str:
         vocab = cb.vocabulary_of(f.name) if f.vocabulary else None
         if vocab is None or vocab is hierarchy or f.origin in ("derived", "release"):
             continue
-        if hierarchy is not None and any(vocab.name == cb.vocabulary_of(k).name
-                                         for t in hierarchy.terms for k in t.attributes
-                                         if k in cb.field_names and cb.vocabulary_of(k)):
+        if hierarchy is not None and any(
+            vocab.name == cb.vocabulary_of(k).name
+            for t in hierarchy.terms
+            for k in t.attributes
+            if k in cb.field_names and cb.vocabulary_of(k)
+        ):
             continue
         out += [f"### `{f.name}`", ""]
         for t in vocab.terms:
@@ -82,18 +119,29 @@ def codebook_markdown(cb: Codebook) -> str:
             out.append(f"- `{t.value}`{code}{desc}")
         out.append("")
 
-    out += ["## Rules your coding is checked against", "",
-            "An **error** rejects the event until it is fixed; a **warning** is recorded for review.",
-            "", "| rule | severity | what it says | source |", "|---|---|---|---|"]
+    out += [
+        "## Rules your coding is checked against",
+        "",
+        "An **error** rejects the event until it is fixed; a **warning** is recorded for review.",
+        "",
+        "| rule | severity | what it says | source |",
+        "|---|---|---|---|",
+    ]
     for r in cb.rules:
-        out.append(f"| `{r.id}` | {r.severity} | {_md_escape(r.message)} | {_md_escape(r.source)} |")
+        out.append(
+            f"| `{r.id}` | {r.severity} | {_md_escape(r.message)} | {_md_escape(r.source)} |"
+        )
     refs = cb.references
     if refs.actors is not None or refs.gazetteer is not None:
         out += ["", "## Reference lists", ""]
         if refs.actors is not None:
-            out.append(f"- Actor list: {refs.actors.height} entries. Use the listed name; its "
-                       "type on the event date is filled in for you.")
+            out.append(
+                f"- Actor list: {refs.actors.height} entries. Use the listed name; its "
+                "type on the event date is filled in for you."
+            )
         if refs.gazetteer is not None:
-            out.append(f"- Gazetteer: {refs.gazetteer.height} places. Use the listed name (or an "
-                       "alternate name); country, admin levels and coordinates are filled in.")
+            out.append(
+                f"- Gazetteer: {refs.gazetteer.height} places. Use the listed name (or an "
+                "alternate name); country, admin levels and coordinates are filled in."
+            )
     return "\n".join(out).rstrip() + "\n"

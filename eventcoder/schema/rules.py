@@ -11,12 +11,12 @@ Kinds:
 
 =====================  ================================================================
 in_vocabulary          ``field`` is blank or one of ``vocabulary``'s values
-lookup                 ``field`` equals the ``attribute`` of the ``vocabulary`` term named by ``key``
+lookup                 ``field`` is the ``attribute`` of the ``vocabulary`` term named by ``key``
 pair_lookup            ``field`` is the term whose ``attribute`` pair is {``keys``}, in any order
 date_part              ``field`` equals the ``part`` (year, month, day) of date field ``of``
 required_if            when the condition ``when`` holds, every field in ``fields`` is set
 forbidden_if           when ``when`` holds, every field in ``fields`` is blank
-allowed_if             when ``when`` holds, ``fields`` take values from ``values`` (``any``: one of them does)
+allowed_if             when ``when`` holds, ``fields`` take ``values`` (``any``: one of them does)
 range                  ``field`` lies within ``min``/``max`` (``max: today``; ``max_field``)
 unique                 the combination of ``fields`` occurs once in the table
 actor_type_listed      an actor listed in the actor list has the list's type on the event date
@@ -121,23 +121,32 @@ def _lookup_expected(rule: Rule, cb: Codebook) -> pl.Expr:
     vocab = cb.vocabularies[rule.params["vocabulary"]]
     mapping = vocab.attribute(rule.params["attribute"])
     key = pl.col(rule.params["key"])
-    return key.replace_strict(list(mapping), list(mapping.values()), default=None,
-                              return_dtype=pl.String)
+    return key.replace_strict(
+        list(mapping), list(mapping.values()), default=None, return_dtype=pl.String
+    )
 
 
 def _lookup(rule: Rule, cb: Codebook) -> list[Check]:
     f = rule.params["field"]
     expected = _lookup_expected(rule, cb)
     col = pl.col(f).cast(pl.String)
-    return [Check(rule, f, (col.is_not_null() & expected.is_not_null() & (col != expected))
-                  .fill_null(False))]
+    return [
+        Check(
+            rule,
+            f,
+            (col.is_not_null() & expected.is_not_null() & (col != expected)).fill_null(False),
+        )
+    ]
 
 
 def _pair_key(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """An order-free key for a pair of strings: 'x|y' with x <= y; 'x|' when b is blank."""
     a, b = a.cast(pl.String), b.cast(pl.String)
-    both = pl.when(a <= b).then(pl.concat_str(a, pl.lit("|"), b)).otherwise(
-        pl.concat_str(b, pl.lit("|"), a))
+    both = (
+        pl.when(a <= b)
+        .then(pl.concat_str(a, pl.lit("|"), b))
+        .otherwise(pl.concat_str(b, pl.lit("|"), a))
+    )
     return pl.when(b.is_null()).then(pl.concat_str(a, pl.lit("|"))).otherwise(both)
 
 
@@ -150,16 +159,22 @@ def _pair_lookup_expected(rule: Rule, cb: Codebook) -> pl.Expr:
         keys.append("|".join(sorted(pair)) if len(pair) == 2 else f"{pair[0]}|")
         values.append(str(value))
     k1, k2 = rule.params["keys"]
-    return _pair_key(pl.col(k1), pl.col(k2)).replace_strict(keys, values, default=None,
-                                                           return_dtype=pl.String)
+    return _pair_key(pl.col(k1), pl.col(k2)).replace_strict(
+        keys, values, default=None, return_dtype=pl.String
+    )
 
 
 def _pair_lookup(rule: Rule, cb: Codebook) -> list[Check]:
     f = rule.params["field"]
     expected = _pair_lookup_expected(rule, cb)
     col = pl.col(f).cast(pl.String)
-    return [Check(rule, f, (col.is_not_null() & expected.is_not_null() & (col != expected))
-                  .fill_null(False))]
+    return [
+        Check(
+            rule,
+            f,
+            (col.is_not_null() & expected.is_not_null() & (col != expected)).fill_null(False),
+        )
+    ]
 
 
 def _date_part_expected(rule: Rule) -> pl.Expr:
@@ -191,8 +206,10 @@ def _allowed_if(rule: Rule, cb: Codebook) -> list[Check]:
     if rule.params.get("any"):
         hit = pl.any_horizontal([pl.col(f).is_in(values).fill_null(False) for f in fields])
         return [Check(rule, ", ".join(fields), cond & ~hit)]
-    return [Check(rule, f, cond & pl.col(f).is_not_null() & ~pl.col(f).is_in(values).fill_null(False))
-            for f in fields]
+    return [
+        Check(rule, f, cond & pl.col(f).is_not_null() & ~pl.col(f).is_in(values).fill_null(False))
+        for f in fields
+    ]
 
 
 def _range(rule: Rule, cb: Codebook) -> list[Check]:
@@ -228,15 +245,20 @@ def _actor_type_listed(rule: Rule, cb: Codebook) -> list[Check]:
     checks = []
     for actor, type_field in rule.params["actors"]:
         listed = pl.col(helper("types", actor))
-        bad = (pl.col(type_field).is_not_null() & listed.is_not_null()
-               & ~listed.list.contains(pl.col(type_field)))
+        bad = (
+            pl.col(type_field).is_not_null()
+            & listed.is_not_null()
+            & ~listed.list.contains(pl.col(type_field))
+        )
         checks.append(Check(rule, type_field, bad.fill_null(False)))
     return checks
 
 
 def _actor_known(rule: Rule, cb: Codebook) -> list[Check]:
-    return [Check(rule, actor, pl.col(actor).is_not_null() & pl.col(helper("types", actor)).is_null())
-            for actor, _ in rule.params["actors"]]
+    return [
+        Check(rule, actor, pl.col(actor).is_not_null() & pl.col(helper("types", actor)).is_null())
+        for actor, _ in rule.params["actors"]
+    ]
 
 
 def _place_known(rule: Rule, cb: Codebook) -> list[Check]:
@@ -247,8 +269,12 @@ def _place_known(rule: Rule, cb: Codebook) -> list[Check]:
 def _coordinates_near_place(rule: Rule, cb: Codebook) -> list[Check]:
     f = rule.params["field"]
     lat, lon = rule.params["coordinates"]
-    tolerance = float(rule.params.get("tolerance_km", cb.settings.get("coordinate_tolerance_km", 5)))
-    dist = haversine_km(pl.col(lat), pl.col(lon), pl.col(helper("lat", f)), pl.col(helper("lon", f)))
+    tolerance = float(
+        rule.params.get("tolerance_km", cb.settings.get("coordinate_tolerance_km", 5))
+    )
+    dist = haversine_km(
+        pl.col(lat), pl.col(lon), pl.col(helper("lat", f)), pl.col(helper("lon", f))
+    )
     return [Check(rule, f"{lat}, {lon}", (dist > tolerance).fill_null(False))]
 
 
@@ -262,10 +288,12 @@ def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> 
 
 KINDS: dict[str, _Kind] = {
     "in_vocabulary": _Kind(("field", "vocabulary"), ("field",), _in_vocabulary),
-    "lookup": _Kind(("field", "key", "vocabulary", "attribute"), ("field", "key"), _lookup,
-                    ("derive",)),
-    "pair_lookup": _Kind(("field", "keys", "vocabulary", "attribute"), ("field", "keys"),
-                         _pair_lookup, ("derive",)),
+    "lookup": _Kind(
+        ("field", "key", "vocabulary", "attribute"), ("field", "key"), _lookup, ("derive",)
+    ),
+    "pair_lookup": _Kind(
+        ("field", "keys", "vocabulary", "attribute"), ("field", "keys"), _pair_lookup, ("derive",)
+    ),
     "date_part": _Kind(("field", "of", "part"), ("field", "of"), _date_part, ("derive",)),
     "required_if": _Kind(("when", "fields"), ("fields",), _required_if),
     "forbidden_if": _Kind(("when", "fields"), ("fields",), _forbidden_if),
@@ -275,8 +303,12 @@ KINDS: dict[str, _Kind] = {
     "actor_type_listed": _Kind(("actors", "date"), ("actors", "date"), _actor_type_listed),
     "actor_known": _Kind(("actors",), ("actors", "date"), _actor_known, ("date",)),
     "place_known": _Kind(("field",), ("field",), _place_known),
-    "coordinates_near_place": _Kind(("field", "coordinates"), ("field", "coordinates"),
-                                    _coordinates_near_place, ("tolerance_km",)),
+    "coordinates_near_place": _Kind(
+        ("field", "coordinates"),
+        ("field", "coordinates"),
+        _coordinates_near_place,
+        ("tolerance_km",),
+    ),
 }
 
 
@@ -308,7 +340,9 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
     if vocab_name is not None:
         vocab = cb.vocabularies.get(vocab_name)
         if vocab is None:
-            problems.append((".vocabulary", f"names vocabulary {vocab_name!r}, which is not defined"))
+            problems.append(
+                (".vocabulary", f"names vocabulary {vocab_name!r}, which is not defined")
+            )
         elif "attribute" in rule.params:
             problems += _check_attribute(rule, cb)
     if rule.kind in ("actor_type_listed", "actor_known") and cb.references.actors is None:
@@ -330,7 +364,7 @@ def _check_attribute(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
     missing = [t.value for t in vocab.terms if attr not in t.attributes]
     if missing:
         problems.append((".attribute", f"{vocab.name} values without {attr!r}: {missing[:3]}"))
-    targets = ([rule.params["field"]] if rule.kind == "lookup" else list(rule.params["keys"]))
+    targets = [rule.params["field"]] if rule.kind == "lookup" else list(rule.params["keys"])
     target_vocab = cb.vocabulary_of(targets[0]) if targets[0] in cb.field_names else None
     if target_vocab is None:
         return problems
@@ -339,8 +373,13 @@ def _check_attribute(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
         raw = term.attributes.get(attr)
         for v in raw if isinstance(raw, list) else [raw]:
             if v is not None and v not in allowed:
-                problems.append((".attribute", f"{vocab.name} value {term.value!r} has {attr} "
-                                 f"{v!r}, which is not in {target_vocab.name}"))
+                problems.append(
+                    (
+                        ".attribute",
+                        f"{vocab.name} value {term.value!r} has {attr} "
+                        f"{v!r}, which is not in {target_vocab.name}",
+                    )
+                )
     return problems
 
 
@@ -419,7 +458,10 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
             only = pl.col(col).list.len() == 1
             frame = frame.with_columns(
                 pl.when(pl.col(type_field).is_null() & only)
-                .then(pl.col(col).list.first()).otherwise(pl.col(type_field)).alias(type_field))
+                .then(pl.col(col).list.first())
+                .otherwise(pl.col(type_field))
+                .alias(type_field)
+            )
     gaz = cb.references.gazetteer
     for rule in cb.rules:
         if rule.kind not in ("place_known", "coordinates_near_place") or gaz is None:
@@ -431,46 +473,72 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
     return frame.sort("__ec_row").drop("__ec_row")
 
 
-def _join_actor_types(frame: pl.DataFrame, actors: pl.DataFrame, actor_field: str,
-                      date_field: str | None, out: str) -> pl.DataFrame:
-    left = frame.select("__ec_row", pl.col(actor_field).alias("name"),
-                        *([pl.col(date_field).alias("__d")] if date_field else []),
-                        *([pl.col("country").alias("__c")] if "country" in frame.columns else []))
+def _join_actor_types(
+    frame: pl.DataFrame, actors: pl.DataFrame, actor_field: str, date_field: str | None, out: str
+) -> pl.DataFrame:
+    left = frame.select(
+        "__ec_row",
+        pl.col(actor_field).alias("name"),
+        *([pl.col(date_field).alias("__d")] if date_field else []),
+        *([pl.col("country").alias("__c")] if "country" in frame.columns else []),
+    )
     joined = left.join(actors, on="name", how="inner")
     keep = pl.lit(True)
     if date_field:
         d = pl.col("__d")
-        keep = keep & ((pl.col("start_date").is_null() | (d >= pl.col("start_date")))
-                       & (pl.col("end_date").is_null() | (d <= pl.col("end_date")))).fill_null(True)
+        keep = keep & (
+            (pl.col("start_date").is_null() | (d >= pl.col("start_date")))
+            & (pl.col("end_date").is_null() | (d <= pl.col("end_date")))
+        ).fill_null(True)
     if "country" in frame.columns:
-        keep = keep & (pl.col("country").is_null() | pl.col("__c").is_null()
-                       | (pl.col("country") == pl.col("__c")))
-    types = (joined.filter(keep).group_by("__ec_row")
-             .agg(pl.col("type").unique(maintain_order=True).alias(out)))
+        keep = keep & (
+            pl.col("country").is_null()
+            | pl.col("__c").is_null()
+            | (pl.col("country") == pl.col("__c"))
+        )
+    types = (
+        joined.filter(keep)
+        .group_by("__ec_row")
+        .agg(pl.col("type").unique(maintain_order=True).alias(out))
+    )
     return frame.join(types, on="__ec_row", how="left")
 
 
 def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook) -> pl.DataFrame:
     names = gaz.with_columns(
-        pl.concat_list(pl.col("location"),
-                       pl.col("alternate_names").fill_null("").str.split(";")).alias("__names"))
-    names = (names.explode("__names")
-             .with_columns(pl.col("__names").str.strip_chars().str.to_lowercase().alias("__key"))
-             .filter(pl.col("__key") != "").unique("__key", keep="first", maintain_order=True))
-    carried = [c for c in gaz.columns
-               if c in cb.field_names and c not in ("alternate_names", "location")]
-    right = names.select("__key", pl.col("location").alias(helper("place", f)),
-                         *(pl.col(c).alias(helper("gaz", c)) for c in carried))
+        pl.concat_list(
+            pl.col("location"), pl.col("alternate_names").fill_null("").str.split(";")
+        ).alias("__names")
+    )
+    names = (
+        names.explode("__names")
+        .with_columns(pl.col("__names").str.strip_chars().str.to_lowercase().alias("__key"))
+        .filter(pl.col("__key") != "")
+        .unique("__key", keep="first", maintain_order=True)
+    )
+    carried = [
+        c for c in gaz.columns if c in cb.field_names and c not in ("alternate_names", "location")
+    ]
+    right = names.select(
+        "__key",
+        pl.col("location").alias(helper("place", f)),
+        *(pl.col(c).alias(helper("gaz", c)) for c in carried),
+    )
     frame = frame.with_columns(pl.col(f).str.strip_chars().str.to_lowercase().alias("__key"))
     frame = frame.join(right, on="__key", how="left").drop("__key")
-    fills = [pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)
-             for c in carried if c in frame.columns]
+    fills = [
+        pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)
+        for c in carried
+        if c in frame.columns
+    ]
     # A place written as an alternate name ("al-Maouzrah") takes the gazetteer's name ("Mozra").
     fills.append(pl.coalesce(pl.col(helper("place", f)), pl.col(f)).alias(f))
     return frame.with_columns(
         *fills,
-        pl.col(helper("gaz", "latitude")).alias(helper("lat", f)) if "latitude" in carried
+        pl.col(helper("gaz", "latitude")).alias(helper("lat", f))
+        if "latitude" in carried
         else pl.lit(None, pl.Float64).alias(helper("lat", f)),
-        pl.col(helper("gaz", "longitude")).alias(helper("lon", f)) if "longitude" in carried
+        pl.col(helper("gaz", "longitude")).alias(helper("lon", f))
+        if "longitude" in carried
         else pl.lit(None, pl.Float64).alias(helper("lon", f)),
     ).drop([helper("gaz", c) for c in carried])

@@ -92,8 +92,13 @@ def check_label(check: Check) -> str:
     return f"{check.name}: {check.rule.message}"
 
 
-def schema(cb: Codebook, table: str = "events", *, skip_fields: Iterable[str] = (),
-           checks: list[Check] | None = None) -> pa.DataFrameSchema:
+def schema(
+    cb: Codebook,
+    table: str = "events",
+    *,
+    skip_fields: Iterable[str] = (),
+    checks: list[Check] | None = None,
+) -> pa.DataFrameSchema:
     """The pandera schema of ``table``: typed columns, required fields, every rule as a check.
 
     ``skip_fields`` leaves out the required-ness of fields an input cannot have (and the rules
@@ -103,8 +108,9 @@ def schema(cb: Codebook, table: str = "events", *, skip_fields: Iterable[str] = 
     columns: dict[str, pa.Column] = {}
     if table == "annotations":
         for name, dtype, required, description in PROVENANCE:
-            columns[name] = pa.Column(dtype, nullable=not required, required=required,
-                                      description=description)
+            columns[name] = pa.Column(
+                dtype, nullable=not required, required=required, description=description
+            )
     for f in table_fields(cb, table):
         columns[f.name] = pa.Column(
             polars_dtype(f),
@@ -145,6 +151,12 @@ def arrow_schema(cb: Codebook, table: str = "events") -> arrow.Schema:
         arrow_type = pl.DataFrame(schema={name: dtype}).to_arrow().schema.field(name).type
         if arrow_type == arrow.large_string():
             arrow_type = arrow.string()
-        fields.append(arrow.field(name, arrow_type, nullable=name not in required,
-                                  metadata={"description": descriptions.get(name, "")}))
+        fields.append(
+            arrow.field(
+                name,
+                arrow_type,
+                nullable=name not in required,
+                metadata={"description": descriptions.get(name, "")},
+            )
+        )
     return arrow.schema(fields, metadata={"codebook": cb.label, "table": table})

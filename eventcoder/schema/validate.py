@@ -76,9 +76,11 @@ class ValidationResult:
 
     def counts_by_rule(self) -> pl.DataFrame:
         """One row per rule: severity, failures, distinct rows affected; most frequent first."""
-        return (self.failures.group_by("rule", "severity")
-                .agg(pl.len().alias("failures"), pl.col(ROW).n_unique().alias("rows"))
-                .sort(["severity", "failures", "rule"], descending=[False, True, False]))
+        return (
+            self.failures.group_by("rule", "severity")
+            .agg(pl.len().alias("failures"), pl.col(ROW).n_unique().alias("rows"))
+            .sort(["severity", "failures", "rule"], descending=[False, True, False])
+        )
 
     def summary(self) -> dict[str, object]:
         """Plain-data summary: counts and per-rule failures."""
@@ -98,7 +100,7 @@ class ValidationResult:
 
 
 def read_table(path: str | Path) -> pl.DataFrame:
-    """Read an events table (CSV, TSV or Parquet); CSV cells stay text until validation types them."""
+    """Read an events table (CSV, TSV or Parquet); CSV cells stay text until validation."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file", path=path)
@@ -130,7 +132,9 @@ class Prepared:
 def _derivable(cb: Codebook) -> set[str]:
     out = {f for f, _ in derivations(cb)}
     gaz = cb.references.gazetteer
-    if gaz is not None and any(r.kind in ("place_known", "coordinates_near_place") for r in cb.rules):
+    if gaz is not None and any(
+        r.kind in ("place_known", "coordinates_near_place") for r in cb.rules
+    ):
         out |= {c for c in gaz.columns if c in cb.field_names}
     return out
 
@@ -154,8 +158,12 @@ def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
         return col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
     if ftype == "boolean":
         text = col.cast(pl.String).str.to_lowercase().str.strip_chars()
-        return (pl.when(text.is_in(["true", "1", "yes"])).then(True)
-                .when(text.is_in(["false", "0", "no"])).then(False))
+        return (
+            pl.when(text.is_in(["true", "1", "yes"]))
+            .then(True)
+            .when(text.is_in(["false", "0", "no"]))
+            .then(False)
+        )
     raise ValueError(ftype)  # pragma: no cover - field types are checked at load
 
 
@@ -173,7 +181,9 @@ def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepare
                 renames[alias] = f.name
     if renames:
         frame = frame.rename(renames)
-        notes.append("renamed legacy columns: " + ", ".join(f"{a} -> {b}" for a, b in renames.items()))
+        notes.append(
+            "renamed legacy columns: " + ", ".join(f"{a} -> {b}" for a, b in renames.items())
+        )
 
     derivable = _derivable(cb)
     must_have = [f.name for f in cb.fields if f.required and f.origin == "coded"]
@@ -188,14 +198,19 @@ def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepare
     if derived_absent:
         notes.append("derived columns absent from the input: " + ", ".join(derived_absent))
     if skipped:
-        notes.append("columns absent from the input, left blank and not checked: "
-                     + ", ".join(skipped))
+        notes.append(
+            "columns absent from the input, left blank and not checked: " + ", ".join(skipped)
+        )
 
     # Text cells: trimmed, and blank means missing.
     frame = frame.with_columns(
-        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars())
+        pl.when(pl.col(c).str.strip_chars() == "")
+        .then(None)
+        .otherwise(pl.col(c).str.strip_chars())
         .alias(c)
-        for c, dtype in frame.schema.items() if dtype == pl.String)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
     frame = frame.with_columns(pl.lit(None, polars_dtype(cb.field(c))).alias(c) for c in absent)
 
     typed, bad = [], []
@@ -208,8 +223,11 @@ def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepare
             text = col.cast(pl.String)
             nulls = [str(c) for c in vocab.null_codes]
             spell = {k: str(v) for k, v in vocab.spellings().items()}
-            col = (pl.when(text.is_in(nulls)).then(None)
-                   .otherwise(text.replace(spell))) if nulls else text.replace(spell)
+            col = (
+                (pl.when(text.is_in(nulls)).then(None).otherwise(text.replace(spell)))
+                if nulls
+                else text.replace(spell)
+            )
             source = pl.String
         parsed = _parse(col, f.type, source)
         typed.append(parsed.alias(f.name))
@@ -226,7 +244,8 @@ def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepare
     frame = add_reference_columns(frame, cb)
     frame = frame.with_columns(
         pl.coalesce(pl.col(field), expr.cast(frame.schema[field], strict=False)).alias(field)
-        for field, expr in derivations(cb))
+        for field, expr in derivations(cb)
+    )
     return Prepared(frame, type_failures, frozenset(absent - derivable), tuple(notes))
 
 
@@ -237,14 +256,19 @@ def _type_failures(raw: pl.DataFrame, flags: pl.DataFrame, cb: Codebook) -> pl.D
         if rows.len() == 0:
             continue
         ftype = cb.field(name).type
-        parts.append(pl.DataFrame({
-            ROW: (rows + 1).cast(pl.Int64),
-            "rule": TYPE_RULE,
-            "severity": "error",
-            "field": name,
-            "value": raw[name].gather(rows),
-            "message": f"{name} is not a valid {ftype}",
-        }, schema=FAILURE_SCHEMA))
+        parts.append(
+            pl.DataFrame(
+                {
+                    ROW: (rows + 1).cast(pl.Int64),
+                    "rule": TYPE_RULE,
+                    "severity": "error",
+                    "field": name,
+                    "value": raw[name].gather(rows),
+                    "message": f"{name} is not a valid {ftype}",
+                },
+                schema=FAILURE_SCHEMA,
+            )
+        )
     return pl.concat(parts) if parts else pl.DataFrame(schema=FAILURE_SCHEMA)
 
 
@@ -253,8 +277,12 @@ def _type_failures(raw: pl.DataFrame, flags: pl.DataFrame, cb: Codebook) -> pl.D
 # --------------------------------------------------------------------------------------------
 
 
-def validate(frame: pl.DataFrame, cb: Codebook, table: str = "events",
-             on_progress: Callable[[str], None] | None = None) -> ValidationResult:
+def validate(
+    frame: pl.DataFrame,
+    cb: Codebook,
+    table: str = "events",
+    on_progress: Callable[[str], None] | None = None,
+) -> ValidationResult:
     """Validate every row of ``frame`` against the codebook; return accepted, rejected, failures.
 
     Never raises for rows that break rules (that is what the result is for); raises
@@ -270,22 +298,28 @@ def validate(frame: pl.DataFrame, cb: Codebook, table: str = "events",
     failures = pl.concat([prepared.type_failures, failures], how="vertical")
     # A value that could not be typed is blank after typing; "required" would blame it twice.
     typed_bad = prepared.type_failures.select(ROW, "field").with_columns(pl.lit(True).alias("_dup"))
-    failures = (failures.join(typed_bad, on=[ROW, "field"], how="left")
-                .filter(~((pl.col("rule") == REQUIRED_RULE) & pl.col("_dup").fill_null(False)))
-                .drop("_dup"))
+    failures = (
+        failures.join(typed_bad, on=[ROW, "field"], how="left")
+        .filter(~((pl.col("rule") == REQUIRED_RULE) & pl.col("_dup").fill_null(False)))
+        .drop("_dup")
+    )
     out = data.select([c for c in data.columns if not c.startswith(HELPER_PREFIX)])
     failures = _attach_provenance(failures, out)
     failures = failures.sort([ROW, "severity", "rule", "field"])
-    error_rows = failures.filter(pl.col("severity") == "error").group_by(ROW).agg(
-        pl.col("rule").unique(maintain_order=True).str.join("; ").alias("reasons"))
+    error_rows = (
+        failures.filter(pl.col("severity") == "error")
+        .group_by(ROW)
+        .agg(pl.col("rule").unique(maintain_order=True).str.join("; ").alias("reasons"))
+    )
     numbered = out.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     rejected = numbered.join(error_rows, on=ROW, how="inner").sort(ROW)
     accepted = numbered.join(error_rows, on=ROW, how="anti").sort(ROW).drop(ROW)
     return ValidationResult(accepted, rejected, failures, prepared.notes)
 
 
-def _run_schema(data: pl.DataFrame, cb: Codebook, table: str, checks: list,
-                absent: frozenset[str]) -> pl.DataFrame:
+def _run_schema(
+    data: pl.DataFrame, cb: Codebook, table: str, checks: list, absent: frozenset[str]
+) -> pl.DataFrame:
     by_name = {check_label(c): c for c in checks}
     pandera_schema = schema(cb, table, skip_fields=absent, checks=checks)
     try:
@@ -295,21 +329,35 @@ def _run_schema(data: pl.DataFrame, cb: Codebook, table: str, checks: list,
         cases = pl.DataFrame(err.failure_cases)
     cases = cases.filter(pl.col("index").is_not_null())
     rule_meta = pl.DataFrame(
-        {"check": list(by_name),
-         "rule": [c.rule.id for c in by_name.values()],
-         "severity": [c.rule.severity for c in by_name.values()],
-         "rfield": [c.field for c in by_name.values()],
-         "message": [c.rule.message for c in by_name.values()]},
-        schema={"check": pl.String, "rule": pl.String, "severity": pl.String,
-                "rfield": pl.String, "message": pl.String})
-    cases = cases.select(pl.col("index").cast(pl.Int64).alias("_i"), "check", "column",
-                         pl.col("failure_case").cast(pl.String).alias("_case"))
+        {
+            "check": list(by_name),
+            "rule": [c.rule.id for c in by_name.values()],
+            "severity": [c.rule.severity for c in by_name.values()],
+            "rfield": [c.field for c in by_name.values()],
+            "message": [c.rule.message for c in by_name.values()],
+        },
+        schema={
+            "check": pl.String,
+            "rule": pl.String,
+            "severity": pl.String,
+            "rfield": pl.String,
+            "message": pl.String,
+        },
+    )
+    cases = cases.select(
+        pl.col("index").cast(pl.Int64).alias("_i"),
+        "check",
+        "column",
+        pl.col("failure_case").cast(pl.String).alias("_case"),
+    )
     joined = cases.join(rule_meta, on="check", how="left")
     known = joined.filter(pl.col("rule").is_not_null())
     builtin = joined.filter(pl.col("rule").is_null()).select(
         "_i",
-        pl.when(pl.col("check") == "not_nullable").then(pl.lit(REQUIRED_RULE))
-        .otherwise(pl.lit(TYPE_RULE)).alias("rule"),
+        pl.when(pl.col("check") == "not_nullable")
+        .then(pl.lit(REQUIRED_RULE))
+        .otherwise(pl.lit(TYPE_RULE))
+        .alias("rule"),
         pl.lit("error").alias("severity"),
         pl.col("column").alias("rfield"),
         pl.when(pl.col("check") == "not_nullable")
@@ -320,8 +368,13 @@ def _run_schema(data: pl.DataFrame, cb: Codebook, table: str, checks: list,
     rows = pl.concat([known.select("_i", "rule", "severity", "rfield", "message"), builtin])
     values = _values_at(data, rows)
     return values.select(
-        (pl.col("_i") + 1).alias(ROW), "rule", "severity", pl.col("rfield").alias("field"),
-        "value", "message").cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
+        (pl.col("_i") + 1).alias(ROW),
+        "rule",
+        "severity",
+        pl.col("rfield").alias("field"),
+        "value",
+        "message",
+    ).cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
 
 
 def _values_at(data: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
@@ -331,8 +384,11 @@ def _values_at(data: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         names = [n for n in str(rfield[0]).split(", ") if n in data.columns]
         idx = group["_i"]
         if names:
-            picked = data.select(pl.concat_str([pl.col(n).cast(pl.String).fill_null("")
-                                                for n in names], separator=", ")).to_series()
+            picked = data.select(
+                pl.concat_str(
+                    [pl.col(n).cast(pl.String).fill_null("") for n in names], separator=", "
+                )
+            ).to_series()
             group = group.with_columns(picked.gather(idx).alias("value"))
         else:
             group = group.with_columns(pl.lit(None, pl.String).alias("value"))
@@ -344,8 +400,11 @@ def _values_at(data: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
 
 def _attach_provenance(failures: pl.DataFrame, data: pl.DataFrame) -> pl.DataFrame:
     """Name the task, annotation and coder of each failure when the table carries them."""
-    cols = [c for c in ("task_id", "article_id", "annotation_id", "coder", "event_key")
-            if c in data.columns and c in PROVENANCE_NAMES]
+    cols = [
+        c
+        for c in ("task_id", "article_id", "annotation_id", "coder", "event_key")
+        if c in data.columns and c in PROVENANCE_NAMES
+    ]
     if not cols:
         return failures
     prov = data.select(cols).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -358,8 +417,9 @@ def validate_file(path: str | Path, cb: Codebook, table: str = "events") -> Vali
     return validate(read_table(path), cb, table)
 
 
-
-def write_result(result: ValidationResult, folder: str | Path, stem: str = "events") -> dict[str, Path]:
+def write_result(
+    result: ValidationResult, folder: str | Path, stem: str = "events"
+) -> dict[str, Path]:
     """Write accepted, rejected and warnings as Parquet files in ``folder``; return their paths."""
     from eventcoder.files import atomic_write_parquet
 
