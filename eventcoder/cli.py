@@ -213,3 +213,201 @@ def render_validation(result: Any) -> None:
         f"{result.total} rows: {result.accepted.height} accepted, "
         f"{result.rejected.height} rejected, {result.warnings.height} warnings"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Label Studio: project create, tasks import, export pull, coders add
+# --------------------------------------------------------------------------------------------
+
+project_app = typer.Typer(help="Create Label Studio projects from codebooks.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Put articles into a project as tasks.", no_args_is_help=True)
+export_app = typer.Typer(help="Pull annotations from a project.", no_args_is_help=True)
+coders_app = typer.Typer(help="Give coders accounts on the server.", no_args_is_help=True)
+app.add_typer(project_app, name="project")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(export_app, name="export")
+app.add_typer(coders_app, name="coders")
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="Server URL (default: $LABEL_STUDIO_URL).", show_default=False),
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="Label Studio API key (default: $LABEL_STUDIO_API_KEY; prefer the variable, "
+        "flags show up in shell history and process lists).",
+        show_default=False,
+    ),
+]
+ProjectOption = Annotated[
+    str, typer.Option("--project", "-p", help="Project id, or its exact title.", show_default=False)
+]
+
+
+def _server(url: str | None, api_key: str | None):  # noqa: ANN202 - returns ServerSettings
+    from eventcoder.settings import server_settings
+
+    return server_settings(url, api_key)
+
+
+def _bar(*columns: Any):  # noqa: ANN202 - returns a rich Progress, imported lazily
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        *columns,
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@project_app.command("create")
+@handled
+def project_create(
+    title: Annotated[str, typer.Option("--title", "-t", help="Project title (unique).")],
+    description: Annotated[
+        str | None, typer.Option("--description", help="Project description.")
+    ] = None,
+    overlap: Annotated[
+        int, typer.Option("--overlap", min=1, help="Coders per task (2 or 3 to measure agreement).")
+    ] = 2,
+    codebook: CodebookOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Create a project: labeling config and coder instructions generated from the codebook."""
+    from eventcoder.annotate.projects import create_project
+
+    settings = _server(url, api_key)
+    cb = _codebook(codebook)
+    with console.status("creating the project"):
+        project = create_project(
+            settings, cb, title=title, description=description, overlap=overlap
+        )
+    console.print(
+        f"created project {project.id} [bold]{project.title}[/] ({overlap} coders per task): "
+        f"{project.url}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@tasks_app.command("import")
+@handled
+def tasks_import(
+    file: Annotated[
+        Path, typer.Argument(help="Articles (.jsonl or .csv): id, text, title, source, url, ...")
+    ],
+    project: ProjectOption,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Tasks per POST.")] = 500,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Import articles as tasks; articles already in the project are not imported again.
+
+    An article whose id is in the project with another title or text is reported and left as it
+    is (exit code 1): its task may have annotations whose offsets the new text would break.
+    """
+    from rich.progress import MofNCompleteColumn
+
+    from eventcoder.annotate.articles import read_articles
+    from eventcoder.annotate.projects import find_project
+    from eventcoder.annotate.tasks import import_tasks
+
+    settings = _server(url, api_key)
+    articles = read_articles(file)
+    target = find_project(settings, project)
+    with _bar(MofNCompleteColumn()) as bar:
+        job = bar.add_task("importing", total=None)
+        report = import_tasks(
+            settings,
+            target.id,
+            articles,
+            batch_size=batch_size,
+            on_progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    console.print(
+        f"{report.total} articles: {report.added} added, {report.unchanged} unchanged, "
+        f"{len(report.changed)} changed (not imported) -> project {target.id} {target.url}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.changed:
+        shown = ", ".join(report.changed[:20]) + (" ..." if len(report.changed) > 20 else "")
+        console.print(
+            f"[yellow]changed:[/] {shown}: edit these tasks on the server, or import the "
+            "new versions under new ids.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+
+
+@export_app.command("pull")
+@handled
+def export_pull(
+    project: ProjectOption,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="JSON file to write (default: project-<id>.json)."),
+    ] = None,
+    only_annotated: Annotated[
+        bool, typer.Option("--only-annotated", help="Leave out tasks nobody has annotated.")
+    ] = False,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Pull a snapshot export (coders' emails, skips and predictions included) to a JSON file."""
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    from eventcoder.annotate.exports import pull_export
+    from eventcoder.annotate.projects import find_project
+
+    settings = _server(url, api_key)
+    target = find_project(settings, project)
+    path = output or Path(f"project-{target.id}.json")
+    with _bar(DownloadColumn(), TransferSpeedColumn()) as bar:
+        job = bar.add_task("downloading", total=None)
+        pull_export(
+            settings,
+            target.id,
+            path,
+            only_annotated=only_annotated,
+            on_progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    console.print(
+        f"wrote {path} ({path.stat().st_size:,} bytes) from project {target.id}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@coders_app.command("add")
+@handled
+def coders_add(
+    emails: Annotated[list[str], typer.Argument(help="Email address of each new coder.")],
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Create coder accounts; print each login address and one-time password, once.
+
+    Passwords are shown here only and written nowhere: hand each to its coder privately. The
+    coders' API tokens are not shown; coders log in with their email and password instead.
+    """
+    from eventcoder.annotate.client import create_coder
+
+    settings = _server(url, api_key)
+    for email in emails:
+        coder = create_coder(settings, email)
+        # typer.echo, not rich: no wrapping or markup may alter a password
+        typer.echo(f"{coder.email}\t{coder.login_url}\tpassword: {coder.password.reveal()}")
+    err_console.print(
+        "Shown once and saved nowhere: give each coder their password privately and ask them "
+        "to change it after logging in (Account & Settings).",
+        highlight=False,
+        soft_wrap=True,
+    )
