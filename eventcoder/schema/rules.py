@@ -444,7 +444,6 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
     carries (country, admin1, ...) where those are blank. Names match case-insensitively, on the
     place name or any alternate name; a name listed twice matches its first entry.
     """
-    frame = frame.with_row_index("__ec_row")
     actors = cb.references.actors
     for rule in cb.rules:
         if rule.kind not in ("actor_type_listed", "actor_known") or actors is None:
@@ -470,38 +469,45 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
         if helper("lat", f) in frame.columns:
             continue
         frame = _join_gazetteer(frame, gaz, f, cb)
-    return frame.sort("__ec_row").drop("__ec_row")
+    return frame
 
 
 def _join_actor_types(
-    frame: pl.DataFrame, actors: pl.DataFrame, actor_field: str, date_field: str | None, out: str
+    frame: pl.DataFrame,
+    actors: pl.DataFrame,
+    actor_field: str,
+    date_field: str | None,
+    out: str,
 ) -> pl.DataFrame:
-    left = frame.select(
-        "__ec_row",
-        pl.col(actor_field).alias("name"),
-        *([pl.col(date_field).alias("__d")] if date_field else []),
-        *([pl.col("country").alias("__c")] if "country" in frame.columns else []),
+    # Look up each distinct (actor, date, country) once: tables repeat them a great deal.
+    keys = [actor_field, *([date_field] if date_field else [])]
+    keys += ["country"] if "country" in frame.columns else []
+    distinct = frame.select(keys).unique().filter(pl.col(actor_field).is_not_null())
+    joined = distinct.join(
+        actors.rename({"country": "__list_country"}),
+        left_on=actor_field,
+        right_on="name",
+        how="inner",
     )
-    joined = left.join(actors, on="name", how="inner")
     keep = pl.lit(True)
     if date_field:
-        d = pl.col("__d")
+        d = pl.col(date_field)
         keep = keep & (
             (pl.col("start_date").is_null() | (d >= pl.col("start_date")))
             & (pl.col("end_date").is_null() | (d <= pl.col("end_date")))
         ).fill_null(True)
     if "country" in frame.columns:
         keep = keep & (
-            pl.col("country").is_null()
-            | pl.col("__c").is_null()
-            | (pl.col("country") == pl.col("__c"))
+            pl.col("__list_country").is_null()
+            | pl.col("country").is_null()
+            | (pl.col("__list_country") == pl.col("country"))
         )
     types = (
         joined.filter(keep)
-        .group_by("__ec_row")
-        .agg(pl.col("type").unique(maintain_order=True).alias(out))
+        .group_by(keys)
+        .agg(pl.col("type").unique(maintain_order=True).sort().alias(out))
     )
-    return frame.join(types, on="__ec_row", how="left")
+    return frame.join(types, on=keys, how="left", nulls_equal=True, maintain_order="left")
 
 
 def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook) -> pl.DataFrame:
@@ -525,7 +531,7 @@ def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook
         *(pl.col(c).alias(helper("gaz", c)) for c in carried),
     )
     frame = frame.with_columns(pl.col(f).str.strip_chars().str.to_lowercase().alias("__key"))
-    frame = frame.join(right, on="__key", how="left").drop("__key")
+    frame = frame.join(right, on="__key", how="left", maintain_order="left").drop("__key")
     fills = [
         pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)
         for c in carried
