@@ -1,0 +1,553 @@
+"""Agreement between coders over aligned events: event detection, then every coded field.
+
+:func:`agreement` aligns the coders' events (:mod:`eventcoder.datasets.align`) and measures:
+
+- **Event detection**, per pair of coders over the articles both coded (an article counts as
+  coded by a coder when the coder has an event in it; an annotation with no events leaves no row
+  in the annotations table, so it cannot count): each coder's events, the events matched to the
+  other coder (in one aligned event), precision ``matched / events_b`` and recall
+  ``matched / events_a`` taking ``a`` as the reference, and ``F1 = 2 matched / (events_a +
+  events_b)``, which is symmetric. The ``overall`` row sums the counts over all pairs (micro).
+- **Field agreement**, on aligned events only, for every codebook field that coders fill (origin
+  coded or assisted) and that declares a ``level``: Krippendorff's alpha at that level, percent
+  agreement, and for nominal fields Fleiss' kappa and the mean pairwise Cohen's kappa (Light's
+  kappa). A unit is an aligned event with values from two or more coders. Values are prepared as:
+
+  - dates: days since 1970-01-01 (interval);
+  - text without a vocabulary (actors, locations, admin units, sources): stripped, case-folded
+    and with whitespace collapsed; a field that holds several values ("; "-separated) is
+    compared as the sorted set of its normalised parts;
+  - numbers with ``decimals`` in the codebook: rounded to them;
+  - a blank *optional* nominal field (actor2 left empty, no civilian targeting) is the category
+    ``(blank)``: leaving it empty is a coding decision another coder can disagree with. A blank
+    required or numeric field is missing.
+
+- **Bootstrap confidence intervals** for alpha: :func:`eventcoder.datasets.agreement.bootstrap_ci`
+  resamples the units (aligned events with two or more values) with replacement, ``n_boot`` times
+  from ``numpy.random.default_rng(seed)``, and takes the percentile interval (95 %).
+- **Confusion** for nominal fields: for every pair of coders who coded one aligned event, the
+  pair of values they gave. Counts are symmetric (row ``(x, y)`` equals row ``(y, x)``); the
+  diagonal ``(x, x)`` counts agreeing pairs.
+- **Per coder**, for every field: how often the coder agrees with each other coder on shared
+  units (pooled), and alpha without that coder; ``alpha_without - alpha`` above zero means the
+  field is more reliable without that coder, so a lead sees who drifts.
+
+A field's status comes from ``cb.settings["agreement"]``: ``pass`` when alpha is at least
+``pass`` (0.8), ``tentative`` at least ``tentative`` (0.667), ``fail`` below, and ``undefined``
+when alpha cannot be computed (too few units, no variation); ``note`` says why.
+
+Interval-level alpha is computed here in closed form (sums of squares per unit, equal to the
+coincidence-matrix definition), because interval values such as coordinates and days have so many
+distinct values that a values x values coincidence matrix does not fit in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import polars as pl
+
+from eventcoder.datasets.agreement import (
+    AgreementError,
+    bootstrap_ci,
+    fleiss_kappa,
+    krippendorff_alpha,
+    pairwise_cohen_kappa,
+    percent_agreement,
+)
+from eventcoder.datasets.align import Alignment, align_events, normalise_text
+from eventcoder.errors import InputError
+from eventcoder.files import atomic_write_text
+from eventcoder.schema.codebook import Codebook, Field
+
+__all__ = [
+    "BLANK",
+    "AgreementResult",
+    "agreement",
+    "coded_fields",
+    "interval_alpha",
+    "status_of",
+    "to_dict",
+    "to_json",
+    "write_json",
+]
+
+BLANK = "(blank)"
+N_BOOT = 1000
+CI = 0.95
+# Categories kept per field in the confusion table of a report; the frame holds them all.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class AgreementResult:
+    """Everything :func:`agreement` measured, as polars frames plus a summary dict.
+
+    - ``aligned``: the input annotations plus ``aligned_event``;
+    - ``detection``: per coder pair (and ``overall``): events_a, events_b, matched, precision,
+      recall, f1, articles;
+    - ``coders``: per coder: articles, events, matched share, mean F1 against the others;
+    - ``fields``: per field: level, units, values, alpha with CI, percent agreement, kappas,
+      status, note;
+    - ``confusion``: field, value_a, value_b, pairs (nominal fields);
+    - ``per_coder``: field, coder, values, agreement with the others, alpha without the coder,
+      and the change;
+    - ``summary``: counts, thresholds and settings of the run.
+    """
+
+    aligned: pl.DataFrame
+    detection: pl.DataFrame
+    coders: pl.DataFrame
+    fields: pl.DataFrame
+    confusion: pl.DataFrame
+    per_coder: pl.DataFrame
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+def coded_fields(cb: Codebook) -> tuple[Field, ...]:
+    """Return the fields agreement is measured on: filled by coders, with a level."""
+    return tuple(f for f in cb.fields if f.filled_by_coders and f.level)
+
+
+def thresholds(cb: Codebook) -> tuple[float, float]:
+    """Return ``(pass, tentative)`` from ``cb.settings["agreement"]`` (default 0.8, 0.667)."""
+    cfg = cb.settings.get("agreement") or {}
+    return float(cfg.get("pass", 0.8)), float(cfg.get("tentative", 0.667))
+
+
+def status_of(alpha: float | None, cb: Codebook) -> str:
+    """Return ``pass``, ``tentative``, ``fail`` or ``undefined`` for an alpha."""
+    ok, tentative = thresholds(cb)
+    if alpha is None or not np.isfinite(alpha):
+        return "undefined"
+    return "pass" if alpha >= ok else "tentative" if alpha >= tentative else "fail"
+
+
+# --- interval alpha in closed form -------------------------------------------------------------
+
+
+def interval_alpha(matrix: np.ndarray) -> float:
+    """Return Krippendorff's interval alpha of a units x coders float matrix (NaN missing).
+
+    With ``m_u`` values in unit ``u``, ``SS_u`` their sum of squared deviations from the unit
+    mean, ``n`` all pairable values and ``SS`` their sum of squares about the grand mean:
+    ``alpha = 1 - (n - 1) / n * sum_u(m_u SS_u / (m_u - 1)) / SS``. This is the coincidence
+    definition rearranged (every ordered pair ``(c - k)^2`` sums to ``2 m SS``), in O(cells)
+    memory however many distinct values there are. Raises ``AgreementError`` like
+    :func:`krippendorff_alpha`.
+    """
+    x = np.asarray(matrix, dtype=np.float64)
+    present = ~np.isnan(x)
+    m = present.sum(axis=1)
+    keep = m >= 2
+    if not keep.any():
+        raise AgreementError(
+            "interval alpha: no unit has values from two or more coders; have units coded twice",
+            statistic="krippendorff_alpha",
+        )
+    x, present, m = x[keep], present[keep], m[keep]
+    filled = np.where(present, x, 0.0)
+    # Centre on the grand mean first: sums of squares of large values (days, coordinates) lose
+    # digits otherwise.
+    n = m.sum()
+    filled = np.where(present, filled - filled.sum() / n, 0.0)
+    sums = filled.sum(axis=1)
+    ss_u = (filled**2).sum(axis=1) - sums**2 / m
+    ss = (filled**2).sum()
+    if ss <= 0:
+        raise AgreementError(
+            "krippendorff_alpha is undefined: every pairable value is the same, so agreement "
+            "cannot be told from chance; report percent_agreement or code more varied units",
+            statistic="krippendorff_alpha",
+        )
+    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
+
+
+# --- preparing values --------------------------------------------------------------------------
+
+
+def _prepared(f: Field) -> pl.Expr:
+    """Return the expression giving field ``f``'s comparable value (see module docstring)."""
+    col = pl.col(f.name)
+    if f.type == "date":
+        return col.cast(pl.Date).cast(pl.Int64).cast(pl.Float64)
+    if f.type in ("integer", "number", "boolean"):
+        out = col.cast(pl.Float64)
+        return out.round(f.decimals) if f.decimals is not None else out
+    text = col.cast(pl.String)
+    if f.vocabulary is None:
+        if f.multiple:
+            text = (
+                text.str.split(";")
+                .list.eval(normalise_text(pl.element()))
+                .list.filter(pl.element() != "")
+                .list.unique()
+                .list.sort()
+                .list.join("; ")
+            )
+        else:
+            text = normalise_text(text)
+        text = pl.when(text == "").then(None).otherwise(text)
+    if f.level == "nominal" and not f.required:
+        text = text.fill_null(BLANK)
+    return text
+
+
+def _unit_matrix(
+    codes: np.ndarray, unit: np.ndarray, coder: np.ndarray, n_units: int, n_coders: int
+) -> np.ndarray:
+    """Return the units x coders float matrix of ``codes`` (NaN where no value)."""
+    out = np.full((n_units, n_coders), np.nan)
+    out[unit, coder] = codes
+    return out
+
+
+def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[np.ndarray, list]:
+    """Return float codes for a field's values (NaN missing) and the labels of nominal codes.
+
+    Numbers stay numbers; ordinal text takes its vocabulary position; nominal text gets a dense
+    code per distinct value (labels in sorted order).
+    """
+    if values.dtype != pl.String:
+        return values.cast(pl.Float64).fill_null(np.nan).to_numpy(), []
+    if f.level == "ordinal":
+        vocab = cb.vocabulary_of(f.name)
+        order = [str(v) for v in vocab.values] if vocab else sorted(values.drop_nulls().unique())
+        pos = values.replace_strict(
+            order, list(range(len(order))), default=None, return_dtype=pl.Float64
+        )
+        return pos.fill_null(np.nan).to_numpy(), order
+    labels = values.drop_nulls().unique().sort().to_list()
+    codes = values.replace_strict(
+        labels, list(range(len(labels))), default=None, return_dtype=pl.Float64
+    )
+    return codes.fill_null(np.nan).to_numpy(), labels
+
+
+# --- event detection ---------------------------------------------------------------------------
+
+
+def _detection(aligned: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return the per-pair detection frame and the per-coder frame."""
+    per_article = aligned.group_by("article_id", "coder").len("events")
+    shared = (
+        per_article.join(per_article, on="article_id", suffix="_b")
+        .filter(pl.col("coder") < pl.col("coder_b"))
+        .group_by(coder_a="coder", coder_b="coder_b")
+        .agg(articles=pl.len(), events_a=pl.sum("events"), events_b=pl.sum("events_b"))
+    )
+    members = aligned.select("aligned_event", "coder")
+    matched = (
+        members.join(members, on="aligned_event", suffix="_b")
+        .filter(pl.col("coder") < pl.col("coder_b"))
+        .group_by(coder_a="coder", coder_b="coder_b")
+        .agg(matched=pl.len())
+    )
+    pairs = shared.join(matched, on=["coder_a", "coder_b"], how="left").with_columns(
+        pl.col("matched").fill_null(0).cast(pl.Int64),
+        pl.col("articles", "events_a", "events_b").cast(pl.Int64),
+    )
+    overall = pairs.select(
+        coder_a=pl.lit("overall"),
+        coder_b=pl.lit("overall"),
+        articles=pl.sum("articles"),
+        events_a=pl.sum("events_a"),
+        events_b=pl.sum("events_b"),
+        matched=pl.sum("matched"),
+    )
+
+    def rates(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            precision=pl.col("matched") / pl.col("events_b"),
+            recall=pl.col("matched") / pl.col("events_a"),
+            f1=2 * pl.col("matched") / (pl.col("events_a") + pl.col("events_b")),
+        )
+
+    detection = pl.concat([rates(pairs.sort("coder_a", "coder_b")), rates(overall)])
+    coders = (
+        aligned.with_columns(_m=pl.len().over("aligned_event") > 1)
+        .group_by("coder")
+        .agg(
+            articles=pl.col("article_id").n_unique(),
+            events=pl.len(),
+            matched_share=pl.col("_m").mean(),
+        )
+    )
+    both_ways = pl.concat(
+        [
+            pairs.select(
+                coder="coder_a",
+                f1=2 * pl.col("matched") / (pl.col("events_a") + pl.col("events_b")),
+            ),
+            pairs.select(
+                coder="coder_b",
+                f1=2 * pl.col("matched") / (pl.col("events_a") + pl.col("events_b")),
+            ),
+        ]
+    )
+    coders = (
+        coders.join(both_ways.group_by("coder").agg(mean_f1=pl.mean("f1")), on="coder", how="left")
+        .with_columns(pl.col("articles", "events").cast(pl.Int64))
+        .sort("coder")
+    )
+    return detection, coders
+
+
+# --- fields ------------------------------------------------------------------------------------
+
+
+def _alpha_function(level: str) -> Callable[[np.ndarray], float]:
+    """Return the alpha statistic for ``level`` as a function of a units x coders matrix."""
+    if level == "interval":
+        return interval_alpha
+    return partial(krippendorff_alpha, level=level)
+
+
+def _try(fn: Callable[[], float]) -> tuple[float | None, str]:
+    """Return ``(fn(), "")``, or ``(None, message)`` when the statistic is undefined."""
+    try:
+        value = fn()
+    except AgreementError as err:
+        return None, str(err)
+    return (None, "undefined") if not np.isfinite(value) else (float(value), "")
+
+
+def _why_undefined(matrix: np.ndarray, labels: list) -> str:
+    """Return a short reason, for a report, why alpha is undefined on ``matrix``."""
+    if matrix.shape[0] == 0:
+        return "no aligned event has values from two coders"
+    distinct = np.unique(matrix[~np.isnan(matrix)])
+    if len(distinct) == 1:
+        only = labels[int(distinct[0])] if labels else f"{distinct[0]:g}"
+        return f"no variation: every value is {only}"
+    return "undefined on these values"
+
+
+def _confusion(name: str, matrix: np.ndarray, labels: list) -> pl.DataFrame:
+    """Return the symmetric value-pair counts of a nominal units x coders code matrix."""
+    n_labels = len(labels)
+    counts = np.zeros(n_labels * n_labels, dtype=np.int64)
+    for i, j in combinations(range(matrix.shape[1]), 2):
+        both = ~np.isnan(matrix[:, i]) & ~np.isnan(matrix[:, j])
+        a, b = matrix[both, i].astype(np.int64), matrix[both, j].astype(np.int64)
+        counts += np.bincount(a * n_labels + b, minlength=n_labels * n_labels)
+    square = counts.reshape(n_labels, n_labels)
+    sym = square + square.T - np.diag(np.diag(square))
+    a_idx, b_idx = np.nonzero(sym)
+    lab = np.asarray(labels, dtype=object)
+    return pl.DataFrame(
+        {
+            "field": [name] * len(a_idx),
+            "value_a": [str(v) for v in lab[a_idx]],
+            "value_b": [str(v) for v in lab[b_idx]],
+            "pairs": sym[a_idx, b_idx].astype(np.int64),
+        },
+        schema={"field": pl.String, "value_a": pl.String, "value_b": pl.String, "pairs": pl.Int64},
+    )
+
+
+def _per_coder(
+    name: str, matrix: np.ndarray, coders: list[str], alpha: float | None, stat: Callable
+) -> list[dict[str, Any]]:
+    """Return one row per coder: values, pooled agreement with the others, alpha without them."""
+    rows = []
+    present = ~np.isnan(matrix)
+    for c, coder in enumerate(coders):
+        agree = total = 0
+        for o in range(len(coders)):
+            if o == c:
+                continue
+            both = present[:, c] & present[:, o]
+            total += int(both.sum())
+            agree += int((matrix[both, c] == matrix[both, o]).sum())
+        rest = np.delete(matrix, c, axis=1)
+        without, _ = _try(lambda rest=rest: stat(rest)) if rest.shape[1] >= 2 else (None, "")
+        rows.append(
+            {
+                "field": name,
+                "coder": coder,
+                "values": int(present[:, c].sum()),
+                "pairs": total,
+                "agreement": agree / total if total else None,
+                "alpha_without": without,
+                "alpha_change": (without - alpha)
+                if without is not None and alpha is not None
+                else None,
+            }
+        )
+    return rows
+
+
+def agreement(
+    annotations: pl.DataFrame,
+    cb: Codebook,
+    *,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    ci: float = CI,
+    threshold: float | None = None,
+    on_progress: Progress | None = None,
+) -> AgreementResult:
+    """Return the agreement of the coders in an annotations table (accepted rows only).
+
+    Aligns the events (unless ``annotations`` has an ``aligned_event`` column already), then
+    measures event detection and every coded field as the module docstring describes.
+    ``n_boot`` bootstrap resamples from ``seed`` give each alpha its ``ci`` interval (0 skips
+    the bootstrap). ``on_progress(stage, done, total)`` reports each step.
+    """
+    report = on_progress or (lambda stage, done, total: None)
+    if annotations.height == 0:
+        raise InputError("the annotations table has no rows; export some annotations first")
+    if "aligned_event" in annotations.columns:
+        aligned = annotations
+    else:
+        aligned = align_events(annotations, cb, threshold, on_progress=on_progress)
+    detection, coder_frame = _detection(aligned)
+    report("detection", 1, 1)
+
+    coders = sorted(aligned["coder"].unique().to_list())
+    unit_ids = aligned["aligned_event"].cast(pl.Categorical).to_physical().to_numpy()
+    unit_codes, unit = np.unique(unit_ids, return_inverse=True)
+    coder_idx = aligned["coder"].replace_strict(coders, list(range(len(coders)))).to_numpy()
+    n_units, n_coders = len(unit_codes), len(coders)
+
+    fields = [f for f in coded_fields(cb) if f.name in aligned.columns]
+    values = aligned.select(_prepared(f).alias(f.name) for f in fields)
+    rows: list[dict[str, Any]] = []
+    confusions: list[pl.DataFrame] = []
+    per_coder: list[dict[str, Any]] = []
+    for k, f in enumerate(fields):
+        codes, labels = _encode_values(values[f.name], f, cb)
+        full = _unit_matrix(codes, unit, coder_idx, n_units, n_coders)
+        matrix = full[(~np.isnan(full)).sum(axis=1) >= 2]
+        stat = _alpha_function(f.level or "nominal")
+        alpha, note = _try(lambda m=matrix, s=stat: s(m))
+        if alpha is None:
+            note = _why_undefined(matrix, labels)
+        low = high = None
+        if alpha is not None and n_boot > 0:
+            boot = bootstrap_ci(stat, matrix, n_boot=n_boot, seed=seed, ci=ci)
+            low, high = boot.low, boot.high
+        pct, _ = _try(lambda m=matrix: percent_agreement(m))
+        fleiss = cohen = None
+        if f.level == "nominal":
+            fleiss, _ = _try(lambda m=matrix: fleiss_kappa(m))
+            cohen, _ = _try(lambda m=matrix: pairwise_cohen_kappa(m, average=True))
+            confusions.append(_confusion(f.name, matrix, labels))
+        rows.append(
+            {
+                "field": f.name,
+                "level": f.level,
+                "origin": f.origin,
+                "units": int(matrix.shape[0]),
+                "values": int((~np.isnan(matrix)).sum()),
+                "alpha": alpha,
+                "alpha_low": low,
+                "alpha_high": high,
+                "percent_agreement": pct,
+                "fleiss_kappa": fleiss,
+                "cohen_kappa": cohen,
+                "status": status_of(alpha, cb),
+                "note": note,
+            }
+        )
+        per_coder.extend(_per_coder(f.name, matrix, coders, alpha, stat))
+        report("fields", k + 1, len(fields))
+
+    field_frame = pl.DataFrame(rows, schema=_FIELD_SCHEMA)
+    confusion = pl.concat(confusions) if confusions else pl.DataFrame(schema=_CONFUSION_SCHEMA)
+    per_coder_frame = pl.DataFrame(per_coder, schema=_PER_CODER_SCHEMA)
+    ok, tentative = thresholds(cb)
+    params = Alignment.resolve(cb, threshold=threshold)
+    overall = detection.filter(pl.col("coder_a") == "overall").row(0, named=True)
+    summary = {
+        "codebook": cb.label,
+        "rows": aligned.height,
+        "articles": aligned["article_id"].n_unique(),
+        "coders": n_coders,
+        "aligned_events": n_units,
+        "aligned_events_multi": int(
+            aligned.group_by("aligned_event").len().filter(pl.col("len") > 1).height
+        ),
+        "detection_f1": overall["f1"],
+        "fields": len(rows),
+        "fields_pass": sum(r["status"] == "pass" for r in rows),
+        "fields_tentative": sum(r["status"] == "tentative" for r in rows),
+        "fields_fail": sum(r["status"] == "fail" for r in rows),
+        "fields_undefined": sum(r["status"] == "undefined" for r in rows),
+        "thresholds": {"pass": ok, "tentative": tentative},
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "ci": ci, "method": "percentile, units"},
+        "alignment": {
+            "weights": dict(params.weights),
+            "threshold": params.threshold,
+            "date_scale_days": params.date_scale_days,
+        },
+    }
+    return AgreementResult(
+        aligned, detection, coder_frame, field_frame, confusion, per_coder_frame, summary
+    )
+
+
+_FIELD_SCHEMA = {
+    "field": pl.String,
+    "level": pl.String,
+    "origin": pl.String,
+    "units": pl.Int64,
+    "values": pl.Int64,
+    "alpha": pl.Float64,
+    "alpha_low": pl.Float64,
+    "alpha_high": pl.Float64,
+    "percent_agreement": pl.Float64,
+    "fleiss_kappa": pl.Float64,
+    "cohen_kappa": pl.Float64,
+    "status": pl.String,
+    "note": pl.String,
+}
+_CONFUSION_SCHEMA = {
+    "field": pl.String,
+    "value_a": pl.String,
+    "value_b": pl.String,
+    "pairs": pl.Int64,
+}
+_PER_CODER_SCHEMA = {
+    "field": pl.String,
+    "coder": pl.String,
+    "values": pl.Int64,
+    "pairs": pl.Int64,
+    "agreement": pl.Float64,
+    "alpha_without": pl.Float64,
+    "alpha_change": pl.Float64,
+}
+
+# --- serialising -------------------------------------------------------------------------------
+
+TABLES = ("detection", "coders", "fields", "confusion", "per_coder")
+
+
+def to_dict(result: AgreementResult) -> dict[str, Any]:
+    """Return the result as plain data: the summary and each table as a list of rows.
+
+    The aligned annotations are left out (write them as Parquet); NaN becomes None.
+    """
+    out: dict[str, Any] = {"summary": dict(result.summary)}
+    for name in TABLES:
+        frame: pl.DataFrame = getattr(result, name)
+        out[name] = frame.fill_nan(None).to_dicts()
+    return out
+
+
+def to_json(result: AgreementResult) -> str:
+    """Return the result as indented JSON text (see :func:`to_dict`)."""
+    return orjson.dumps(to_dict(result), option=orjson.OPT_INDENT_2).decode()
+
+
+def write_json(result: AgreementResult, path: str | Path) -> Path:
+    """Write :func:`to_json` to ``path`` atomically; return the path."""
+    return atomic_write_text(to_json(result) + "\n", path)
