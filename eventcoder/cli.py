@@ -411,3 +411,53 @@ def coders_add(
         highlight=False,
         soft_wrap=True,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# labeling config and convert (eventcoder.annotate.config / eventcoder.annotate.convert)
+# --------------------------------------------------------------------------------------------
+
+
+@project_app.command("config")
+@handled
+def project_config(
+    codebook: CodebookOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Print the Label Studio labeling config (XML) generated from the codebook."""
+    from eventcoder.annotate.config import labeling_config
+    from eventcoder.files import atomic_write_text
+
+    xml = labeling_config(_codebook(codebook))
+    if output is None:
+        typer.echo(xml)
+    else:
+        atomic_write_text(xml + "\n", output)
+        console.print(f"wrote {output}")
+
+
+@app.command("convert")
+@handled
+def convert_cmd(
+    export: Annotated[Path, typer.Argument(help="Label Studio JSON export (snapshot or quick).")],
+    codebook: CodebookOption = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Labeling config XML the project used (default: from the codebook).",
+    )] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the Parquet tables "
+                                             "(default: beside the export).")] = None,
+) -> None:
+    """Convert an export into annotations, rejects, skipped and predictions Parquet tables."""
+    from eventcoder.annotate.convert import read_export, write_conversion
+
+    cb = _codebook(codebook)
+    xml = config.read_text(encoding="utf-8") if config is not None else None
+    with console.status("converting") as status:
+        conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
+        paths = write_conversion(conv, out or export.parent)
+    for path in paths.values():
+        console.print(f"wrote {path}")
+    console.print(conv.reconciliation(), highlight=False)
+    raise typer.Exit(1 if conv.rejected else 0)

@@ -6,10 +6,20 @@ from eventcoder.annotate.config import (
     labeling_config,
     parse_controls,
 )
+from eventcoder.annotate.convert import (
+    Conversion,
+    export_to_annotations,
+    read_export,
+    write_conversion,
+)
 
 __all__ = [
+    "Conversion",
     "check_config",
     "coder_layout_markdown",
+    "export_to_annotations",
     "labeling_config",
     "parse_controls",
+    "read_export",
+    "write_conversion",
 ]

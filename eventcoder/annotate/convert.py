@@ -1,0 +1,669 @@
+"""Label Studio JSON exports turned into validated tables, with every annotation accounted for.
+
+Reader. An export is one JSON array of tasks, each holding its annotations, each holding a flat
+list of results. A plain ``orjson.loads`` builds tens of millions of Python objects for a large
+export (about 29 s and 6.6 GB for 811 MB), so the export is read with DuckDB's ``read_json``
+and an explicit column spec: the parser streams the array, keeps only the keys named below, types
+them as it goes, and ``unnest`` flattens tasks -> annotations -> results into one columnar
+table without a Python object per value. The per-region results are then pivoted to one row per
+event region with conditional aggregation in the same SQL (the pivot is generated from the
+labeling config's control names). polars reads the result zero-copy through Arrow and the
+codebook validator runs on it. Small files and in-memory task lists go through the same code (a
+task list is written to a temporary file first), so what the tests check is what runs at scale.
+``bench/bench_convert.py`` measures it against ``orjson.loads``.
+
+Counting. Every annotation ends up in exactly one of three states, so that
+``total = accepted + rejected + skipped``:
+
+- **skipped**: cancelled by the coder (``was_cancelled``); listed in ``skipped``.
+- **rejected**: at least one problem of severity error in any of its results or events. The
+  annotation is the unit because a coder's judgement covers the whole article: keeping the good
+  half of an annotation would make the coder look as if they missed an event. Its problems are in
+  ``rejects``; its events that had no problem of their own get one row with rule
+  ``annotation-rejected``, so every event is accounted for too.
+- **accepted**: everything else, including an annotation submitted with no event (the coder found
+  none). Its events are the rows of ``annotations``.
+
+Rule ids the converter adds to the validator's (``required-field``, ``field-type``) and the
+codebook's own (``sub-event-type-known``, ...):
+
+=====================  ==========================================================================
+unknown-control        a result's ``from_name`` is no control of the labeling config
+unknown-label          a region label that the config's Labels control does not offer
+choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
+orphan-control         a per-region value whose region id is no Event region of the annotation
+repeated-control       the same control filled twice for one region (the first value is kept)
+span-mismatch          an Event region's offsets do not cut its own text out of the article
+not-per-region         a field control filled for the whole task instead of for an Event region
+annotation-rejected    an event with no problem of its own, in a rejected annotation
+=====================  ==========================================================================
+
+Offsets are compared in Unicode code points; Label Studio counts UTF-16 code units, so an article
+with characters outside the Basic Multilingual Plane (emoji) before a region would show a
+mismatch: that is reported, never silently fixed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import polars as pl
+
+from eventcoder.annotate.config import (
+    EVENT_LABEL,
+    LABELS_NAME,
+    Control,
+    control_field,
+    labeling_config,
+    parse_controls,
+)
+from eventcoder.errors import ExportFormatError
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.tables import PROVENANCE, table_columns
+from eventcoder.schema.validate import validate
+
+REJECT_SCHEMA: dict[str, pl.DataType] = {
+    "task_id": pl.Int64(),
+    "article_id": pl.String(),
+    "annotation_id": pl.Int64(),
+    "coder": pl.String(),
+    "event_key": pl.String(),
+    "field": pl.String(),
+    "rule": pl.String(),
+    "value": pl.String(),
+    "message": pl.String(),
+}
+KEY = ["task_id", "annotation_id", "event_key"]
+
+# What the reader keeps of each result: the region and every kind of value a control can give.
+_RESULT = (
+    "STRUCT(id VARCHAR, from_name VARCHAR, to_name VARCHAR, type VARCHAR, "
+    'value STRUCT(start BIGINT, "end" BIGINT, text JSON, labels VARCHAR[], '
+    "choices VARCHAR[], number JSON, datetime VARCHAR))[]"
+)
+_COLUMNS = {
+    "id": "BIGINT",
+    "project": "BIGINT",
+    "data": "JSON",
+    "annotations": (
+        f"STRUCT(id BIGINT, completed_by JSON, result {_RESULT}, "
+        "was_cancelled BOOLEAN, created_at VARCHAR, updated_at VARCHAR, "
+        "lead_time DOUBLE)[]"
+    ),
+    "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
+}
+_RESULT_JSON = orjson.dumps(
+    [
+        {
+            "id": "VARCHAR",
+            "from_name": "VARCHAR",
+            "to_name": "VARCHAR",
+            "type": "VARCHAR",
+            "value": {
+                "start": "BIGINT",
+                "end": "BIGINT",
+                "text": "JSON",
+                "labels": ["VARCHAR"],
+                "choices": ["VARCHAR"],
+                "number": "JSON",
+                "datetime": "VARCHAR",
+            },
+        }
+    ]
+).decode()
+_PREDICTION = '[{"id": "BIGINT", "model_version": "VARCHAR", "score": "DOUBLE", "result": "JSON"}]'
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What an export became. ``total == accepted + rejected + skipped`` (annotations)."""
+
+    annotations: pl.DataFrame
+    rejects: pl.DataFrame
+    skipped: pl.DataFrame
+    predictions: pl.DataFrame
+    warnings: pl.DataFrame
+    total: int
+    accepted: int
+    rejected: int
+    events_accepted: int = 0
+    events_rejected: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def skipped_count(self) -> int:
+        return self.skipped.height
+
+    def reconciliation(self) -> str:
+        """The one-line account of every annotation in the export."""
+        return (
+            f"{self.total} annotations: {self.accepted} accepted, {self.rejected} rejected, "
+            f"{self.skipped_count} skipped"
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Plain-data counts, for ``--json`` and reports."""
+        return {
+            "annotations": self.total,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "skipped": self.skipped_count,
+            "events_accepted": self.events_accepted,
+            "events_rejected": self.events_rejected,
+            "rejects": self.rejects.height,
+            "warnings": self.warnings.height,
+            "predictions": self.predictions.height,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def _controls(cb: Codebook, config: str | None) -> dict[str, Control]:
+    return parse_controls(config if config is not None else labeling_config(cb))
+
+
+def _fail(path: Path, err: Exception) -> ExportFormatError:
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return ExportFormatError(
+        f"{path}: not a complete Label Studio JSON export ({first[:160]}); export it again as JSON",
+        path=str(path),
+    )
+
+
+_TEXT_VALUE = """
+    CASE
+      WHEN r.value.choices IS NOT NULL THEN array_to_string(r.value.choices, '; ')
+      WHEN r.value.number IS NOT NULL THEN json_extract_string(r.value.number, '$')
+      WHEN r.value.datetime IS NOT NULL THEN r.value.datetime
+      WHEN json_type(r.value.text) = 'ARRAY'
+        THEN array_to_string(from_json(r.value.text, '["VARCHAR"]'), '; ')
+      ELSE json_extract_string(r.value.text, '$')
+    END"""
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook, controls: dict[str, Control]
+) -> None:
+    """Read the export into DuckDB tables ``ann`` (one row per annotation) and ``res``."""
+    cols = ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items())
+    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    data_cols = ", ".join(
+        f"json_extract_string(data, '$.{n}') AS \"data__{n}\"" for n in task_fields
+    )
+    try:
+        con.execute(
+            f"""
+          CREATE TEMP TABLE tasks AS
+          SELECT id AS task_id, project AS project_id,
+                 json_extract_string(data, '$.id') AS article_id,
+                 json_extract_string(data, '$.text') AS article_text,
+                 {data_cols}, annotations, predictions
+          FROM read_json(?, format='array', columns={{{cols}}}, maximum_object_size=1073741824)
+        """,
+            [str(path)],
+        )
+    except duckdb.Error as err:
+        raise _fail(path, err) from None
+    coder = (
+        "coalesce(json_extract_string(a.completed_by, '$.email'), "
+        "json_extract_string(a.completed_by, '$'))"
+    )
+    con.execute(f"""
+      CREATE TEMP TABLE ann AS
+      SELECT t.task_id, t.project_id, t.article_id, a.id AS annotation_id, {coder} AS coder,
+             coalesce(a.was_cancelled, false) AS was_cancelled,
+             a.created_at, a.updated_at, a.lead_time, a.result
+      FROM (SELECT task_id, project_id, article_id, unnest(annotations) AS a FROM tasks) t
+    """)
+    con.execute(f"""
+      CREATE TEMP TABLE res AS
+      SELECT annotation_id, r.id AS region, r.from_name, r.type,
+             r.value.start AS span_start, r.value."end" AS span_end,
+             r.value.labels AS labels, r.value.choices AS choices,
+             json_extract_string(r.value.text, '$') AS span_text,
+             json_type(r.value.text) AS text_type, {_TEXT_VALUE} AS value
+      FROM (SELECT annotation_id, unnest(result) AS r FROM ann)
+    """)
+
+
+# --------------------------------------------------------------------------------------------
+# Converting
+# --------------------------------------------------------------------------------------------
+
+
+def read_export(
+    path: str | Path,
+    cb: Codebook,
+    config: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Conversion:
+    """The conversion of the export file at ``path`` (see :func:`export_to_annotations`)."""
+    path = Path(path)
+    if not path.exists():
+        raise ExportFormatError(f"{path}: no such file", path=str(path))
+    _check_brackets(path)
+    say = on_progress or (lambda _msg: None)
+    controls = _controls(cb, config)
+    con = duckdb.connect()
+    try:
+        threads = os.cpu_count() or 1
+        con.execute(f"SET threads = {threads}; SET preserve_insertion_order = false")
+        say("reading export")
+        _load(con, path, cb, controls)
+        say("checking results")
+        return _convert(con, path, cb, controls, say)
+    finally:
+        con.close()
+
+
+def _check_brackets(path: Path) -> None:
+    """Fail fast on a file that is not one JSON array (empty, an object, cut off at the end)."""
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip()
+        fh.seek(max(0, path.stat().st_size - 4096))
+        tail = fh.read().rstrip()
+    if not head.startswith(b"[") or not tail.endswith(b"]"):
+        what = (
+            "empty"
+            if not head
+            else "not a JSON list of tasks"
+            if not head.startswith(b"[")
+            else "cut off before its end"
+        )
+        raise ExportFormatError(
+            f"{path}: not a complete Label Studio JSON export (the file is {what}); export it "
+            "again as JSON",
+            path=str(path),
+        )
+
+
+def export_to_annotations(
+    tasks: Sequence[dict[str, Any]] | str | Path,
+    cb: Codebook,
+    config: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Conversion:
+    """Annotation rows, rejects, skipped annotations and predictions from a Label Studio export.
+
+    ``tasks`` is an export's task list or the path of an export file; ``config`` the labeling
+    config the project used (default: the one generated from ``cb``). Raises
+    :class:`ExportFormatError` for a file that is not a complete export, or an export made with
+    another labeling config.
+    """
+    if isinstance(tasks, (str, Path)):
+        return read_export(tasks, cb, config, on_progress)
+    with tempfile.TemporaryDirectory(prefix="eventcoder-export-") as tmp:
+        path = Path(tmp) / "export.json"
+        path.write_bytes(orjson.dumps(list(tasks)))
+        return read_export(path, cb, config, on_progress)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
+
+
+def _convert(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    cb: Codebook,
+    controls: dict[str, Control],
+    say: Callable[[str], None],
+) -> Conversion:
+    names = sorted(controls)
+    known_labels = list(controls[LABELS_NAME].choices) if LABELS_NAME in controls else []
+    con.register("_controls", pl.DataFrame({"from_name": names}).to_arrow())
+    # An export with results but none from our controls was made with another config.
+    found = con.execute("""
+        SELECT count(*) FILTER (WHERE from_name IN (SELECT from_name FROM _controls)),
+               count(*), min(a.task_id) FILTER (WHERE r.from_name NOT IN
+                                                 (SELECT from_name FROM _controls))
+        FROM res r JOIN ann a USING (annotation_id)""").fetchall()[0]
+    if found and found[1] and not found[0]:
+        raise ExportFormatError(
+            f"{path}: task {found[2]}: made with another labeling config (no result uses this "
+            "codebook's controls); convert it with the codebook of its project",
+            path=str(path),
+            task=found[2],
+        )
+    if LABELS_NAME not in controls or EVENT_LABEL not in known_labels:
+        raise ExportFormatError(
+            f"{path}: the labeling config has no {EVENT_LABEL!r} label", path=str(path)
+        )
+
+    field_controls = {n: control_field(n, cb) for n in names if n != LABELS_NAME}
+    field_controls = {n: f for n, f in field_controls.items() if f is not None}
+    choice_rows = [(n, ch) for n, c in controls.items() if c.tag == "Choices" for ch in c.choices]
+    con.register(
+        "_choices",
+        pl.DataFrame(
+            {"from_name": [n for n, _ in choice_rows], "choice": [c for _, c in choice_rows]},
+            schema={"from_name": pl.String, "choice": pl.String},
+        ).to_arrow(),
+    )
+    con.register(
+        "_fields",
+        pl.DataFrame(
+            {"from_name": list(field_controls), "field": list(field_controls.values())},
+            schema={"from_name": pl.String, "field": pl.String},
+        ).to_arrow(),
+    )
+    con.register("_labels", pl.DataFrame({"label": known_labels}).to_arrow())
+
+    # Event regions: one per (annotation, region id) labelled Event.
+    con.execute(f"""
+      CREATE TEMP TABLE ev AS
+      SELECT r.annotation_id, r.region, first(r.span_start) AS span_start,
+             first(r.span_end) AS span_end, first(r.span_text) AS evidence
+      FROM res r
+      WHERE r.from_name = '{LABELS_NAME}' AND list_contains(r.labels, '{EVENT_LABEL}')
+      GROUP BY ALL
+    """)
+    # Structural problems, one row each (value as text), before any pivoting.
+    problems = _frame(
+        con,
+        f"""
+      WITH items AS (
+        SELECT r.*, f.field, e.region IS NOT NULL AS has_event,
+               row_number() OVER (PARTITION BY r.annotation_id, r.region, r.from_name) AS nth
+        FROM res r LEFT JOIN _fields f USING (from_name)
+        LEFT JOIN ev e ON e.annotation_id = r.annotation_id AND e.region = r.region
+      )
+      SELECT annotation_id, region AS event_key, from_name AS field, 'unknown-control' AS rule,
+             value, 'no control called ' || from_name || ' in the labeling config' AS message
+      FROM items WHERE from_name NOT IN (SELECT from_name FROM _controls)
+      UNION ALL
+      SELECT annotation_id, region, from_name, 'unknown-label', l,
+             'the label ' || l || ' is not offered by the labeling config'
+      FROM (SELECT *, unnest(labels) AS l FROM items WHERE from_name = '{LABELS_NAME}')
+      WHERE l NOT IN (SELECT label FROM _labels)
+      UNION ALL
+      SELECT annotation_id, region, field, 'orphan-control', value,
+             field || ' is set for region ' || coalesce(region, '(none)')
+               || ', which is no Event region'
+      FROM items WHERE field IS NOT NULL AND NOT has_event AND region IS NOT NULL
+      UNION ALL
+      SELECT annotation_id, region, field, 'not-per-region', value,
+             field || ' is set for the whole article, not for an Event region'
+      FROM items WHERE field IS NOT NULL AND region IS NULL
+      UNION ALL
+      SELECT annotation_id, region, field, 'repeated-control', value,
+             field || ' is filled more than once for this region; the first value is kept'
+      FROM items WHERE field IS NOT NULL AND has_event AND nth > 1
+      UNION ALL
+      SELECT e.annotation_id, e.region, 'evidence', 'span-mismatch',
+             e.evidence,
+             'offsets ' || e.span_start || '-' || e.span_end
+               || ' do not cut this text out of the article'
+      FROM ev e JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
+      WHERE e.span_start IS NULL OR e.span_end IS NULL OR e.evidence IS NULL
+         OR substring(t.article_text, e.span_start + 1, e.span_end - e.span_start)
+            IS DISTINCT FROM e.evidence
+    """,
+    )
+    bad_choices = _frame(
+        con,
+        """
+      SELECT r.annotation_id, r.region AS event_key, f.field, r.from_name, ch AS value
+      FROM (SELECT annotation_id, region, from_name, unnest(choices) AS ch
+            FROM res WHERE choices IS NOT NULL) r
+      JOIN _fields f USING (from_name)
+      WHERE NOT EXISTS (SELECT 1 FROM _choices c WHERE c.from_name = r.from_name
+                        AND c.choice = r.ch)
+    """,
+    )
+    problems = pl.concat([problems, _choice_problems(bad_choices, cb)], how="diagonal_relaxed")
+
+    # One row per Event region: the pivot, generated from the config's controls.
+    fields = sorted(set(field_controls.values()))
+    pivots = ",\n".join(
+        f"first(r.value) FILTER (WHERE f.field = '{name}') AS \"{name}\"" for name in fields
+    )
+    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    say("building event rows")
+    events = _frame(
+        con,
+        f"""
+      WITH vals AS (
+        SELECT r.annotation_id, r.region, f.field, r.value
+        FROM res r JOIN _fields f USING (from_name)
+      ),
+      piv AS (
+        SELECT annotation_id, region{"," if pivots else ""}
+               {pivots.replace("r.value", "value").replace("f.field", "field")}
+        FROM vals GROUP BY annotation_id, region
+      )
+      SELECT a.project_id, a.task_id, a.article_id, a.annotation_id, a.coder,
+             e.region AS event_key, e.span_start, e.span_end, e.evidence,
+             a.created_at, a.updated_at, a.lead_time,
+             {", ".join(f'p."{n}"' for n in fields) or "NULL AS _none"},
+             {", ".join(f't."data__{n}"' for n in task_fields)}
+      FROM ev e JOIN ann a USING (annotation_id)
+      JOIN tasks t ON t.task_id = a.task_id
+      LEFT JOIN piv p ON p.annotation_id = e.annotation_id AND p.region = e.region
+    """,
+    )
+    annotations_meta = _frame(
+        con,
+        """
+      SELECT task_id, article_id, annotation_id, coder, was_cancelled, created_at, updated_at,
+             lead_time, len(result) AS results FROM ann""",
+    )
+    predictions = _predictions(con)
+    return _assemble(cb, events, problems, annotations_meta, predictions, say)
+
+
+def _choice_problems(bad: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
+    """Choice values a control does not offer, under the field's vocabulary rule id if any."""
+    if bad.height == 0:
+        return pl.DataFrame(
+            schema={
+                "annotation_id": pl.Int64,
+                "event_key": pl.String,
+                "field": pl.String,
+                "rule": pl.String,
+                "value": pl.String,
+                "message": pl.String,
+            }
+        )
+    rule_of = {r.params.get("field"): r for r in cb.rules if r.kind == "in_vocabulary"}
+    rules = bad["field"].map_elements(
+        lambda f: rule_of[f].id if f in rule_of else "choice-not-in-config", return_dtype=pl.String
+    )
+    return bad.select(
+        "annotation_id",
+        "event_key",
+        "field",
+        rules.alias("rule"),
+        "value",
+        pl.format("{} is not offered by control {}", "value", "from_name").alias("message"),
+    )
+
+
+def _predictions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per prediction result, kept apart from human annotations."""
+    return _frame(
+        con,
+        f"""
+      WITH p AS (
+        SELECT task_id, article_id, unnest(from_json(predictions, '{_PREDICTION}')) AS p
+        FROM tasks WHERE json_type(predictions -> '$[0]') = 'OBJECT'
+      ),
+      r AS (SELECT task_id, article_id, p.id AS prediction_id, p.model_version, p.score,
+                   unnest(from_json(p.result, '{_RESULT_JSON}')) AS r FROM p)
+      SELECT task_id, article_id, prediction_id, model_version, score, r.id AS region,
+             r.from_name, r.value.start AS span_start, r.value."end" AS span_end,
+             array_to_string(r.value.labels, '; ') AS labels, {_TEXT_VALUE} AS value
+      FROM r
+    """,
+    )
+
+
+def _assemble(
+    cb: Codebook,
+    events: pl.DataFrame,
+    problems: pl.DataFrame,
+    meta: pl.DataFrame,
+    predictions: pl.DataFrame,
+    say: Callable[[str], None],
+) -> Conversion:
+    columns = table_columns(cb, "annotations")
+    # Fields left blank by the coder fall back to the article's own value (source, country...).
+    fill = [
+        pl.coalesce(pl.col(n), pl.col(f"data__{n}")).alias(n)
+        if n in events.columns
+        else pl.col(f"data__{n}").alias(n)
+        for n in (f.name for f in cb.fields_by_origin("assisted", "coded"))
+    ]
+    events = events.with_columns(fill).drop([c for c in events.columns if c.startswith("data__")])
+    prov_types = {name: dtype for name, dtype, *_ in PROVENANCE}
+    events = events.with_columns(
+        pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False),
+        pl.col("updated_at").str.to_datetime(time_zone="UTC", strict=False),
+    ).with_columns(
+        pl.col(n).cast(t, strict=False) for n, t in prov_types.items() if n in events.columns
+    )
+    # Values stay text until the validator types them, so "many" becomes a field-type failure.
+    present = [c for c in columns if c in events.columns]
+    events = events.select(present)
+    say("validating")
+    result = validate(events, cb, table="annotations")
+    by_row = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
+    # Uniqueness rules compare events of one coder's annotation: across coders the same event
+    # is coded on purpose, several times.
+    unique = {r.id: r for r in cb.rules if r.kind == "unique"}
+    failures = pl.concat(
+        [
+            result.failures.filter(~pl.col("rule").is_in(list(unique))),
+            _unique_failures(
+                result.accepted.vstack(result.rejected.drop("row", "reasons")),
+                list(unique.values()),
+                present,
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+    errors = failures.filter(pl.col("severity") == "error")
+    warnings = failures.filter(pl.col("severity") == "warning").select(
+        *by_row, "field", "rule", "value", "message"
+    )
+
+    accepted_rows = result.accepted.join(
+        failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
+    )
+    result = type(result)(accepted_rows, result.rejected, failures, result.notes)
+    owners = meta.select("task_id", "article_id", "annotation_id", "coder")
+    structural = problems.join(owners, on="annotation_id", how="left")
+    rejects = pl.concat(
+        [
+            errors.select(*by_row, "field", "rule", "value", "message"),
+            structural.select(*REJECT_SCHEMA),
+        ],
+        how="vertical_relaxed",
+    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    rejects = rejects.unique(
+        subset=["annotation_id", "event_key", "field", "rule", "value"],
+        keep="first",
+        maintain_order=True,
+    )
+
+    done = meta.filter(~pl.col("was_cancelled"))
+    bad_ann = rejects.select("annotation_id").unique()
+    all_events = result.accepted.select(KEY).vstack(result.rejected.select(KEY))
+    rejected_events = rejects.select(KEY).unique()
+    held = result.accepted.join(bad_ann, on="annotation_id", how="semi").join(
+        rejected_events, on=KEY, how="anti"
+    )
+    withdrawn = held.select(
+        *by_row,
+        pl.lit(None, pl.String).alias("field"),
+        pl.lit("annotation-rejected").alias("rule"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit("another result of this annotation was rejected").alias("message"),
+    )
+    rejects = pl.concat([rejects, withdrawn.cast(REJECT_SCHEMA)])  # type: ignore[arg-type]
+    rejects = rejects.sort(
+        ["task_id", "annotation_id", "event_key", "rule", "field"], nulls_last=True
+    )
+    accepted = result.accepted.join(bad_ann, on="annotation_id", how="anti")
+    accepted = accepted.select([c for c in columns if c in accepted.columns])
+    accepted = accepted.sort(["task_id", "annotation_id", "span_start", "event_key"])
+    rejected_ann = done.join(bad_ann, on="annotation_id", how="semi").height
+    skipped = meta.filter(pl.col("was_cancelled")).drop("was_cancelled", "results")
+    skipped = skipped.with_columns(
+        pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False),
+        pl.col("updated_at").str.to_datetime(time_zone="UTC", strict=False),
+    )
+    events_total = all_events.height
+    return Conversion(
+        annotations=accepted,
+        rejects=rejects,
+        skipped=skipped.sort("annotation_id"),
+        predictions=predictions.sort("task_id", "prediction_id", "region"),
+        warnings=warnings,
+        total=meta.height,
+        accepted=done.height - rejected_ann,
+        rejected=rejected_ann,
+        events_accepted=accepted.height,
+        events_rejected=events_total - accepted.height,
+        notes=result.notes,
+    )
+
+
+def _unique_failures(rows: pl.DataFrame, rules: list, present: list[str]) -> pl.DataFrame:
+    """Failures of uniqueness rules, checked within each annotation."""
+    parts = []
+    for rule in rules:
+        fields = [f for f in rule.params["fields"] if f in present]
+        if len(fields) != len(rule.params["fields"]):
+            continue
+        dup = rows.filter(pl.len().over("annotation_id", *fields) > 1)
+        parts.append(
+            dup.select(
+                "task_id",
+                "article_id",
+                "annotation_id",
+                "coder",
+                "event_key",
+                pl.lit(", ".join(fields)).alias("field"),
+                pl.lit(rule.id).alias("rule"),
+                pl.lit(rule.severity).alias("severity"),
+                pl.concat_str(
+                    [pl.col(f).cast(pl.String).fill_null("") for f in fields], separator=", "
+                ).alias("value"),
+                pl.lit(rule.message).alias("message"),
+            )
+        )
+    return (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(schema={"rule": pl.String, "severity": pl.String})
+    )
+
+
+def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
+    """Write the conversion's tables as Parquet files in ``folder``, atomically; return paths."""
+    from eventcoder.files import atomic_write_parquet
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "annotations": conv.annotations,
+        "rejects": conv.rejects,
+        "skipped": conv.skipped,
+        "predictions": conv.predictions,
+        "warnings": conv.warnings,
+    }
+    return {
+        name: atomic_write_parquet(frame, folder / f"{name}.parquet")
+        for name, frame in tables.items()
+    }

@@ -1,0 +1,211 @@
+"""The converter on recorded real Label Studio 1.23.2 exports (see record_exports.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from eventcoder.annotate.convert import export_to_annotations, read_export
+from eventcoder.cli import app
+from eventcoder.errors import ExportFormatError
+from eventcoder.schema import Codebook, load_codebook
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SNAPSHOT = DATA / "ls_export_snapshot.json"
+QUICK = DATA / "ls_export_quick.json"
+FOREIGN = DATA / "ls_export_foreign.json"
+
+
+@pytest.fixture(scope="module")
+def cb() -> Codebook:
+    return load_codebook(None)
+
+
+@pytest.fixture(scope="module")
+def conv(cb: Codebook):
+    return read_export(SNAPSHOT, cb)
+
+
+def test_reconciliation_line(conv) -> None:
+    assert conv.reconciliation() == "9 annotations: 4 accepted, 4 rejected, 1 skipped"
+    assert conv.total == conv.accepted + conv.rejected + conv.skipped_count
+    assert (conv.events_accepted, conv.events_rejected) == (5, 6)
+
+
+def test_accepted_events_field_by_field(conv) -> None:
+    a = conv.annotations
+    assert a.select("annotation_id", "coder", "event_key").rows() == [
+        (1, "coder1@example.org", "t0c0e0"),
+        (1, "coder1@example.org", "t0c0e1"),
+        (4, "coder1@example.org", "t1c0e0"),
+        (4, "coder1@example.org", "t1c0e1"),
+        (7, "coder1@example.org", "t2c0e0"),
+    ]
+    first = a.row(0, named=True)
+    assert first["article_id"] == "idlib-0304"
+    assert (first["span_start"], first["span_end"]) == (0, 128)
+    assert first["evidence"].startswith("Government artillery pounded the outskirts")
+    assert first["event_date"] == date(2024, 3, 4)
+    assert first["event_type"] == "Explosions/Remote violence"
+    assert first["sub_event_type"] == "Shelling/artillery/missile attack"  # from __explosions_...
+    assert first["actor1"] == "Military Forces of Syria (2000-2024)"
+    assert first["inter2"] == "Civilians"
+    assert first["civilian_targeting"] == "Civilian targeting"
+    assert (first["location"], first["fatalities"], first["time_precision"]) == ("Kafr Nobol", 3, 1)
+    assert first["source"] == "Idlib Observer"  # from the article, the coder left it blank
+    assert first["disorder_type"] == "Political violence"  # derived by the validator
+    assert (first["country"], first["admin1"]) == ("Syria", "Idleb")
+    assert first["lead_time"] == 30.0
+    assert a["fatalities"].to_list() == [3, 2, 4, 0, 0]
+    assert a["sub_event_type"].to_list() == [
+        "Shelling/artillery/missile attack",
+        "Shelling/artillery/missile attack",
+        "Armed clash",
+        "Peaceful protest",
+        "Air/drone strike",
+    ]
+    assert a.schema["created_at"] == pl.Datetime("us", "UTC")
+
+
+def test_rejects_name_each_problem(conv) -> None:
+    got = conv.rejects.select("annotation_id", "coder", "event_key", "field", "rule", "value")
+    assert got.rows() == [
+        (2, "coder2@example.org", "t0c1e0", None, "annotation-rejected", None),
+        (2, "coder2@example.org", "t0c1e1", "fatalities", "required-field", ""),
+        (5, "coder2@example.org", "t1c1e0", "disorder_type", "required-field", ""),
+        (
+            5,
+            "coder2@example.org",
+            "t1c1e0",
+            "sub_event_type",
+            "sub-event-type-known",
+            "Drone swarm",
+        ),
+        (5, "coder2@example.org", "t1c1e1", None, "annotation-rejected", None),
+        (6, "coder3@example.org", "ghost", "notes", "orphan-control", "a note on no region"),
+        (6, "coder3@example.org", "t1c2e0", "fatalities", "field-type", "many"),
+        (6, "coder3@example.org", "t1c2e0", "sentiment", "unknown-control", "Negative"),
+        (
+            8,
+            "coder2@example.org",
+            "t2c1e0",
+            "evidence",
+            "span-mismatch",
+            "Russian jets struck farmland on the edge of Ariha on 8 March 2024.",
+        ),
+    ]
+    assert set(conv.rejects["task_id"]) == {1, 2, 3}
+    assert conv.rejects.filter(pl.col("rule") == "span-mismatch")["message"].item() == (
+        "offsets 5-71 do not cut this text out of the article"
+    )
+
+
+def test_every_event_is_accounted_for(conv) -> None:
+    events = set(conv.annotations.select("annotation_id", "event_key").rows())
+    rejected = set(
+        conv.rejects.filter(pl.col("event_key") != "ghost")
+        .select("annotation_id", "event_key")
+        .rows()
+    )
+    assert not events & rejected
+    assert len(events) + len(rejected) == 11  # Event regions in the export
+
+
+def test_skipped_and_predictions_apart(conv) -> None:
+    assert conv.skipped.select("annotation_id", "coder", "article_id").rows() == [
+        (3, "coder3@example.org", "idlib-0304")
+    ]
+    p = conv.predictions
+    assert set(p["model_version"]) == {"llm-v1"}
+    assert set(p["task_id"]) == {1}
+    assert p.filter(pl.col("from_name") == "label")["region"].to_list() == ["pre0", "pre1"]
+    assert not set(p["region"]) & set(conv.annotations["event_key"])
+
+
+def test_quick_export_uses_numeric_coder_ids(cb: Codebook, conv) -> None:
+    quick = read_export(QUICK, cb)
+    assert quick.reconciliation() == conv.reconciliation()
+    assert quick.annotations["coder"].to_list() == ["2", "2", "2", "2", "2"]
+    assert quick.predictions.height == 0  # quick exports hold prediction ids only
+    assert quick.annotations.drop("coder").equals(conv.annotations.drop("coder"))
+
+
+def test_task_list_and_file_give_the_same_tables(cb: Codebook, conv) -> None:
+    tasks = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    again = export_to_annotations(tasks, cb)
+    assert again.annotations.equals(conv.annotations)
+    assert again.rejects.equals(conv.rejects)
+
+
+def _subset_counts(tasks, keep):
+    return [{**t, "annotations": [a for a in t["annotations"] if a["id"] in keep]} for t in tasks]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.sets(st.integers(1, 9)))
+def test_any_subset_of_annotations_reconciles(cb: Codebook, keep: set[int]) -> None:
+    tasks = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    conv = export_to_annotations(_subset_counts(tasks, keep), cb)
+    assert conv.total == len(keep)
+    assert conv.total == conv.accepted + conv.rejected + conv.skipped_count
+    rejected_ids = set(conv.rejects["annotation_id"])
+    assert conv.rejected == len(rejected_ids)
+    assert conv.skipped_count == len(keep & {3})
+    assert conv.rejected == len(keep & {2, 5, 6, 8})  # each bad annotation alone is rejected
+    assert set(conv.annotations["annotation_id"]) <= keep - {2, 3, 5, 6, 8}
+
+
+def test_foreign_config_is_an_error_naming_file_and_task(cb: Codebook) -> None:
+    with pytest.raises(ExportFormatError) as err:
+        read_export(FOREIGN, cb)
+    assert str(err.value).startswith(f"{FOREIGN}: task 4: made with another labeling config")
+    assert err.value.path == str(FOREIGN) and err.value.task == 4
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"id": 1}'])
+def test_non_export_files_are_errors(cb: Codebook, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(ExportFormatError, match=f"^{path}: not a complete Label Studio"):
+        read_export(path, cb)
+
+
+def test_truncated_export_is_an_error(cb: Codebook, tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_bytes(SNAPSHOT.read_bytes()[:20000])
+    with pytest.raises(ExportFormatError) as err:
+        read_export(path, cb)
+    assert str(err.value).startswith(f"{path}: not a complete Label Studio JSON export")
+    assert "\n" not in str(err.value)
+
+
+def test_cli_writes_tables_and_prints_the_line(cb: Codebook, conv, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["convert", str(SNAPSHOT), "--out", str(tmp_path)])
+    assert result.exit_code == 1  # some annotations were rejected
+    assert "9 annotations: 4 accepted, 4 rejected, 1 skipped" in result.output
+    assert pl.read_parquet(tmp_path / "annotations.parquet").equals(conv.annotations)
+    assert pl.read_parquet(tmp_path / "rejects.parquet").equals(conv.rejects)
+    assert pl.read_parquet(tmp_path / "skipped.parquet").height == 1
+    assert pl.read_parquet(tmp_path / "predictions.parquet").height == conv.predictions.height
+    assert not list(tmp_path.glob("*.part"))
+    foreign = CliRunner().invoke(app, ["convert", str(FOREIGN), "--out", str(tmp_path)])
+    assert foreign.exit_code == 2
+    assert "made with another labeling config" in foreign.output
+
+
+def test_cli_prints_the_config(cb: Codebook) -> None:
+    from eventcoder.annotate.config import labeling_config
+
+    result = CliRunner().invoke(app, ["project", "config"])
+    assert result.exit_code == 0
+    assert result.output == labeling_config(cb) + "\n"
