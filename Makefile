@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine (see README.md):
+#   make demo   install eventcoder and run the whole pipeline on the bundled demo (no server)
+#   make test   install eventcoder, a Label Studio server and headless Chromium, run every test
+PYTHON ?= python3
+VENV := .venv
+LS_VENV := .ls-venv
+LS_VERSION := 1.23.2
+
+.PHONY: demo test install install-test label-studio chromium
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --quiet -e .
+
+install-test: $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+
+# Label Studio is 1 GB of dependencies that eventcoder itself does not need: it lives in its own
+# virtualenv and the tests start it from there.
+label-studio: $(LS_VENV)/bin/label-studio
+$(LS_VENV)/bin/label-studio:
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet label-studio==$(LS_VERSION)
+
+# The HTML report is checked in a real headless Chromium (Debian packages).
+chromium:
+	@command -v chromedriver >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+demo: install
+	$(VENV)/bin/eventcoder demo
+
+test: install-test label-studio chromium
+	EVENTCODER_LABEL_STUDIO=$(CURDIR)/$(LS_VENV)/bin/label-studio $(VENV)/bin/python -m pytest
