@@ -7,6 +7,8 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
      ├── InputError           a table, article or export file cannot be read or has the wrong shape
      │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
      ├── ServerError          Label Studio could not be reached or refused a request
+     ├── AgreementError       a reliability statistic is undefined for the data given
+     │                        (eventcoder.datasets.agreement; also a ValueError)
      └── ReleaseError         a dataset release cannot be written or verified
           └── ReleaseExistsError  that version exists already (releases are immutable)
 
