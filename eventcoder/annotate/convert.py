@@ -32,7 +32,7 @@ unknown-control        a result's ``from_name`` is no control of the labeling co
 unknown-label          a region label that the config's Labels control does not offer
 choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
 orphan-control         a per-region value whose region id is no Event region of the annotation
-repeated-control       the same control filled twice for one region (the first value is kept)
+repeated-control       the same control filled more than once for one region
 span-mismatch          an Event region's offsets do not cut its own text out of the article
 not-per-region         a field control filled for the whole task instead of for an Event region
 annotation-rejected    an event with no problem of its own, in a rejected annotation
@@ -373,8 +373,7 @@ def _convert(
         con,
         f"""
       WITH items AS (
-        SELECT r.*, f.field, e.region IS NOT NULL AS has_event,
-               row_number() OVER (PARTITION BY r.annotation_id, r.region, r.from_name) AS nth
+        SELECT r.*, f.field, e.region IS NOT NULL AS has_event
         FROM res r LEFT JOIN _fields f USING (from_name)
         LEFT JOIN ev e ON e.annotation_id = r.annotation_id AND e.region = r.region
       )
@@ -396,9 +395,10 @@ def _convert(
              field || ' is set for the whole article, not for an Event region'
       FROM items WHERE field IS NOT NULL AND region IS NULL
       UNION ALL
-      SELECT annotation_id, region, field, 'repeated-control', value,
-             field || ' is filled more than once for this region; the first value is kept'
-      FROM items WHERE field IS NOT NULL AND has_event AND nth > 1
+      SELECT annotation_id, region, field, 'repeated-control', string_agg(value, ' | '),
+             field || ' is filled ' || count(*) || ' times for this region'
+      FROM items WHERE field IS NOT NULL AND has_event
+      GROUP BY annotation_id, region, field, from_name HAVING count(*) > 1
       UNION ALL
       SELECT e.annotation_id, e.region, 'evidence', 'span-mismatch',
              e.evidence,
