@@ -461,3 +461,68 @@ def convert_cmd(
         console.print(f"wrote {path}")
     console.print(conv.reconciliation(), highlight=False)
     raise typer.Exit(1 if conv.rejected else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# agreement (eventcoder.datasets.align / scores / report)
+# --------------------------------------------------------------------------------------------
+
+
+@app.command("agreement")
+@handled
+def agreement_cmd(
+    source: Annotated[Path, typer.Argument(
+        help="Annotations Parquet table (from `eventcoder convert`) or a Label Studio JSON export.",
+    )],
+    codebook: CodebookOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the report files "
+                                             "(default: beside the input).")] = None,
+    n_boot: Annotated[int, typer.Option("--boot", min=0, help="Bootstrap resamples per field "
+                                        "(0: no confidence intervals).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    threshold: Annotated[float | None, typer.Option(
+        "--threshold", help="Similarity at or above which two coders' events are the same "
+                            "event (default: the codebook's, else 0.5).")] = None,
+) -> None:
+    """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
+    from rich.progress import Progress
+
+    from eventcoder.datasets.report import write_report
+    from eventcoder.datasets.scores import agreement, read_annotations
+
+    cb = _codebook(codebook)
+    with console.status("reading annotations"):
+        table = read_annotations(source, cb)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("aligning events", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        result = agreement(table, cb, n_boot=n_boot, seed=seed, threshold=threshold,
+                           on_progress=progress)
+    paths = write_report(result, out or source.parent)
+    render_agreement(result)
+    for path in paths.values():
+        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+
+
+def render_agreement(result: Any) -> None:
+    """Print the headline figures and a table of alpha per field of an AgreementResult."""
+    colours = {"pass": "green", "tentative": "yellow", "fail": "red", "undefined": "dim"}
+    s = result.summary
+    t = Table("field", "level", "alpha", "95% CI", "agreement", "status",
+              title=f"Krippendorff's alpha (pass >= {s['thresholds']['pass']}, "
+                    f"tentative >= {s['thresholds']['tentative']})")
+    for r in result.fields.iter_rows(named=True):
+        def num(v: float | None) -> str:
+            return "-" if v is None else f"{v:.3f}"
+        ci = f"{num(r['alpha_low'])} - {num(r['alpha_high'])}" if r["alpha_low"] is not None else ""
+        c = colours[r["status"]]
+        t.add_row(r["field"], r["level"], f"[{c}]{num(r['alpha'])}[/]", ci,
+                  num(r["percent_agreement"]), f"[{c}]{r['status']}[/]")
+    console.print(t)
+    f1 = s["detection_f1"]
+    console.print(f"{s['articles']:,} articles, {s['coders']} coders, {s['aligned_events']:,} "
+                  f"aligned events; event detection F1 {'-' if f1 is None else f'{f1:.2f}'}",
+                  highlight=False)

@@ -73,6 +73,7 @@ __all__ = [
     "agreement",
     "coded_fields",
     "interval_alpha",
+    "read_annotations",
     "status_of",
     "to_dict",
     "to_json",
@@ -264,10 +265,14 @@ def _detection(aligned: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
 
     def rates(frame: pl.DataFrame) -> pl.DataFrame:
+        # null, not NaN, where there is nothing to compare (one coder, no shared article)
+        def ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+            return pl.when(den > 0).then(num / den).otherwise(None)
+
         return frame.with_columns(
-            precision=pl.col("matched") / pl.col("events_b"),
-            recall=pl.col("matched") / pl.col("events_a"),
-            f1=2 * pl.col("matched") / (pl.col("events_a") + pl.col("events_b")),
+            precision=ratio(pl.col("matched"), pl.col("events_b")),
+            recall=ratio(pl.col("matched"), pl.col("events_a")),
+            f1=ratio(2 * pl.col("matched"), pl.col("events_a") + pl.col("events_b")),
         )
 
     detection = pl.concat([rates(pairs.sort("coder_a", "coder_b")), rates(overall)])
@@ -525,6 +530,40 @@ _PER_CODER_SCHEMA = {
     "alpha_without": pl.Float64,
     "alpha_change": pl.Float64,
 }
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def read_annotations(path: str | Path, cb: Codebook) -> pl.DataFrame:
+    """Return the accepted annotation rows of an annotations Parquet table or an LS export.
+
+    A ``.json`` file is converted with :func:`eventcoder.annotate.convert.read_export`, whose
+    ``annotations`` are the events of accepted annotations; anything else is read as Parquet.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file", path=str(path))
+    if path.suffix.lower() == ".json":
+        from eventcoder.annotate.convert import read_export
+
+        return read_export(path, cb).annotations
+    try:
+        frame = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(
+            f"{path}: not an annotations Parquet table or a Label Studio JSON export ({first})",
+            path=str(path),
+        ) from None
+    missing = [c for c in ("article_id", "coder", "event_key") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: lacks column(s) {', '.join(missing)}; pass the annotations table written "
+            "by `eventcoder convert` or the export itself",
+            path=str(path),
+        )
+    return frame
+
 
 # --- serialising -------------------------------------------------------------------------------
 
