@@ -526,3 +526,114 @@ def render_agreement(result: Any) -> None:
     console.print(f"{s['articles']:,} articles, {s['coders']} coders, {s['aligned_events']:,} "
                   f"aligned events; event detection F1 {'-' if f1 is None else f'{f1:.2f}'}",
                   highlight=False)
+
+
+# --------------------------------------------------------------------------------------------
+# adjudicate, release, verify (eventcoder.datasets.adjudicate / release)
+# --------------------------------------------------------------------------------------------
+
+
+def _aligned(source: Path, cb: Any) -> Any:  # noqa: ANN401 - a polars DataFrame
+    """The annotations table at ``source``, aligned first when it has no ``aligned_event``."""
+    from eventcoder.datasets.align import align_events
+    from eventcoder.schema.validate import read_table
+
+    table = read_table(source)
+    return table if "aligned_event" in table.columns else align_events(table, cb)
+
+
+@app.command("adjudicate")
+@handled
+def adjudicate_cmd(
+    source: Annotated[Path, typer.Argument(
+        help="Annotations Parquet table, aligned (aligned.parquet) or not (aligned here).")],
+    codebook: CodebookOption = None,
+    policy: Annotated[str, typer.Option(
+        "--policy", help="Tie policy: unresolved, first-coder, lowest or median "
+                         "(fatality ties always take the lowest).")] = "unresolved",
+    adjudicator: Annotated[list[str] | None, typer.Option(
+        "--adjudicator", help="E-mail of a coder whose annotation is final (repeatable).")] = None,
+    min_coders: Annotated[str, typer.Option(
+        "--min-coders", help="Coders of an article who must find an event: majority, all or "
+                             "a number; fewer goes to the review queue.")] = "majority",
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder for gold, decisions and the review queue "
+                            "(default: beside the input).")] = None,
+) -> None:
+    """Turn aligned events into gold events; write gold, decisions and the review queue."""
+    from eventcoder.datasets.adjudicate import Policy, adjudicate, write_adjudication
+
+    cb = _codebook(codebook)
+    with console.status("adjudicating"):
+        pol = Policy(tie=policy, min_coders=int(min_coders) if min_coders.isdigit() else min_coders)
+        result = adjudicate(_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
+    paths = write_adjudication(result, out or source.parent)
+    s = result.summary()
+    console.print(f"{s['gold']} gold events; {s['review_events']} event(s) in the review queue, "
+                  f"{s['rejected']} rejected by the codebook, {s['dropped']} dropped",
+                  highlight=False)
+    console.print("decided by: " + ", ".join(f"{k} {v}" for k, v in s["decisions"].items()),
+                  highlight=False)
+    for path in paths.values():
+        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+
+
+@app.command("release")
+@handled
+def release_cmd(
+    name: Annotated[str, typer.Option("--name", help="Dataset name (a folder under the root).")],
+    version: Annotated[str, typer.Option("--version", help="Semantic version X.Y.Z; never "
+                                         "overwritten.")],
+    annotations: Annotated[Path, typer.Option(
+        "--annotations", help="Annotations Parquet table (aligned or not).")],
+    gold: Annotated[Path | None, typer.Option(
+        "--gold", help="gold.parquet from `eventcoder adjudicate` (default: adjudicate the "
+                       "annotations here with the default policy).")] = None,
+    rejects: Annotated[Path | None, typer.Option(
+        "--rejects", help="Rejected annotations (Parquet) to publish beside them.")] = None,
+    agreement: Annotated[Path | None, typer.Option(
+        "--agreement", help="Agreement report folder to copy into the release.")] = None,
+    root: Annotated[Path, typer.Option("--root", help="Folder holding the datasets.")] = Path(
+        "datasets"),
+    license: Annotated[str, typer.Option("--license", help="License id, e.g. CC-BY-4.0.")] = (
+        "CC-BY-4.0"),
+    partition_rows: Annotated[int, typer.Option(
+        "--partition-rows", help="Write events as a hive dataset (country=/year=) above this "
+                                 "many rows.")] = 1_000_000,
+    codebook: CodebookOption = None,
+) -> None:
+    """Publish an immutable, versioned release: Parquet tables, card, changelog, checksums."""
+    from eventcoder.datasets.adjudicate import adjudicate
+    from eventcoder.datasets.release import publish
+    from eventcoder.schema.validate import read_table
+
+    cb = _codebook(codebook)
+    with console.status("publishing") as status:
+        table = _aligned(annotations, cb)
+        gold_in = read_table(gold) if gold is not None else adjudicate(table, cb)
+        release = publish(gold_in, table, read_table(rejects) if rejects else None, agreement,
+                          cb, name=name, version=version, root=root, license=license,
+                          partition_rows=partition_rows, on_progress=status.update)
+    for note in release.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    c = release.changes
+    console.print(f"{release.name} {release.version}: {release.events} events "
+                  f"({c['added']} added, {c['removed']} removed, {c['changed']} changed against "
+                  f"{release.previous or 'nothing'})", highlight=False)
+    console.print(f"wrote {release.path}", soft_wrap=True, highlight=False)
+
+
+@app.command("verify")
+@handled
+def verify_cmd(path: Annotated[Path, typer.Argument(help="A release folder.")]) -> None:
+    """Re-check a release's checksums and schemas; exit 1 naming any file that changed."""
+    from eventcoder.datasets.release import MANIFEST, verify
+
+    report = verify(path)
+    for line in report.problems():
+        err_console.print(f"[bold red]changed:[/] {line}", highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print(f"[green]ok[/] {path}: {report.checked} files match {MANIFEST}",
+                  highlight=False)
+

@@ -8,6 +8,7 @@ coverage, the agreement summary, known limitations and a citation.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,23 @@ def coverage(events: pl.DataFrame) -> dict[str, Any]:
 def read_agreement(folder: str | Path | None) -> pl.DataFrame | None:
     """A per-field agreement table from an agreement report folder, if it holds one.
 
-    Looks for a Parquet or CSV file with a ``field`` column and a column whose name contains
-    ``alpha``; returns ``field`` and that column, or None.
+    Reads ``agreement.json`` (written by ``eventcoder agreement``), else a Parquet or CSV file
+    with a ``field`` column and a column whose name contains ``alpha``; returns ``field`` and
+    that column, or None.
     """
     if folder is None or not Path(folder).is_dir():
         return None
+    for path in sorted(Path(folder).rglob("*.json")):
+        # eventcoder's agreement.json: {"fields": [{"field": ..., "alpha": ...}, ...], ...}
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8")).get("fields")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(rows, list) and rows and all("field" in r and "alpha" in r for r in rows):
+            return pl.DataFrame(
+                {"field": [str(r["field"]) for r in rows], "alpha": [r["alpha"] for r in rows]},
+                schema={"field": pl.String, "alpha": pl.Float64},
+            )
     for path in sorted(Path(folder).rglob("*")):
         if path.suffix not in (".parquet", ".csv"):
             continue

@@ -321,3 +321,39 @@ def test_card_has_a_hugging_face_header_and_datasheet_sections(cb, tmp_path):
     assert "| event_type | 0.910 |" in text
     assert "Events from 2020-06-04 to 2020-06-04." in text
     assert (r.path / "agreement" / "fields.csv").exists()
+
+
+def test_cli_adjudicate_release_verify(cb, tmp_path):
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    ann = rows(cb, [*three(SHELLING, "a1", 1), *three(STRIKE, "a1", 2, z={"location": "Atma"})])
+    ann.write_parquet(tmp_path / "aligned.parquet")
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["adjudicate", str(tmp_path / "aligned.parquet"), "-o", str(tmp_path / "adj")]
+    )
+    assert res.exit_code == 0, res.output
+    assert pl.read_parquet(tmp_path / "adj" / "gold.parquet").height == 2
+    args = [
+        "release",
+        "--name",
+        "cli",
+        "--version",
+        "1.0.0",
+        "--root",
+        str(tmp_path / "ds"),
+        "--annotations",
+        str(tmp_path / "aligned.parquet"),
+    ]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "cli 1.0.0: 2 events (2 added" in res.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "immutable" in again.output
+    path = tmp_path / "ds" / "cli" / "1.0.0"
+    assert runner.invoke(app, ["verify", str(path)]).exit_code == 0
+    (path / "codebook.yaml").write_text((path / "codebook.yaml").read_text() + "#\n")
+    res = runner.invoke(app, ["verify", str(path)])
+    assert res.exit_code == 1 and "codebook.yaml: contents changed" in res.output
