@@ -235,6 +235,9 @@ ARREST = {
 }
 
 
+WRONG_SUB_EVENT = {"sub_event_type": "Armed clash"}
+
+
 def _without(event: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in event.items() if k not in names}
 
@@ -248,7 +251,8 @@ PLAN: dict[str, dict[str, Any]] = {
     },
     "idl-2020-0608": {
         AMIRA: [(0, 0, KANSAFRA), (1, 1, EHSEM), (2, 2, MORTARS)],
-        JONAS: [(0, 0, KANSAFRA), (1, 1, EHSEM), (2, 2, {**MORTARS, "sub_event_type": "Armed clash"})],
+        # a Battles sub-event under Explosions/Remote violence
+        JONAS: [(0, 0, KANSAFRA), (1, 1, EHSEM), (2, 2, {**MORTARS, **WRONG_SUB_EVENT})],
         LEILA: [(0, 0, KANSAFRA), (1, 1, {**EHSEM, **ON_CIVILIANS}), (2, 2, MORTARS)],
     },
     "idl-2020-0610": {
