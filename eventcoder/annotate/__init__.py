@@ -1,5 +1,6 @@
 """Label Studio projects from the codebook: the labeling config, and exports turned into tables."""
 
+from eventcoder.annotate.articles import Article, read_articles
 from eventcoder.annotate.config import (
     check_config,
     coder_layout_markdown,
@@ -12,14 +13,27 @@ from eventcoder.annotate.convert import (
     read_export,
     write_conversion,
 )
+from eventcoder.annotate.exports import pull_export
+from eventcoder.annotate.projects import Project, create_project, find_project, instructions_html
+from eventcoder.annotate.tasks import ImportReport, import_tasks, project_tasks
 
 __all__ = [
+    "Article",
     "Conversion",
+    "ImportReport",
+    "Project",
     "check_config",
     "coder_layout_markdown",
+    "create_project",
     "export_to_annotations",
+    "find_project",
+    "import_tasks",
+    "instructions_html",
     "labeling_config",
     "parse_controls",
+    "project_tasks",
+    "pull_export",
+    "read_articles",
     "read_export",
     "write_conversion",
 ]

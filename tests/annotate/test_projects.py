@@ -431,3 +431,23 @@ def test_cli_without_settings_names_what_to_set() -> None:
     result = CliRunner().invoke(app, ["export", "pull", "-p", "1"])
     assert result.exit_code == 2
     assert "--url" in result.stderr and "LABEL_STUDIO_URL" in result.stderr
+
+
+def test_server_functions_are_exported() -> None:
+    import eventcoder.annotate as annotate
+    from eventcoder.annotate import articles, exports, projects, tasks
+
+    mine = {
+        "Article": articles.Article,
+        "read_articles": articles.read_articles,
+        "Project": projects.Project,
+        "create_project": projects.create_project,
+        "find_project": projects.find_project,
+        "instructions_html": projects.instructions_html,
+        "ImportReport": tasks.ImportReport,
+        "import_tasks": tasks.import_tasks,
+        "project_tasks": tasks.project_tasks,
+        "pull_export": exports.pull_export,
+    }
+    assert set(mine) <= set(annotate.__all__)
+    assert all(getattr(annotate, name) is obj for name, obj in mine.items())
