@@ -217,3 +217,25 @@ def test_nothing_is_dropped(changes) -> None:
     assert result.accepted.height + result.rejected.height == len(rows)
     assert set(result.rejected["row"]) == set(result.errors["row"])
     assert result.rejected["row"].is_unique().all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.dates(min_value=date(1997, 1, 1), max_value=date.today()),
+    st.sampled_from(["%Y-%m-%d", "%d %B %Y", "%d-%B-%Y"]),
+)
+def test_dates_in_every_export_format_parse_back(day: date, fmt: str) -> None:
+    cb = Codebook.default()
+    row = dict(GOOD[2], event_date=day.strftime(fmt), year=str(day.year), timestamp=None)
+    result = validate(text_layout([row]), cb)
+    assert result.accepted["event_date"].to_list() == [day]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["{}", "{}.0", " {} "]))
+def test_whole_numbers_parse_and_fractions_do_not(n: int, template: str) -> None:
+    cb = Codebook.default()
+    ok = validate(text_layout([dict(GOOD[2], fatalities=template.format(n))]), cb)
+    assert ok.accepted["fatalities"].to_list() == [n]
+    bad = validate(text_layout([dict(GOOD[2], fatalities=f"{n}.5")]), cb)
+    assert bad.errors["rule"].to_list() == ["field-type"]
