@@ -27,19 +27,22 @@ class Changes:
     table: pl.DataFrame
     previous: str | None
 
-    def ids(self, change: str) -> list[str]:
-        """Sorted ids of events with this kind of change."""
-        part = self.table.filter(pl.col("change") == change)
-        return sorted(part[ID].unique().to_list(), key=_id_key)
+    def ids(self, change: str, limit: int | None = None) -> list[str]:
+        """Ids of events with this kind of change, in prefix then serial order."""
+        part = self.table.filter(pl.col("change") == change).select(ID).unique()
+        ordered = part.with_columns(
+            _p=pl.col(ID).str.extract(r"^([A-Z]*)"),
+            _s=pl.col(ID).str.extract(r"(\d+)$").cast(pl.Int64, strict=False),
+        ).sort("_p", "_s", ID)
+        if limit is not None:
+            ordered = ordered.head(limit)
+        return ordered[ID].to_list()
 
     @property
     def counts(self) -> dict[str, int]:
-        return {c: len(self.ids(c)) for c in ("added", "removed", "changed")}
-
-
-def _id_key(event_id: str) -> tuple[str, int]:
-    digits = event_id.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return (event_id[: len(event_id) - len(digits)], int(digits) if digits.isdigit() else -1)
+        per = self.table.group_by("change").agg(pl.col(ID).n_unique())
+        found = dict(zip(per["change"].to_list(), per[ID].to_list(), strict=True))
+        return {c: int(found.get(c, 0)) for c in ("added", "removed", "changed")}
 
 
 def diff_events(old: pl.DataFrame | None, new: pl.DataFrame, previous: str | None) -> Changes:
@@ -83,20 +86,28 @@ def changelog_section(changes: Changes, name: str, version: str, date: str) -> s
         "",
     ]
     for kind in ("added", "removed"):
-        ids = changes.ids(kind)
+        ids = changes.ids(kind, LISTED)
         if ids:
-            shown = ", ".join(ids[:LISTED])
-            more = f" and {len(ids) - LISTED} more (changes.parquet)" if len(ids) > LISTED else ""
-            lines += [f"### {kind.capitalize()}", "", shown + more, ""]
-    changed = changes.table.filter(pl.col("change") == "changed")
-    if changed.height:
+            more = c[kind] - len(ids)
+            tail = f" and {more} more (changes.parquet)" if more > 0 else ""
+            lines += [f"### {kind.capitalize()}", "", ", ".join(ids) + tail, ""]
+    if c["changed"]:
+        ids = changes.ids("changed", LISTED)
+        order = pl.DataFrame(
+            {ID: ids, "_o": range(len(ids))}, schema={ID: pl.String, "_o": pl.Int64}
+        )
+        rows = (
+            changes.table.filter(pl.col("change") == "changed")
+            .join(order, on=ID)
+            .sort("_o", "field")
+            .head(LISTED)
+        )
+        total = changes.table.filter(pl.col("change") == "changed").height
         lines += ["### Changed", ""]
-        order = {i: n for n, i in enumerate(changes.ids("changed"))}
-        rows = sorted(changed.iter_rows(named=True), key=lambda r: (order[r[ID]], r["field"]))
-        for r in rows[:LISTED]:
+        for r in rows.iter_rows(named=True):
             lines.append(f"- {r[ID]}: {r['field']} {_show(r['old'])} -> {_show(r['new'])}")
-        if len(rows) > LISTED:
-            lines.append(f"- and {len(rows) - LISTED} more field change(s) (changes.parquet)")
+        if total > rows.height:
+            lines.append(f"- and {total - rows.height} more field change(s) (changes.parquet)")
         lines.append("")
     return "\n".join(lines)
 
