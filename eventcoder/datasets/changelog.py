@@ -54,14 +54,20 @@ def diff_events(old: pl.DataFrame | None, new: pl.DataFrame, previous: str | Non
     added = new.join(old.select(ID), on=ID, how="anti").select(ID, change=pl.lit("added"))
     removed = old.join(new.select(ID), on=ID, how="anti").select(ID, change=pl.lit("removed"))
 
+    # Find the events that changed by a row hash first; only those are compared field by field.
+    fp = pl.struct(*fields).hash(seed=0).alias("_fp")
+    both = new.select(ID, fp).join(old.select(ID, fp), on=ID, how="inner", suffix="_old")
+    touched = both.filter(pl.col("_fp") != pl.col("_fp_old")).select(ID)
+    new_t, old_t = new.join(touched, on=ID), old.join(touched, on=ID)
+
     def long(frame: pl.DataFrame, value: str) -> pl.DataFrame:
         return frame.select(ID, *(pl.col(f).cast(pl.String) for f in fields)).unpivot(
             on=fields, index=ID, variable_name="field", value_name=value
         )
 
     changed = (
-        long(new, "new")
-        .join(long(old, "old"), on=[ID, "field"], how="inner")
+        long(new_t, "new")
+        .join(long(old_t, "old"), on=[ID, "field"], how="inner")
         .filter(pl.col("old").ne_missing(pl.col("new")))
         .select(ID, pl.lit("changed").alias("change"), "field", "old", "new")
     )
