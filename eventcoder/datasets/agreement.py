@@ -47,6 +47,8 @@ __all__ = [
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
+# The ordinal and ratio distances need a categories x categories matrix.
+_MAX_CATEGORIES = 20_000
 Weights = Literal["linear", "quadratic"]
 
 
@@ -269,6 +271,15 @@ def krippendorff_alpha(
     codes, categories = _encode(data, value_domain)
     if level == "ordinal" and value_domain is None:
         _as_numbers(categories, level)  # labels have no order of their own
+    if level == "interval":
+        return _interval_alpha(codes, _as_numbers(categories, level))
+    if len(categories) > _MAX_CATEGORIES:
+        raise AgreementError(
+            f"krippendorff_alpha at the {level} level compares every pair of the "
+            f"{len(categories):,} distinct values; bin the values (at most "
+            f"{_MAX_CATEGORIES:,} distinct) or use the interval level",
+            statistic="krippendorff_alpha",
+        )
     o = _coincidences(codes, len(categories))
     n_c = o.sum(axis=0)
     n = n_c.sum()
@@ -279,6 +290,33 @@ def krippendorff_alpha(
     if expected == 0:
         raise _no_variation("krippendorff_alpha")
     return float(1.0 - (n - 1) * np.sum(o * d) / expected)
+
+
+def _interval_alpha(codes: np.ndarray, values: np.ndarray) -> float:
+    """Return interval alpha in closed form, in memory linear in the cells.
+
+    With ``m_u`` pairable values in unit ``u``, ``SS_u`` their sum of squared deviations from the
+    unit mean, ``n`` all pairable values and ``SS`` their sum of squares about the grand mean,
+    ``alpha = 1 - (n - 1) / n * sum_u(m_u SS_u / (m_u - 1)) / SS``: the coincidence definition
+    rearranged (the ordered pairs' ``(c - k)^2`` sum to ``2 m SS``), so continuous values (days,
+    coordinates) with hundreds of thousands of distinct values need no values x values matrix.
+    """
+    present = codes >= 0  # coders x units
+    m = present.sum(axis=0)
+    keep = m >= 2
+    if not keep.any():
+        raise _no_pairable("krippendorff_alpha")
+    present, m = present[:, keep], m[keep]
+    x = np.where(present, values[np.where(codes[:, keep] >= 0, codes[:, keep], 0)], 0.0)
+    n = m.sum()
+    # Centre on the grand mean first: squares of large values (days) would lose digits.
+    x = np.where(present, x - x.sum() / n, 0.0)
+    deviations = np.where(present, x - x.sum(axis=0) / m, 0.0)
+    ss_u = (deviations**2).sum(axis=0)
+    ss = (x**2).sum()
+    if ss <= 0:
+        raise _no_variation("krippendorff_alpha")
+    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
 
 
 # --- Cohen's kappa -------------------------------------------------------------------------------

@@ -72,7 +72,6 @@ __all__ = [
     "AgreementResult",
     "agreement",
     "coded_fields",
-    "interval_alpha",
     "read_annotations",
     "status_of",
     "to_dict",
@@ -132,43 +131,6 @@ def status_of(alpha: float | None, cb: Codebook) -> str:
 
 
 # --- interval alpha in closed form -------------------------------------------------------------
-
-
-def interval_alpha(matrix: np.ndarray) -> float:
-    """Return Krippendorff's interval alpha of a units x coders float matrix (NaN missing).
-
-    With ``m_u`` values in unit ``u``, ``SS_u`` their sum of squared deviations from the unit
-    mean, ``n`` all pairable values and ``SS`` their sum of squares about the grand mean:
-    ``alpha = 1 - (n - 1) / n * sum_u(m_u SS_u / (m_u - 1)) / SS``. This is the coincidence
-    definition rearranged (every ordered pair ``(c - k)^2`` sums to ``2 m SS``), in O(cells)
-    memory however many distinct values there are. Raises ``AgreementError`` like
-    :func:`krippendorff_alpha`.
-    """
-    x = np.asarray(matrix, dtype=np.float64)
-    present = ~np.isnan(x)
-    m = present.sum(axis=1)
-    keep = m >= 2
-    if not keep.any():
-        raise AgreementError(
-            "interval alpha: no unit has values from two or more coders; have units coded twice",
-            statistic="krippendorff_alpha",
-        )
-    x, present, m = x[keep], present[keep], m[keep]
-    filled = np.where(present, x, 0.0)
-    # Centre on the grand mean first: sums of squares of large values (days, coordinates) lose
-    # digits otherwise.
-    n = m.sum()
-    filled = np.where(present, filled - filled.sum() / n, 0.0)
-    sums = filled.sum(axis=1)
-    ss_u = (filled**2).sum(axis=1) - sums**2 / m
-    ss = (filled**2).sum()
-    if ss <= 0:
-        raise AgreementError(
-            "krippendorff_alpha is undefined: every pairable value is the same, so agreement "
-            "cannot be told from chance; report percent_agreement or code more varied units",
-            statistic="krippendorff_alpha",
-        )
-    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
 
 
 # --- preparing values --------------------------------------------------------------------------
@@ -310,8 +272,6 @@ def _detection(aligned: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _alpha_function(level: str) -> Callable[[np.ndarray], float]:
     """Return the alpha statistic for ``level`` as a function of a units x coders matrix."""
-    if level == "interval":
-        return interval_alpha
     return partial(krippendorff_alpha, level=level)
 
 
