@@ -396,21 +396,38 @@ def coders_add(
     """Create coder accounts; print each login address and one-time password, once.
 
     Passwords are shown here only and written nowhere: hand each to its coder privately. The
-    coders' API tokens are not shown; coders log in with their email and password instead.
+    coders' API tokens are not shown; coders log in with their email and password instead. An
+    email the server refuses (taken, invalid) is reported and the others are still created
+    (exit code 2 if any was refused).
     """
+    from rich.markup import escape
+
     from eventcoder.annotate.client import create_coder
+    from eventcoder.errors import ServerError
 
     settings = _server(url, api_key)
+    refused = 0
     for email in emails:
-        coder = create_coder(settings, email)
+        try:
+            coder = create_coder(settings, email)
+        except ServerError as err:
+            if err.status is None:  # no server at all: the other emails would fail the same way
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False,
+                              soft_wrap=True)
+            refused += 1
+            continue
         # typer.echo, not rich: no wrapping or markup may alter a password
         typer.echo(f"{coder.email}\t{coder.login_url}\tpassword: {coder.password.reveal()}")
-    err_console.print(
-        "Shown once and saved nowhere: give each coder their password privately and ask them "
-        "to change it after logging in (Account & Settings).",
-        highlight=False,
-        soft_wrap=True,
-    )
+    if refused < len(emails):
+        err_console.print(
+            "Shown once and saved nowhere: give each coder their password privately and ask "
+            "them to change it after logging in (Account & Settings).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if refused:
+        raise typer.Exit(2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -387,7 +387,15 @@ def test_cli_coders_add_shows_password_once_and_no_token(
     assert "Shown once" in result.stderr
     taken = cli_env.invoke(app, ["coders", "add", emails[0]])
     assert taken.exit_code == 2
-    assert "already exists" in taken.stderr and len(taken.stderr.strip().splitlines()) == 1
+    assert taken.stdout == ""
+    (line,) = taken.stderr.strip().splitlines()
+    assert line.startswith("error: ") and f"{emails[0]}: User with this email already" in line
+    # one refused email does not stop the others
+    new = f"c-{uuid.uuid4().hex[:8]}@example.org"
+    mixed = cli_env.invoke(app, ["coders", "add", emails[1], new])
+    assert mixed.exit_code == 2
+    assert [line.split("\t")[0] for line in mixed.stdout.splitlines()] == [new]
+    assert emails[1] in mixed.stderr and "Shown once" in mixed.stderr
 
 
 def _token_after_login(url: str, email: str, password: str) -> str:
