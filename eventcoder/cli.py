@@ -413,8 +413,9 @@ def coders_add(
         except ServerError as err:
             if err.status is None:  # no server at all: the other emails would fail the same way
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False,
-                              soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True
+            )
             refused += 1
             continue
         # typer.echo, not rich: no wrapping or markup may alter a password
