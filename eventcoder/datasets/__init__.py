@@ -1,0 +1,51 @@
+"""Coded annotations turned into datasets: alignment, agreement, adjudication, releases."""
+
+from eventcoder.datasets.adjudicate import Adjudication, Policy, adjudicate, write_adjudication
+from eventcoder.datasets.agreement import (
+    AgreementError,
+    BootstrapCI,
+    bootstrap_ci,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    pairwise_cohen_kappa,
+    percent_agreement,
+)
+from eventcoder.datasets.align import Alignment, align_events, match_events, similarity_matrix
+from eventcoder.datasets.ids import assign_ids
+from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
+from eventcoder.datasets.report import render_html, render_markdown, write_report
+from eventcoder.datasets.scores import AgreementResult, agreement, read_annotations
+
+__all__ = [
+    "Adjudication",
+    "AgreementError",
+    "AgreementResult",
+    "Alignment",
+    "BootstrapCI",
+    "Policy",
+    "Release",
+    "VerifyReport",
+    "adjudicate",
+    "agreement",
+    "align_events",
+    "assign_ids",
+    "bootstrap_ci",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "match_events",
+    "pairwise_cohen_kappa",
+    "percent_agreement",
+    "publish",
+    "read_annotations",
+    "read_events",
+    "render_html",
+    "render_markdown",
+    "similarity_matrix",
+    "verify",
+    "write_adjudication",
+    "write_report",
+]
