@@ -27,12 +27,14 @@ Counting. Every annotation ends up in exactly one of three states, so that
 - **accepted**: everything else, including an annotation submitted with no event (the coder found
   none). Its events are the rows of ``annotations``.
 
+A region label the config does not offer is not a reject but an :class:`ExportFormatError`: the
+export was made with another config, whose regions this codebook cannot read.
+
 Rule ids the converter adds to the validator's (``required-field``, ``field-type``) and the
 codebook's own (``sub-event-type-known``, ...):
 
 =====================  ==========================================================================
 unknown-control        a result's ``from_name`` is no control of the labeling config
-unknown-label          a region label that the config's Labels control does not offer
 choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
 orphan-control         a per-region value whose region id is no Event region of the annotation
 repeated-control       the same control filled more than once for one region
@@ -369,6 +371,21 @@ def _convert(
         ).to_arrow(),
     )
     con.register("_labels", pl.DataFrame({"label": known_labels}).to_arrow())
+    # A region label the config does not offer means the export was made with another version
+    # of the config: its regions cannot be read as this codebook's, so refuse the file.
+    unknown = con.execute(f"""
+        SELECT a.task_id, l FROM (SELECT annotation_id, unnest(labels) AS l FROM res
+                                  WHERE from_name = '{LABELS_NAME}') r
+        JOIN ann a USING (annotation_id)
+        WHERE l NOT IN (SELECT label FROM _labels) ORDER BY a.task_id LIMIT 1""").fetchall()
+    if unknown:
+        task, label = unknown[0]
+        raise ExportFormatError(
+            f"{path}: task {task}: unknown label {label!r} (the labeling config offers "
+            f"{', '.join(known_labels)}); convert it with the codebook of its project",
+            path=str(path),
+            task=task,
+        )
 
     # Event regions: one per (annotation, region id) labelled Event.
     con.execute(f"""
@@ -382,7 +399,7 @@ def _convert(
     # Structural problems, one row each (value as text), before any pivoting.
     problems = _frame(
         con,
-        f"""
+        """
       WITH items AS (
         SELECT r.*, f.field, e.region IS NOT NULL AS has_event
         FROM res r LEFT JOIN _fields f USING (from_name)
@@ -391,11 +408,7 @@ def _convert(
       SELECT annotation_id, region AS event_key, from_name AS field, 'unknown-control' AS rule,
              value, 'no control called ' || from_name || ' in the labeling config' AS message
       FROM items WHERE from_name NOT IN (SELECT from_name FROM _controls)
-      UNION ALL
-      SELECT annotation_id, region, from_name, 'unknown-label', l,
-             'the label ' || l || ' is not offered by the labeling config'
-      FROM (SELECT *, unnest(labels) AS l FROM items WHERE from_name = '{LABELS_NAME}')
-      WHERE l NOT IN (SELECT label FROM _labels)
+
       UNION ALL
       SELECT annotation_id, region, field, 'orphan-control', value,
              field || ' is set for region ' || coalesce(region, '(none)')

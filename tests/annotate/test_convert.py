@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import orjson
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -170,6 +171,19 @@ def test_foreign_config_is_an_error_naming_file_and_task(cb: Codebook) -> None:
     assert str(err.value).startswith(f"{FOREIGN}: task 4: made with another labeling config")
     assert err.value.path == str(FOREIGN) and err.value.task == 4
     assert "\n" not in str(err.value)
+
+
+def test_unknown_label_is_an_error_naming_file_task_and_label(cb: Codebook, tmp_path: Path) -> None:
+    tasks = orjson.loads(SNAPSHOT.read_bytes())
+    task = tasks[1]
+    result = next(r for a in task["annotations"] for r in a["result"] if r["type"] == "labels")
+    result["value"]["labels"] = ["Battle"]
+    path = tmp_path / "relabelled.json"
+    path.write_bytes(orjson.dumps(tasks))
+    with pytest.raises(ExportFormatError) as err:
+        read_export(path, cb)
+    assert str(err.value).startswith(f"{path}: task {task['id']}: unknown label 'Battle'")
+    assert err.value.task == task["id"]
 
 
 @pytest.mark.parametrize("content", [b"", b"not json", b'{"id": 1}'])
