@@ -459,3 +459,16 @@ def test_server_functions_are_exported() -> None:
     }
     assert set(mine) <= set(annotate.__all__)
     assert all(getattr(annotate, name) is obj for name, obj in mine.items())
+
+
+def test_cli_bad_article_file_is_one_line_before_any_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")  # nobody there
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "k" * 40)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n')
+    result = CliRunner().invoke(app, ["tasks", "import", str(bad), "-p", "any"])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line == f"error: {bad}:2: duplicate id 'a' (first on line 1); ids must be unique."
