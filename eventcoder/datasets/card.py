@@ -152,7 +152,8 @@ def card_markdown(facts: CardFacts) -> str:
         "| `event_sources.parquet` | for each event id: the article and aligned event it "
         "came from |",
         f"| `annotations.parquet` | every coder's annotation ({facts.annotations} rows) |",
-        f"| `rejects.parquet` | annotations that broke a codebook rule ({facts.rejects} rows) |",
+        f"| `rejects.parquet` | problems found in coded annotations, one row per task, coder, "
+        f"field and rule ({facts.rejects} rows) |",
         "| `decisions.parquet` | how each gold field was decided (when adjudicated here) |",
         f"| `review.parquet` | disagreements left for an adjudicator ({facts.review} rows) |",
         "| `changes.parquet` | what changed since the previous release |",
