@@ -461,11 +461,19 @@ def project_config(
 def convert_cmd(
     export: Annotated[Path, typer.Argument(help="Label Studio JSON export (snapshot or quick).")],
     codebook: CodebookOption = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="Labeling config XML the project used (default: from the codebook).",
-    )] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the Parquet tables "
-                                             "(default: beside the export).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Labeling config XML the project used (default: from the codebook).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the Parquet tables (default: beside the export)."
+        ),
+    ] = None,
 ) -> None:
     """Convert an export into annotations, rejects, skipped and predictions Parquet tables."""
     from eventcoder.annotate.convert import read_export, write_conversion
@@ -489,18 +497,34 @@ def convert_cmd(
 @app.command("agreement")
 @handled
 def agreement_cmd(
-    source: Annotated[Path, typer.Argument(
-        help="Annotations Parquet table (from `eventcoder convert`) or a Label Studio JSON export.",
-    )],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Annotations Parquet table (from `eventcoder convert`) or a Label Studio JSON export.",
+        ),
+    ],
     codebook: CodebookOption = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the report files "
-                                             "(default: beside the input).")] = None,
-    n_boot: Annotated[int, typer.Option("--boot", min=0, help="Bootstrap resamples per field "
-                                        "(0: no confidence intervals).")] = 1000,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the report files (default: beside the input)."
+        ),
+    ] = None,
+    n_boot: Annotated[
+        int,
+        typer.Option(
+            "--boot", min=0, help="Bootstrap resamples per field (0: no confidence intervals)."
+        ),
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
-    threshold: Annotated[float | None, typer.Option(
-        "--threshold", help="Similarity at or above which two coders' events are the same "
-                            "event (default: the codebook's, else 0.5).")] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Similarity at or above which two coders' events are the same "
+            "event (default: the codebook's, else 0.5).",
+        ),
+    ] = None,
 ) -> None:
     """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
     from rich.progress import Progress
@@ -517,8 +541,9 @@ def agreement_cmd(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        result = agreement(table, cb, n_boot=n_boot, seed=seed, threshold=threshold,
-                           on_progress=progress)
+        result = agreement(
+            table, cb, n_boot=n_boot, seed=seed, threshold=threshold, on_progress=progress
+        )
     paths = write_report(result, out or source.parent)
     render_agreement(result)
     for path in paths.values():
@@ -529,21 +554,38 @@ def render_agreement(result: Any) -> None:
     """Print the headline figures and a table of alpha per field of an AgreementResult."""
     colours = {"pass": "green", "tentative": "yellow", "fail": "red", "undefined": "dim"}
     s = result.summary
-    t = Table("field", "level", "alpha", "95% CI", "agreement", "status",
-              title=f"Krippendorff's alpha (pass >= {s['thresholds']['pass']}, "
-                    f"tentative >= {s['thresholds']['tentative']})")
+    t = Table(
+        "field",
+        "level",
+        "alpha",
+        "95% CI",
+        "agreement",
+        "status",
+        title=f"Krippendorff's alpha (pass >= {s['thresholds']['pass']}, "
+        f"tentative >= {s['thresholds']['tentative']})",
+    )
     for r in result.fields.iter_rows(named=True):
+
         def num(v: float | None) -> str:
             return "-" if v is None else f"{v:.3f}"
+
         ci = f"{num(r['alpha_low'])} - {num(r['alpha_high'])}" if r["alpha_low"] is not None else ""
         c = colours[r["status"]]
-        t.add_row(r["field"], r["level"], f"[{c}]{num(r['alpha'])}[/]", ci,
-                  num(r["percent_agreement"]), f"[{c}]{r['status']}[/]")
+        t.add_row(
+            r["field"],
+            r["level"],
+            f"[{c}]{num(r['alpha'])}[/]",
+            ci,
+            num(r["percent_agreement"]),
+            f"[{c}]{r['status']}[/]",
+        )
     console.print(t)
     f1 = s["detection_f1"]
-    console.print(f"{s['articles']:,} articles, {s['coders']} coders, {s['aligned_events']:,} "
-                  f"aligned events; event detection F1 {'-' if f1 is None else f'{f1:.2f}'}",
-                  highlight=False)
+    console.print(
+        f"{s['articles']:,} articles, {s['coders']} coders, {s['aligned_events']:,} "
+        f"aligned events; event detection F1 {'-' if f1 is None else f'{f1:.2f}'}",
+        highlight=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -563,20 +605,43 @@ def _aligned(source: Path, cb: Any) -> Any:  # noqa: ANN401 - a polars DataFrame
 @app.command("adjudicate")
 @handled
 def adjudicate_cmd(
-    source: Annotated[Path, typer.Argument(
-        help="Annotations Parquet table, aligned (aligned.parquet) or not (aligned here).")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Annotations Parquet table, aligned (aligned.parquet) or not (aligned here)."
+        ),
+    ],
     codebook: CodebookOption = None,
-    policy: Annotated[str, typer.Option(
-        "--policy", help="Tie policy: unresolved, first-coder, lowest or median "
-                         "(fatality ties always take the lowest).")] = "unresolved",
-    adjudicator: Annotated[list[str] | None, typer.Option(
-        "--adjudicator", help="E-mail of a coder whose annotation is final (repeatable).")] = None,
-    min_coders: Annotated[str, typer.Option(
-        "--min-coders", help="Coders of an article who must find an event: majority, all or "
-                             "a number; fewer goes to the review queue.")] = "majority",
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Folder for gold, decisions and the review queue "
-                            "(default: beside the input).")] = None,
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy",
+            help="Tie policy: unresolved, first-coder, lowest or median "
+            "(fatality ties always take the lowest).",
+        ),
+    ] = "unresolved",
+    adjudicator: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--adjudicator", help="E-mail of a coder whose annotation is final (repeatable)."
+        ),
+    ] = None,
+    min_coders: Annotated[
+        str,
+        typer.Option(
+            "--min-coders",
+            help="Coders of an article who must find an event: majority, all or "
+            "a number; fewer goes to the review queue.",
+        ),
+    ] = "majority",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for gold, decisions and the review queue (default: beside the input).",
+        ),
+    ] = None,
 ) -> None:
     """Turn aligned events into gold events; write gold, decisions and the review queue."""
     from eventcoder.datasets.adjudicate import Policy, adjudicate, write_adjudication
@@ -587,11 +652,14 @@ def adjudicate_cmd(
         result = adjudicate(_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
     paths = write_adjudication(result, out or source.parent)
     s = result.summary()
-    console.print(f"{s['gold']} gold events; {s['review_events']} event(s) in the review queue, "
-                  f"{s['rejected']} rejected by the codebook, {s['dropped']} dropped",
-                  highlight=False)
-    console.print("decided by: " + ", ".join(f"{k} {v}" for k, v in s["decisions"].items()),
-                  highlight=False)
+    console.print(
+        f"{s['gold']} gold events; {s['review_events']} event(s) in the review queue, "
+        f"{s['rejected']} rejected by the codebook, {s['dropped']} dropped",
+        highlight=False,
+    )
+    console.print(
+        "decided by: " + ", ".join(f"{k} {v}" for k, v in s["decisions"].items()), highlight=False
+    )
     for path in paths.values():
         console.print(f"wrote {path}", soft_wrap=True, highlight=False)
 
@@ -600,24 +668,41 @@ def adjudicate_cmd(
 @handled
 def release_cmd(
     name: Annotated[str, typer.Option("--name", help="Dataset name (a folder under the root).")],
-    version: Annotated[str, typer.Option("--version", help="Semantic version X.Y.Z; never "
-                                         "overwritten.")],
-    annotations: Annotated[Path, typer.Option(
-        "--annotations", help="Annotations Parquet table (aligned or not).")],
-    gold: Annotated[Path | None, typer.Option(
-        "--gold", help="gold.parquet from `eventcoder adjudicate` (default: adjudicate the "
-                       "annotations here with the default policy).")] = None,
-    rejects: Annotated[Path | None, typer.Option(
-        "--rejects", help="Rejected annotations (Parquet) to publish beside them.")] = None,
-    agreement: Annotated[Path | None, typer.Option(
-        "--agreement", help="Agreement report folder to copy into the release.")] = None,
+    version: Annotated[
+        str, typer.Option("--version", help="Semantic version X.Y.Z; never overwritten.")
+    ],
+    annotations: Annotated[
+        Path, typer.Option("--annotations", help="Annotations Parquet table (aligned or not).")
+    ],
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold",
+            help="gold.parquet from `eventcoder adjudicate` (default: adjudicate the "
+            "annotations here with the default policy).",
+        ),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Rejected annotations (Parquet) to publish beside them."),
+    ] = None,
+    agreement: Annotated[
+        Path | None,
+        typer.Option("--agreement", help="Agreement report folder to copy into the release."),
+    ] = None,
     root: Annotated[Path, typer.Option("--root", help="Folder holding the datasets.")] = Path(
-        "datasets"),
+        "datasets"
+    ),
     license: Annotated[str, typer.Option("--license", help="License id, e.g. CC-BY-4.0.")] = (
-        "CC-BY-4.0"),
-    partition_rows: Annotated[int, typer.Option(
-        "--partition-rows", help="Write events as a hive dataset (country=/year=) above this "
-                                 "many rows.")] = 1_000_000,
+        "CC-BY-4.0"
+    ),
+    partition_rows: Annotated[
+        int,
+        typer.Option(
+            "--partition-rows",
+            help="Write events as a hive dataset (country=/year=) above this many rows.",
+        ),
+    ] = 1_000_000,
     codebook: CodebookOption = None,
 ) -> None:
     """Publish an immutable, versioned release: Parquet tables, card, changelog, checksums."""
@@ -629,15 +714,28 @@ def release_cmd(
     with console.status("publishing") as status:
         table = _aligned(annotations, cb)
         gold_in = read_table(gold) if gold is not None else adjudicate(table, cb)
-        release = publish(gold_in, table, read_table(rejects) if rejects else None, agreement,
-                          cb, name=name, version=version, root=root, license=license,
-                          partition_rows=partition_rows, on_progress=status.update)
+        release = publish(
+            gold_in,
+            table,
+            read_table(rejects) if rejects else None,
+            agreement,
+            cb,
+            name=name,
+            version=version,
+            root=root,
+            license=license,
+            partition_rows=partition_rows,
+            on_progress=status.update,
+        )
     for note in release.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     c = release.changes
-    console.print(f"{release.name} {release.version}: {release.events} events "
-                  f"({c['added']} added, {c['removed']} removed, {c['changed']} changed against "
-                  f"{release.previous or 'nothing'})", highlight=False)
+    console.print(
+        f"{release.name} {release.version}: {release.events} events "
+        f"({c['added']} added, {c['removed']} removed, {c['changed']} changed against "
+        f"{release.previous or 'nothing'})",
+        highlight=False,
+    )
     console.print(f"wrote {release.path}", soft_wrap=True, highlight=False)
 
 
@@ -652,8 +750,7 @@ def verify_cmd(path: Annotated[Path, typer.Argument(help="A release folder.")]) 
         err_console.print(f"[bold red]changed:[/] {line}", highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
-    console.print(f"[green]ok[/] {path}: {report.checked} files match {MANIFEST}",
-                  highlight=False)
+    console.print(f"[green]ok[/] {path}: {report.checked} files match {MANIFEST}", highlight=False)
 
 
 # --------------------------------------------------------------------------------------------
