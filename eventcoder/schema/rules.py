@@ -126,17 +126,16 @@ def _lookup_expected(rule: Rule, cb: Codebook) -> pl.Expr:
     )
 
 
-def _lookup(rule: Rule, cb: Codebook) -> list[Check]:
+def _differs_from(rule: Rule, expected: pl.Expr) -> list[Check]:
+    """A check that the rule's field, where set, equals ``expected`` where that is known."""
     f = rule.params["field"]
-    expected = _lookup_expected(rule, cb)
     col = pl.col(f).cast(pl.String)
-    return [
-        Check(
-            rule,
-            f,
-            (col.is_not_null() & expected.is_not_null() & (col != expected)).fill_null(False),
-        )
-    ]
+    bad = col.is_not_null() & expected.is_not_null() & (col != expected)
+    return [Check(rule, f, bad.fill_null(False))]
+
+
+def _lookup(rule: Rule, cb: Codebook) -> list[Check]:
+    return _differs_from(rule, _lookup_expected(rule, cb))
 
 
 def _pair_key(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -165,16 +164,7 @@ def _pair_lookup_expected(rule: Rule, cb: Codebook) -> pl.Expr:
 
 
 def _pair_lookup(rule: Rule, cb: Codebook) -> list[Check]:
-    f = rule.params["field"]
-    expected = _pair_lookup_expected(rule, cb)
-    col = pl.col(f).cast(pl.String)
-    return [
-        Check(
-            rule,
-            f,
-            (col.is_not_null() & expected.is_not_null() & (col != expected)).fill_null(False),
-        )
-    ]
+    return _differs_from(rule, _pair_lookup_expected(rule, cb))
 
 
 def _date_part_expected(rule: Rule) -> pl.Expr:
