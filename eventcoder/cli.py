@@ -500,7 +500,8 @@ def agreement_cmd(
     source: Annotated[
         Path,
         typer.Argument(
-            help="Annotations Parquet table (from `eventcoder convert`) or a Label Studio JSON export.",
+            help="Annotations Parquet table (from `eventcoder convert`) "
+            "or a Label Studio JSON export.",
         ),
     ],
     codebook: CodebookOption = None,
@@ -593,15 +594,6 @@ def render_agreement(result: Any) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _aligned(source: Path, cb: Any) -> Any:  # noqa: ANN401 - a polars DataFrame
-    """The annotations table at ``source``, aligned first when it has no ``aligned_event``."""
-    from eventcoder.datasets.align import align_events
-    from eventcoder.schema.validate import read_table
-
-    table = read_table(source)
-    return table if "aligned_event" in table.columns else align_events(table, cb)
-
-
 @app.command("adjudicate")
 @handled
 def adjudicate_cmd(
@@ -645,11 +637,12 @@ def adjudicate_cmd(
 ) -> None:
     """Turn aligned events into gold events; write gold, decisions and the review queue."""
     from eventcoder.datasets.adjudicate import Policy, adjudicate, write_adjudication
+    from eventcoder.datasets.align import read_aligned
 
     cb = _codebook(codebook)
     with console.status("adjudicating"):
         pol = Policy(tie=policy, min_coders=int(min_coders) if min_coders.isdigit() else min_coders)
-        result = adjudicate(_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
+        result = adjudicate(read_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
     paths = write_adjudication(result, out or source.parent)
     s = result.summary()
     console.print(
@@ -707,12 +700,13 @@ def release_cmd(
 ) -> None:
     """Publish an immutable, versioned release: Parquet tables, card, changelog, checksums."""
     from eventcoder.datasets.adjudicate import adjudicate
+    from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import publish
     from eventcoder.schema.validate import read_table
 
     cb = _codebook(codebook)
     with console.status("publishing") as status:
-        table = _aligned(annotations, cb)
+        table = read_aligned(annotations, cb)
         gold_in = read_table(gold) if gold is not None else adjudicate(table, cb)
         release = publish(
             gold_in,

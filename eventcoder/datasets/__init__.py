@@ -12,7 +12,13 @@ from eventcoder.datasets.agreement import (
     pairwise_cohen_kappa,
     percent_agreement,
 )
-from eventcoder.datasets.align import Alignment, align_events, match_events, similarity_matrix
+from eventcoder.datasets.align import (
+    Alignment,
+    align_events,
+    match_events,
+    read_aligned,
+    similarity_matrix,
+)
 from eventcoder.datasets.ids import assign_ids
 from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
 from eventcoder.datasets.report import render_html, render_markdown, write_report
@@ -40,6 +46,7 @@ __all__ = [
     "pairwise_cohen_kappa",
     "percent_agreement",
     "publish",
+    "read_aligned",
     "read_annotations",
     "read_events",
     "render_html",

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -398,3 +399,11 @@ def align_events(
     )
     report("clustering", 3, 3)
     return annotations.with_columns(ids["aligned_event"])
+
+
+def read_aligned(path: str | Path, cb: Codebook) -> pl.DataFrame:
+    """The annotations table at ``path``, aligned here when it has no ``aligned_event`` yet."""
+    from eventcoder.schema.validate import read_table
+
+    table = read_table(path)
+    return table if "aligned_event" in table.columns else align_events(table, cb)
