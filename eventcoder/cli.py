@@ -531,11 +531,11 @@ def agreement_cmd(
     from rich.progress import Progress
 
     from eventcoder.datasets.report import write_report
-    from eventcoder.datasets.scores import agreement, read_annotations
+    from eventcoder.datasets.scores import agreement, read_coded_annotations
 
     cb = _codebook(codebook)
     with console.status("reading annotations"):
-        table = read_annotations(source, cb)
+        table, coded = read_coded_annotations(source, cb)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 
@@ -543,7 +543,13 @@ def agreement_cmd(
             bar.update(task, description=stage, completed=done, total=total)
 
         result = agreement(
-            table, cb, n_boot=n_boot, seed=seed, threshold=threshold, on_progress=progress
+            table,
+            cb,
+            n_boot=n_boot,
+            seed=seed,
+            threshold=threshold,
+            coded=coded,
+            on_progress=progress,
         )
     paths = write_report(result, out or source.parent)
     render_agreement(result)

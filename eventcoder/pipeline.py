@@ -134,7 +134,7 @@ def run_pipeline(
     aligned = align_events(conv.annotations, cb)
 
     report(STAGES[2], 2, total)
-    result = agreement(aligned, cb, n_boot=n_boot)
+    result = agreement(aligned, cb, n_boot=n_boot, coded=conv.coded)
     written = write_report(result, work / "agreement")
     files.update({f"agreement/{k}": p for k, p in written.items()})
 

@@ -141,6 +141,9 @@ class Conversion:
     events_accepted: int = 0
     events_rejected: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # One row per accepted annotation (task, article, coder, events found), those with no event
+    # included: event detection needs to know who coded an article and found nothing in it.
+    coded: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def skipped_count(self) -> int:
@@ -628,6 +631,13 @@ def _assemble(
         pl.col("updated_at").str.to_datetime(time_zone="UTC", strict=False),
     )
     events_total = all_events.height
+    coded = (
+        done.join(bad_ann, on="annotation_id", how="anti")
+        .select("task_id", "article_id", "annotation_id", "coder")
+        .join(accepted.group_by("annotation_id").len("events"), on="annotation_id", how="left")
+        .with_columns(pl.col("events").fill_null(0).cast(pl.Int64))
+        .sort("task_id", "annotation_id")
+    )
     return Conversion(
         annotations=accepted,
         rejects=rejects,
@@ -640,6 +650,7 @@ def _assemble(
         events_accepted=accepted.height,
         events_rejected=events_total - accepted.height,
         notes=result.notes,
+        coded=coded,
     )
 
 
@@ -686,6 +697,7 @@ def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
         "skipped": conv.skipped,
         "predictions": conv.predictions,
         "warnings": conv.warnings,
+        "coded": conv.coded,
     }
     return {
         name: atomic_write_parquet(frame, folder / f"{name}.parquet")

@@ -22,7 +22,12 @@ from eventcoder.datasets.align import (
 from eventcoder.datasets.ids import assign_ids
 from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
 from eventcoder.datasets.report import render_html, render_markdown, write_report
-from eventcoder.datasets.scores import AgreementResult, agreement, read_annotations
+from eventcoder.datasets.scores import (
+    AgreementResult,
+    agreement,
+    read_annotations,
+    read_coded_annotations,
+)
 
 __all__ = [
     "Adjudication",
@@ -48,6 +53,7 @@ __all__ = [
     "publish",
     "read_aligned",
     "read_annotations",
+    "read_coded_annotations",
     "read_events",
     "render_html",
     "render_markdown",

@@ -73,6 +73,7 @@ __all__ = [
     "agreement",
     "coded_fields",
     "read_annotations",
+    "read_coded_annotations",
     "status_of",
     "to_dict",
     "to_json",
@@ -197,9 +198,22 @@ def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[np.ndarra
 # --- event detection ---------------------------------------------------------------------------
 
 
-def _detection(aligned: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return the per-pair detection frame and the per-coder frame."""
+def _detection(
+    aligned: pl.DataFrame, coded: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return the per-pair detection frame and the per-coder frame.
+
+    ``coded`` (article_id, coder) lists who coded which article, those who found no event
+    included; without it, a coder counts only for the articles where they found an event.
+    """
     per_article = aligned.group_by("article_id", "coder").len("events")
+    if coded is not None and coded.height:
+        per_article = (
+            coded.select("article_id", "coder")
+            .unique()
+            .join(per_article, on=["article_id", "coder"], how="full", coalesce=True)
+            .with_columns(pl.col("events").fill_null(0))
+        )
     shared = (
         per_article.join(per_article, on="article_id", suffix="_b")
         .filter(pl.col("coder") < pl.col("coder_b"))
@@ -241,11 +255,13 @@ def _detection(aligned: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     coders = (
         aligned.with_columns(_m=pl.len().over("aligned_event") > 1)
         .group_by("coder")
-        .agg(
-            articles=pl.col("article_id").n_unique(),
-            events=pl.len(),
-            matched_share=pl.col("_m").mean(),
-        )
+        .agg(events=pl.len(), matched_share=pl.col("_m").mean())
+    )
+    coders = (
+        per_article.group_by("coder")
+        .agg(articles=pl.col("article_id").n_unique())
+        .join(coders, on="coder", how="left")
+        .with_columns(pl.col("events").fill_null(0))
     )
     both_ways = pl.concat(
         [
@@ -358,9 +374,13 @@ def agreement(
     seed: int = 0,
     ci: float = CI,
     threshold: float | None = None,
+    coded: pl.DataFrame | None = None,
     on_progress: Progress | None = None,
 ) -> AgreementResult:
     """Return the agreement of the coders in an annotations table (accepted rows only).
+
+    ``coded`` (the converter's table of accepted annotations: article_id, coder) lets event
+    detection count a coder who coded an article and found no event in it.
 
     Aligns the events (unless ``annotations`` has an ``aligned_event`` column already), then
     measures event detection and every coded field as the module docstring describes.
@@ -374,7 +394,7 @@ def agreement(
         aligned = annotations
     else:
         aligned = align_events(annotations, cb, threshold, on_progress=on_progress)
-    detection, coder_frame = _detection(aligned)
+    detection, coder_frame = _detection(aligned, coded)
     report("detection", 1, 1)
 
     coders = sorted(aligned["coder"].unique().to_list())
@@ -500,13 +520,26 @@ def read_annotations(path: str | Path, cb: Codebook) -> pl.DataFrame:
     A ``.json`` file is converted with :func:`eventcoder.annotate.convert.read_export`, whose
     ``annotations`` are the events of accepted annotations; anything else is read as Parquet.
     """
+    return read_coded_annotations(path, cb)[0]
+
+
+def read_coded_annotations(
+    path: str | Path, cb: Codebook
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Return ``(annotations, coded)`` of an annotations Parquet table or an LS export.
+
+    ``coded`` lists the accepted annotations, events or not (see :func:`agreement`): from the
+    export itself, or from the ``coded.parquet`` that ``eventcoder convert`` writes beside the
+    annotations table; None when there is none.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file", path=str(path))
     if path.suffix.lower() == ".json":
         from eventcoder.annotate.convert import read_export
 
-        return read_export(path, cb).annotations
+        conv = read_export(path, cb)
+        return conv.annotations, conv.coded
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as err:
@@ -522,7 +555,8 @@ def read_annotations(path: str | Path, cb: Codebook) -> pl.DataFrame:
             "by `eventcoder convert` or the export itself",
             path=str(path),
         )
-    return frame
+    beside = path.with_name("coded.parquet")
+    return frame, pl.read_parquet(beside) if beside.exists() and beside != path else None
 
 
 # --- serialising -------------------------------------------------------------------------------

@@ -255,3 +255,26 @@ def test_json_round_trips_the_tables(result, tmp_path) -> None:
 def test_empty_table_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no rows"):
         agreement(empty_table(CB, "annotations"), CB)
+
+
+def test_a_coder_who_found_nothing_counts_when_the_coded_table_says_so() -> None:
+    # Article p: both coders find the same two events. Article q: a finds one event, b codes the
+    # article and finds none. Without knowing b coded q, detection looks perfect.
+    rows = table(
+        [
+            ev("p", "a", "a1", 0),
+            ev("p", "b", "b1", 0),
+            ev("p", "a", "a2", 300, location="Homs"),
+            ev("p", "b", "b2", 300, location="Homs"),
+            ev("q", "a", "a3", 0),
+        ]
+    )
+    blind = agreement(rows, CB, n_boot=0)
+    assert blind.detection.filter(pl.col("coder_a") == "a")["f1"].to_list() == [1.0]
+    coded = pl.DataFrame({"article_id": ["p", "p", "q", "q"], "coder": ["a", "b", "a", "b"]})
+    seen = agreement(rows, CB, n_boot=0, coded=coded)
+    pair = seen.detection.filter(pl.col("coder_a") == "a").row(0, named=True)
+    # 2 matched of a's 3 events and b's 2: recall 2/3, precision 1, F1 = 2*2/(3+2) = 0.8
+    assert (pair["articles"], pair["events_a"], pair["events_b"], pair["matched"]) == (2, 3, 2, 2)
+    assert pair["f1"] == pytest.approx(0.8)
+    assert seen.coders.filter(pl.col("coder") == "b")["articles"].to_list() == [2]
