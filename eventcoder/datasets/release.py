@@ -42,6 +42,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -209,18 +210,34 @@ def publish(
         tmp.chmod(0o755)  # mkdtemp makes it private; a release is for reading
         say("writing tables")
         partitioned = events.height > partition_rows
-        data_files = _write_events(events, cb, tmp, partitioned)
         srcs = [c for c in (*SOURCE_COLUMNS, "coders") if c in ids.events.columns]
-        _write_parquet(ids.events.select(ID, *srcs), tmp / "event_sources.parquet")
-        _write_parquet(_annotations_table(annotations, cb), tmp / "annotations.parquet")
-        _write_parquet(
-            _annotations_table(rejects if rejects is not None else annotations.clear(), cb),
-            tmp / "rejects.parquet",
-        )
-        _write_parquet(changes.table, tmp / "changes.parquet")
+        rejected = rejects if rejects is not None else annotations.clear()
+        jobs: list[tuple[Callable[..., object], tuple[object, ...]]] = [
+            (_write_events, (events, cb, tmp, partitioned)),
+            (_write_parquet, (ids.events.select(ID, *srcs), tmp / "event_sources.parquet")),
+            (_write_annotations, (annotations, cb, tmp / "annotations.parquet")),
+            (_write_annotations, (rejected, cb, tmp / "rejects.parquet")),
+            (_write_parquet, (changes.table, tmp / "changes.parquet")),
+        ]
         if adj is not None:
-            _write_parquet(adj.decisions, tmp / "decisions.parquet")
-            _write_parquet(adj.review, tmp / "review.parquet")
+            jobs.append((_write_parquet, (adj.decisions, tmp / "decisions.parquet")))
+            jobs.append((_write_parquet, (adj.review, tmp / "review.parquet")))
+        # pyarrow encodes and compresses without the GIL: the tables are written (and hashed)
+        # side by side.
+        before = set(tmp.rglob("*"))
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            results = [pool.submit(fn, *args) for fn, args in jobs]
+            data_files = results[0].result()
+            for future in results[1:]:
+                future.result()
+            tables = sorted(p for p in set(tmp.rglob("*")) - before if p.is_file())
+            hashed = dict(
+                zip(
+                    (p.relative_to(tmp).as_posix() for p in tables),
+                    pool.map(_sha256, tables),
+                    strict=True,
+                )
+            )
         if agreement_dir is not None:
             if not Path(agreement_dir).is_dir():
                 raise InputError(f"{agreement_dir}: no such agreement report folder")
@@ -262,7 +279,7 @@ def publish(
             citation=citation,
         )
         (tmp / "README.md").write_text(card_markdown(facts), encoding="utf-8")
-        sums = _checksums(tmp, exclude={"datapackage.json", MANIFEST})
+        sums = _checksums(tmp, exclude={"datapackage.json", MANIFEST}, known=hashed)
         descriptor = package_descriptor(
             name=name,
             version=version,
@@ -417,6 +434,10 @@ def _to_arrow(frame: pl.DataFrame, schema: arrow.Schema) -> arrow.Table:
     return _plain(typed).cast(schema)
 
 
+def _write_annotations(annotations: pl.DataFrame, cb: Codebook, path: Path) -> None:
+    _write_parquet(_annotations_table(annotations, cb), path)
+
+
 def _write_parquet(table: arrow.Table | pl.DataFrame, path: Path) -> None:
     if isinstance(table, pl.DataFrame):
         table = _plain(table)
@@ -474,12 +495,16 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _checksums(folder: Path, exclude: set[str]) -> dict[str, str]:
+def _checksums(
+    folder: Path, exclude: set[str], known: dict[str, str] | None = None
+) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` but ``exclude``; ``known`` digests are reused."""
+    known = known or {}
     out = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
         if path.is_file() and rel not in exclude:
-            out[rel] = _sha256(path)
+            out[rel] = known[rel] if rel in known else _sha256(path)
     return out
 
 

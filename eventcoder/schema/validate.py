@@ -140,6 +140,15 @@ def _derivable(cb: Codebook) -> set[str]:
     return out
 
 
+def _date_lookup(frame: pl.DataFrame, col: pl.Expr) -> pl.Expr:
+    """Dates from text, parsed once per distinct value: a table repeats its dates a great deal,
+    and trying every export format on every row costs more than all the rules together."""
+    distinct = frame.select(col.alias("text")).drop_nulls().unique()
+    parsed = distinct.select("text", _parse(pl.col("text"), "date", pl.String).alias("date"))
+    parsed = parsed.drop_nulls("date")
+    return col.replace_strict(parsed["text"], parsed["date"], default=None, return_dtype=pl.Date)
+
+
 def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
     if ftype == "string":
         return col.cast(pl.String)
@@ -225,7 +234,10 @@ def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepare
             if nulls:
                 col = pl.when(text.is_in(nulls)).then(None).otherwise(col)
             source = pl.String
-        parsed = _parse(col, f.type, source)
+        if f.type == "date" and source == pl.String:
+            parsed = _date_lookup(frame, col)
+        else:
+            parsed = _parse(col, f.type, source)
         typed.append(parsed.alias(f.name))
         if f.type != "string":
             flags.append((col.is_not_null() & parsed.is_null()).alias(f"{_BAD}{f.name}"))
