@@ -158,9 +158,18 @@ def _match(
     new_fp = gold.select("_g", "article_id", _fp=_fingerprint(gold, common))
     old_fp = prev.select("_p", "article_id", ID, _fp=_fingerprint(prev, common))
     # Exact matches: equal fingerprints, paired in order when an article repeats an event.
-    new_fp = new_fp.with_columns(_n=pl.int_range(pl.len()).over("article_id", "_fp"))
-    old_fp = old_fp.with_columns(_n=pl.int_range(pl.len()).over("article_id", "_fp"))
-    exact = new_fp.join(old_fp, on=["article_id", "_fp", "_n"], how="inner")
+    # Numbering the repeats is a window over every (article, fingerprint): skipped when, as
+    # usual, no event repeats.
+    repeats = any(
+        fp.select(pl.struct("article_id", "_fp").is_duplicated().any()).item()
+        for fp in (new_fp, old_fp)
+    )
+    on = ["article_id", "_fp"]
+    if repeats:
+        new_fp = new_fp.with_columns(_n=pl.int_range(pl.len()).over("article_id", "_fp"))
+        old_fp = old_fp.with_columns(_n=pl.int_range(pl.len()).over("article_id", "_fp"))
+        on.append("_n")
+    exact = new_fp.join(old_fp, on=on, how="inner")
     rest_new = gold.join(exact.select("_g"), on="_g", how="anti")
     rest_old = prev.join(exact.select("_p"), on="_p", how="anti")
     both = set(rest_new["article_id"].unique().to_list()) & set(

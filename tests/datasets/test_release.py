@@ -119,6 +119,20 @@ def test_a_removed_highest_id_is_never_reissued(cb):
     assert highest_serials(pl.Series(["SYR9", "SYR10", "LBN2", None])) == {"LBN": 2, "SYR": 10}
 
 
+def test_an_article_that_repeats_an_event_keeps_both_ids(cb):
+    # Two identical shellings in one article (say, on two streets ACLED codes to one place):
+    # their fingerprints are equal, and each must still keep its own id.
+    gold = adjudicate(rows(cb, [*three(SHELLING, "a1", 1), *three(STRIKE, "a1", 2)]), cb).gold
+    twin = gold.with_columns(
+        [pl.col(c).first() for c in gold.columns if c not in ("aligned_event", "coders")]
+    )
+    first = assign_ids(twin, cb)
+    assert sorted(first.events["event_id_cnty"].to_list()) == ["SYR1", "SYR2"]
+    again = assign_ids(twin, cb, first.events, first.serials)
+    assert sorted(again.events["event_id_cnty"].to_list()) == ["SYR1", "SYR2"]
+    assert (again.inherited, again.issued) == (2, 0)
+
+
 def test_a_published_version_is_never_overwritten(cb, tmp_path):
     r1 = first_release(cb, tmp_path)
     before = (r1.path / "SHA256SUMS").read_text()
