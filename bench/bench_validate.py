@@ -80,7 +80,7 @@ def synthetic_events(n: int, cb: Codebook, seed: int = 0) -> pl.DataFrame:
             "event_type": ev,
             "sub_event_type": sub,
             "actor1": np.where(
-                rng.random(n) < 0.5,
+                rng.random(n) < 0.98,
                 "Military Forces of Syria (2000-2024)",
                 "Military Forces of Syria (2000-2024) Air Force",
             ),
