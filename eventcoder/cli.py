@@ -179,6 +179,9 @@ def validate_cmd(
             "--out", "-o", help="Folder for the result files (default: beside the table)."
         ),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
+    ] = False,
 ) -> None:
     """Validate an events table; write accepted, rejected and warnings Parquet files."""
     from eventcoder.schema.validate import validate_file, write_result
@@ -187,6 +190,11 @@ def validate_cmd(
     with console.status("validating"):
         result = validate_file(table, cb)
     paths = write_result(result, out or table.parent, stem=table.stem)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result.summary(), indent=2, default=str))
+        raise typer.Exit(1 if result.rejected.height else 0)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     render_validation(result)

@@ -156,6 +156,19 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+def test_validate_json_equals_the_library_summary(tmp_path: Path) -> None:
+    import json
+
+    bad = tmp_path / "bad.csv"
+    frame = text_layout(with_change(2, fatalities="-1"))
+    frame.write_csv(bad)
+    result = runner.invoke(app, ["validate", str(bad), "--json"])
+    assert result.exit_code == 1
+    library = validate(frame, Codebook.default()).summary()
+    assert json.loads(result.stdout) == json.loads(json.dumps(library, default=str))
+    assert json.loads(result.stdout)["rules"][0]["rule"] == "fatalities-non-negative"
+
+
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "eventcoder", "codebook", "check", str(DEFAULT_PATH)],
