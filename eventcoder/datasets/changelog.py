@@ -30,13 +30,15 @@ class Changes:
     def ids(self, change: str, limit: int | None = None) -> list[str]:
         """Ids of events with this kind of change, in prefix then serial order."""
         part = self.table.filter(pl.col("change") == change).select(ID).unique()
-        ordered = part.with_columns(
-            _p=pl.col(ID).str.extract(r"^([A-Z]*)"),
-            _s=pl.col(ID).str.extract(r"(\d+)$").cast(pl.Int64, strict=False),
-        ).sort("_p", "_s", ID)
+        prefix = pl.col(ID).str.strip_chars_end("0123456789")
+        keyed = part.with_columns(
+            _p=prefix,
+            _s=pl.col(ID).str.slice(prefix.str.len_chars()).cast(pl.Int64, strict=False),
+        )
         if limit is not None:
-            ordered = ordered.head(limit)
-        return ordered[ID].to_list()
+            # The first few of a million ids: a partial sort, not a full one.
+            return keyed.bottom_k(limit, by=["_p", "_s", ID]).sort("_p", "_s", ID)[ID].to_list()
+        return keyed.sort("_p", "_s", ID)[ID].to_list()
 
     @property
     def counts(self) -> dict[str, int]:
