@@ -38,14 +38,43 @@ unknown-control        a result's ``from_name`` is no control of the labeling co
 choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
 orphan-control         a per-region value whose region id is no Event region of the annotation
 repeated-control       the same control filled more than once for one region
-span-mismatch          an Event region's offsets do not cut its own text out of the article
+span-mismatch          a region's offsets do not cut its own text out of the article (neither
+                       in code points nor, for articles with characters outside the BMP, in
+                       UTF-16 code units)
 not-per-region         a field control filled for the whole task instead of for an Event region
 annotation-rejected    an event with no problem of its own, in a rejected annotation
+utf16-offsets          (warning) a region's offsets fit its text only in UTF-16 code units;
+                       kept as code points
 =====================  ==========================================================================
 
-Offsets are compared in Unicode code points; Label Studio counts UTF-16 code units, so an article
-with characters outside the Basic Multilingual Plane (emoji) before a region would show a
-mismatch: that is reported, never silently fixed.
+Offsets. ``span_start``/``span_end`` in ``annotations`` and ``mentions`` are Unicode code point
+offsets into the article text (Python's ``text[span_start:span_end]``), which is also what Label
+Studio 1.23.2's editor sends. Read from the sources shipped in its own package
+(``web/dist/apps/labelstudio/358.js.map``, the same files as ``web/libs/editor/src`` of
+HumanSignal/label-studio): on mouse-up the Text tag's view (``tags/object/RichText/view.jsx``)
+calls ``fixCodePointsInRange`` on the selection (``utils/selection-tools.js``: "In python and
+other modern tools complex unicode symbols handled as code points, not UTF chars"), and
+``addRegion`` (``RichText/model.js``) takes the region's ``start``/``end`` from
+``rangeToGlobalOffset``, whose ``findGlobalOffset`` counts every text node as
+``[...node.textContent].length``, in code points. Older editors counted UTF-16 code units
+(label-studio issues #1008 and #1347; pull request #1559, "Store code points instead of js
+length"). The server stores whatever it is sent, so UTF-16 offsets still arrive: in exports of
+projects coded with those versions, and from any client that counts as JavaScript's
+``String.length`` does. An article
+with a character outside the Basic Multilingual Plane (an emoji, a mathematical letter, a CJK
+extension character) gives such offsets away: they cut the wrong text. So a region whose
+offsets do not cut its own text in code points, in an article with such a character, is read
+again in UTF-16 code units (:func:`utf16_to_code_points`, only for those regions, each such
+article's text read once); if that cuts exactly its text, the offsets are kept as code points
+and a warning with rule ``utf16-offsets`` names the region and its original offsets. Otherwise,
+and for every article without such a character, the offsets are a ``span-mismatch``.
+
+Mentions. Regions labelled with a mention label (``Actor``, ``Place``, ``Date``, ``Fatalities``,
+see :mod:`eventcoder.annotate.config`) carry no field; they become the ``mentions`` table, one row
+per region and label of an accepted annotation (task_id, article_id, annotation_id, coder,
+region, label, span_start, span_end, text), written as ``mentions.parquet``. A mention whose
+offsets do not cut its text is a ``span-mismatch`` (field ``mention``) like an Event region's: the
+table promises offsets that can be trusted.
 """
 
 from __future__ import annotations
@@ -58,6 +87,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
 import polars as pl
 
@@ -86,6 +116,17 @@ REJECT_SCHEMA: dict[str, pl.DataType] = {
     "message": pl.String(),
 }
 KEY = ["task_id", "annotation_id", "event_key"]
+MENTION_SCHEMA: dict[str, pl.DataType] = {
+    "task_id": pl.Int64(),
+    "article_id": pl.String(),
+    "annotation_id": pl.Int64(),
+    "coder": pl.String(),
+    "region": pl.String(),
+    "label": pl.String(),
+    "span_start": pl.Int64(),
+    "span_end": pl.Int64(),
+    "text": pl.String(),
+}
 
 # What the reader keeps of each result: the region and every kind of value a control can give.
 _RESULT = (
@@ -123,6 +164,8 @@ _RESULT_JSON = orjson.dumps(
         }
     ]
 ).decode()
+# A character outside the Basic Multilingual Plane: two UTF-16 code units, one code point.
+_ASTRAL = r"[\x{10000}-\x{10FFFF}]"
 _PREDICTION = '[{"id": "BIGINT", "model_version": "VARCHAR", "score": "DOUBLE", "result": "JSON"}]'
 
 
@@ -144,6 +187,8 @@ class Conversion:
     # One row per accepted annotation (task, article, coder, events found), those with no event
     # included: event detection needs to know who coded an article and found nothing in it.
     coded: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # One row per mention region (Actor, Place, Date, Fatalities) of an accepted annotation.
+    mentions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MENTION_SCHEMA))
 
     @property
     def skipped_count(self) -> int:
@@ -168,6 +213,7 @@ class Conversion:
             "rejects": self.rejects.height,
             "warnings": self.warnings.height,
             "predictions": self.predictions.height,
+            "mentions": self.mentions.height,
         }
 
 
@@ -215,6 +261,8 @@ def _load(
           SELECT id AS task_id, project AS project_id,
                  json_extract_string(data, '$.id') AS article_id,
                  json_extract_string(data, '$.text') AS article_text,
+                 coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
+                          false) AS astral,
                  {data_cols}, annotations, predictions
           FROM read_json(?, format='array', columns={{{cols}}}, maximum_object_size=67108864)
         """,
@@ -399,6 +447,18 @@ def _convert(
       WHERE r.from_name = '{LABELS_NAME}' AND list_contains(r.labels, '{EVENT_LABEL}')
       GROUP BY ALL
     """)
+    # Mention regions: one per (annotation, region id, label) with a label other than Event.
+    con.execute(f"""
+      CREATE TEMP TABLE men AS
+      SELECT annotation_id, region, label, first(span_start) AS span_start,
+             first(span_end) AS span_end, first(span_text) AS text
+      FROM (SELECT annotation_id, region, span_start, span_end, span_text,
+                   unnest(labels) AS label
+            FROM res WHERE from_name = '{LABELS_NAME}')
+      WHERE label <> '{EVENT_LABEL}'
+      GROUP BY ALL
+    """)
+    recounted = _recount_utf16(con)
     # Structural problems, one row each (value as text), before any pivoting.
     problems = _frame(
         con,
@@ -435,6 +495,14 @@ def _convert(
       WHERE e.span_start IS NULL OR e.span_end IS NULL OR e.evidence IS NULL
          OR substring(t.article_text, e.span_start + 1, e.span_end - e.span_start)
             IS DISTINCT FROM e.evidence
+      UNION ALL
+      SELECT m.annotation_id, m.region, 'mention', 'span-mismatch', m.text,
+             m.label || ' mention: offsets ' || coalesce(m.span_start::VARCHAR, '?') || '-'
+               || coalesce(m.span_end::VARCHAR, '?') || ' do not cut this text out of the article'
+      FROM men m JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
+      WHERE m.span_start IS NULL OR m.span_end IS NULL OR m.text IS NULL
+         OR substring(t.article_text, m.span_start + 1, m.span_end - m.span_start)
+            IS DISTINCT FROM m.text
     """,
     )
     bad_choices = _frame(
@@ -485,8 +553,118 @@ def _convert(
       SELECT task_id, article_id, annotation_id, coder, was_cancelled, created_at, updated_at,
              lead_time FROM ann""",
     )
+    mentions = _frame(
+        con,
+        "SELECT annotation_id, region, label, span_start, span_end, text FROM men",
+    )
     predictions = _predictions(con)
-    return _assemble(cb, events, problems, annotations_meta, predictions, say)
+    return _assemble(cb, events, problems, annotations_meta, predictions, say, mentions, recounted)
+
+
+def utf16_to_code_points(
+    text: str, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code-point offsets into ``text`` of UTF-16 offsets ``starts``/``ends``, and which are valid.
+
+    A UTF-16 offset ``u`` is ``u`` minus the low surrogates before it (each character outside
+    the BMP is a high and a low surrogate, two units for one code point). A pair is invalid if
+    an offset is negative, past the end, splits a surrogate pair, or ends before it starts.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    units = np.frombuffer(text.encode("utf-16-le"), dtype="<u2")
+    n = units.size
+    low = (units >= 0xDC00) & (units < 0xE000)
+    before = np.concatenate([[0], np.cumsum(low, dtype=np.int64)])
+    s, e = np.clip(starts, 0, n), np.clip(ends, 0, n)
+    ok = (starts >= 0) & (ends >= starts) & (ends <= n)
+    if n:
+        # an offset at a low surrogate would cut a character in two
+        ok &= ~((s < n) & low[np.minimum(s, n - 1)]) & ~((e < n) & low[np.minimum(e, n - 1)])
+    return s - before[s], e - before[e], ok
+
+
+_RECOUNTED = {
+    "annotation_id": pl.Int64,
+    "region": pl.String,
+    "kind": pl.String,
+    "utf16_start": pl.Int64,
+    "utf16_end": pl.Int64,
+    "span_start": pl.Int64,
+    "span_end": pl.Int64,
+}
+
+
+def _recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Regions whose offsets only fit their text as UTF-16 units, now updated to code points.
+
+    Only regions that do not fit in code points, in articles with a character outside the BMP,
+    are looked at (the rest never cost more than the one comparison the span check makes
+    anyway); each such article's text is read once.
+    """
+    suspects = _frame(
+        con,
+        """
+      WITH s AS (
+        SELECT 'event' AS kind, annotation_id, region, span_start, span_end, evidence AS text
+        FROM ev
+        UNION ALL
+        SELECT DISTINCT 'mention', annotation_id, region, span_start, span_end, text FROM men
+      )
+      SELECT a.task_id, s.* FROM s JOIN ann a USING (annotation_id)
+      JOIN tasks t ON t.task_id = a.task_id
+      WHERE t.astral AND s.span_start IS NOT NULL AND s.span_end IS NOT NULL
+        AND s.text IS NOT NULL
+        AND substring(t.article_text, s.span_start + 1, s.span_end - s.span_start)
+            IS DISTINCT FROM s.text
+    """,
+    )
+    if suspects.height == 0:
+        return pl.DataFrame(schema=_RECOUNTED)
+    con.register("_suspect_tasks", suspects.select("task_id").unique().to_arrow())
+    texts = dict(
+        con.execute(
+            "SELECT task_id, article_text FROM tasks WHERE task_id IN "
+            "(SELECT task_id FROM _suspect_tasks)"
+        ).fetchall()
+    )
+    parts = []
+    for (task_id,), group in suspects.group_by("task_id"):
+        text = texts[task_id]
+        s, e, ok = utf16_to_code_points(
+            text, group["span_start"].to_numpy(), group["span_end"].to_numpy()
+        )
+        fits = [
+            bool(good) and text[a:b] == cut
+            for a, b, good, cut in zip(s, e, ok, group["text"], strict=True)
+        ]
+        parts.append(
+            group.with_columns(
+                pl.Series("cp_start", s), pl.Series("cp_end", e), pl.Series("fits", fits)
+            ).filter("fits")
+        )
+    found = (
+        pl.concat(parts)
+        .select(
+            "annotation_id",
+            "region",
+            "kind",
+            pl.col("span_start").alias("utf16_start"),
+            pl.col("span_end").alias("utf16_end"),
+            pl.col("cp_start").alias("span_start"),
+            pl.col("cp_end").alias("span_end"),
+        )
+        .cast(_RECOUNTED)
+    )  # type: ignore[arg-type]
+    con.register("_recounted", found.to_arrow())
+    for kind, table in (("event", "ev"), ("mention", "men")):
+        con.execute(f"""
+          UPDATE {table} SET span_start = r.span_start, span_end = r.span_end
+          FROM _recounted r
+          WHERE r.kind = '{kind}' AND r.annotation_id = {table}.annotation_id
+            AND r.region = {table}.region
+        """)
+    return found
 
 
 def _choice_problems(bad: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
@@ -542,6 +720,8 @@ def _assemble(
     meta: pl.DataFrame,
     predictions: pl.DataFrame,
     say: Callable[[str], None],
+    mentions: pl.DataFrame,
+    recounted: pl.DataFrame,
 ) -> Conversion:
     columns = table_columns(cb, "annotations")
     # Fields left blank by the coder fall back to the article's own value (source, country...).
@@ -583,12 +763,31 @@ def _assemble(
     warnings = failures.filter(pl.col("severity") == "warning").select(
         *by_row, "field", "rule", "value", "message"
     )
+    owners = meta.select("task_id", "article_id", "annotation_id", "coder")
+    utf16 = recounted.join(owners, on="annotation_id", how="left").select(
+        "task_id",
+        "article_id",
+        "annotation_id",
+        "coder",
+        pl.col("region").alias("event_key"),
+        pl.when(pl.col("kind") == "event")
+        .then(pl.lit("evidence"))
+        .otherwise(pl.lit("mention"))
+        .alias("field"),
+        pl.lit("utf16-offsets").alias("rule"),
+        pl.format("{}-{}", "utf16_start", "utf16_end").alias("value"),
+        pl.format(
+            "offsets counted in UTF-16 code units; kept as code points {}-{}",
+            "span_start",
+            "span_end",
+        ).alias("message"),
+    )
+    warnings = pl.concat([warnings, utf16], how="vertical_relaxed")
 
     accepted_rows = result.accepted.join(
         failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
     )
     result = type(result)(accepted_rows, result.rejected, failures, result.notes)
-    owners = meta.select("task_id", "article_id", "annotation_id", "coder")
     structural = problems.join(owners, on="annotation_id", how="left")
     rejects = pl.concat(
         [
@@ -638,6 +837,16 @@ def _assemble(
         .with_columns(pl.col("events").fill_null(0).cast(pl.Int64))
         .sort("task_id", "annotation_id")
     )
+    mentions = (
+        mentions.join(
+            coded.select("annotation_id", "task_id", "article_id", "coder"),
+            on="annotation_id",
+            how="inner",
+        )
+        .select(*MENTION_SCHEMA)
+        .cast(MENTION_SCHEMA)  # type: ignore[arg-type]
+        .sort("task_id", "annotation_id", "span_start", "region", "label", nulls_last=True)
+    )
     return Conversion(
         annotations=accepted,
         rejects=rejects,
@@ -651,6 +860,7 @@ def _assemble(
         events_rejected=events_total - accepted.height,
         notes=result.notes,
         coded=coded,
+        mentions=mentions,
     )
 
 
@@ -698,6 +908,7 @@ def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
         "predictions": conv.predictions,
         "warnings": conv.warnings,
         "coded": conv.coded,
+        "mentions": conv.mentions,
     }
     return {
         name: atomic_write_parquet(frame, folder / f"{name}.parquet")

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import orjson
 import polars as pl
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from eventcoder.annotate.convert import export_to_annotations, read_export
+from eventcoder.annotate.convert import export_to_annotations, read_export, utf16_to_code_points
 from eventcoder.cli import app
 from eventcoder.errors import ExportFormatError
 from eventcoder.schema import Codebook, load_codebook
@@ -223,3 +224,107 @@ def test_cli_prints_the_config(cb: Codebook) -> None:
     result = CliRunner().invoke(app, ["project", "config"])
     assert result.exit_code == 0
     assert result.output == labeling_config(cb) + "\n"
+
+
+# ---- offsets outside the Basic Multilingual Plane ------------------------------------------
+
+ASTRAL = ["🔥", "𝐀", "😀", "𠀋", "🇸🇾"]  # emoji, a mathematical letter, a CJK extension B, a flag
+BMP = ["a", " ", "é", "ع", "ß", "中", "—", "\n"]
+
+
+def _utf16(text: str, i: int) -> int:
+    """The UTF-16 offset of code point offset ``i`` (as a JavaScript editor would count)."""
+    return len(text[:i].encode("utf-16-le")) // 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(ASTRAL + BMP), max_size=40).map("".join),
+    st.data(),
+)
+def test_utf16_offsets_map_back_to_the_same_substring(text: str, data) -> None:
+    n = len(text)
+    pairs = data.draw(
+        st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(sorted), max_size=6)
+    )
+    starts = np.array([_utf16(text, a) for a, _ in pairs], dtype=np.int64)
+    ends = np.array([_utf16(text, b) for _, b in pairs], dtype=np.int64)
+    s, e, ok = utf16_to_code_points(text, starts, ends)
+    assert ok.all()
+    assert [(int(a), int(b)) for a, b in zip(s, e, strict=True)] == [tuple(p) for p in pairs]
+    assert [text[a:b] for a, b in zip(s, e, strict=True)] == [text[a:b] for a, b in pairs]
+
+
+def test_utf16_offsets_that_split_a_character_or_overrun_are_invalid() -> None:
+    text = "a🔥b"  # UTF-16 units: a, high, low, b
+    s, e, ok = utf16_to_code_points(text, np.array([0, 2, 0, 3, -1]), np.array([4, 4, 5, 1, 1]))
+    assert ok.tolist() == [True, False, False, False, False]
+    assert (int(s[0]), int(e[0])) == (0, 3)
+    assert utf16_to_code_points("", np.array([0]), np.array([0]))[2].tolist() == [True]
+
+
+def _with_text(prefix: str, unit: str, shift: int = 0, inner: str = "") -> list[dict]:
+    """The snapshot with article idlib-0308 led by ``prefix`` (hand-built from the recording).
+
+    ``inner`` goes after the article's first word; every region of that task is moved to the
+    same characters of the new text, counted in ``unit`` ("utf16" or "codepoint"), its text
+    cut from the new article; ``shift`` moves annotation 7's offsets further (a wrong offset).
+    """
+    tasks = orjson.loads(SNAPSHOT.read_bytes())
+    task = next(t for t in tasks if t["data"]["id"] == "idlib-0308")
+    old = task["data"]["text"]
+    word = old.index(" ")  # after "Russian"
+    new = prefix + old[:word] + inner + old[word:]
+    task["data"]["text"] = new
+
+    def moved(i: int) -> int:  # code point offset in the new text
+        return i + len(prefix) + (len(inner) if i > word else 0)
+
+    for ann in task["annotations"]:
+        for r in ann["result"]:
+            v = r["value"]
+            if "start" not in v:
+                continue
+            s, e = moved(v["start"]), moved(v["end"])
+            if r["type"] == "labels" and v["text"] == old[v["start"] : v["end"]]:
+                v["text"] = new[s:e]
+            if unit == "utf16":
+                s, e = _utf16(new, s), _utf16(new, e)
+            v["start"], v["end"] = s, e
+            if ann["id"] == 7:
+                v["start"] += shift
+                v["end"] += shift
+    return tasks
+
+
+@pytest.mark.parametrize("unit", ["utf16", "codepoint"])
+def test_emoji_before_and_inside_spans_is_no_reject(cb: Codebook, conv, unit: str) -> None:
+    conv2 = export_to_annotations(_with_text("🔥 𝐀 Update 😀: ", unit, inner=" 🇸🇾"), cb)
+    assert conv2.reconciliation() == conv.reconciliation()
+    got = conv2.annotations.filter(pl.col("article_id") == "idlib-0308").row(0, named=True)
+    assert (
+        got["evidence"] == "Russian 🇸🇾 jets struck farmland on the edge of Ariha on 8 March 2024."
+    )
+    assert (got["span_start"], got["span_end"]) == (14, 83)  # code points
+    # the same rejects as the plain recording, except the mismatch message's offsets
+    assert conv2.rejects.drop("message").equals(conv.rejects.drop("message"))
+    recounted = conv2.warnings.filter(pl.col("rule") == "utf16-offsets")
+    if unit == "codepoint":  # what Label Studio 1.23.2's editor sends: nothing to recount
+        assert recounted.height == 0
+    else:
+        assert recounted.select("annotation_id", "event_key", "value").rows() == [
+            (7, "t2c0e0", "17-88")  # 3 characters outside the BMP before, 2 inside
+        ]
+        assert recounted["message"].item() == (
+            "offsets counted in UTF-16 code units; kept as code points 14-83"
+        )
+
+
+@pytest.mark.parametrize("shift", [1, -1, 2])
+def test_a_wrong_offset_in_an_emoji_article_is_still_a_span_mismatch(
+    cb: Codebook, shift: int
+) -> None:
+    conv2 = export_to_annotations(_with_text("🔥 𝐀 Update 😀: ", "utf16", shift=shift), cb)
+    bad = conv2.rejects.filter(pl.col("annotation_id") == 7)
+    assert bad.select("event_key", "rule").rows() == [("t2c0e0", "span-mismatch")]
+    assert 7 not in conv2.annotations["annotation_id"].to_list()
