@@ -816,3 +816,148 @@ def demo_cmd(
         err_console.print(f"[bold red]changed:[/] {line}", highlight=False, soft_wrap=True)
     if not result.verified:
         raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------------------
+# review: the adjudication's review queue in Label Studio (eventcoder.datasets.review)
+# --------------------------------------------------------------------------------------------
+
+review_app = typer.Typer(
+    help="Settle the adjudication's review queue in a Label Studio project.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+
+AdjudicationDir = Annotated[
+    Path,
+    typer.Argument(help="Folder 'eventcoder adjudicate' wrote (gold, decisions, review, ...)."),
+]
+AnnotationsOption = Annotated[
+    Path,
+    typer.Option(
+        "--annotations",
+        help="The annotations table the adjudication was made from (aligned or not).",
+    ),
+]
+
+
+@review_app.command("push")
+@handled
+def review_push(
+    folder: AdjudicationDir,
+    articles: Annotated[
+        Path, typer.Option("--articles", help="The articles file the coding project was made from.")
+    ],
+    annotations: AnnotationsOption,
+    title: Annotated[
+        str, typer.Option("--title", "-t", help="Review project title (found, or created).")
+    ],
+    codebook: CodebookOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Put the review queue into a review project: one task per article, coders' versions shown.
+
+    Each coder's version of the queued events is a prediction named by the coder's email.
+    Re-running adds nothing.
+    """
+    from rich.progress import MofNCompleteColumn
+
+    from eventcoder.annotate.articles import read_articles
+    from eventcoder.datasets.align import read_aligned
+    from eventcoder.datasets.review import push_review, read_adjudication
+
+    settings = _server(url, api_key)
+    cb = _codebook(codebook)
+    adj = read_adjudication(folder)
+    table = read_aligned(annotations, cb)
+    found = read_articles(articles)
+    with _bar(MofNCompleteColumn()) as bar:
+        job = bar.add_task("importing", total=None)
+        pushed = push_review(
+            settings,
+            adj,
+            table,
+            found,
+            cb,
+            title=title,
+            on_progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    console.print(
+        f"{pushed.total} article(s) with queued events: {pushed.added} added, "
+        f"{pushed.unchanged} there already -> project {pushed.project.id} {pushed.project.url}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@review_app.command("close")
+@handled
+def review_close(
+    folder: AdjudicationDir,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Review project id or title: pull its export now."),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="A review project export pulled before (instead of -p)."),
+    ] = None,
+    adjudicator: Annotated[
+        str | None,
+        typer.Option("--adjudicator", help="Only this email's annotations settle the queue."),
+    ] = None,
+    annotations: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotations",
+            help="The coders' annotations table, to match regions drawn afresh by overlap.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for the settled adjudication (default: FOLDER)."),
+    ] = None,
+    codebook: CodebookOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Settle the queue from the review project: the adjudicator's versions become gold.
+
+    Events on articles nobody reviewed stay queued; a queued event the adjudicator deleted is
+    dropped. With --project the export is pulled first (to FOLDER/review-export.json).
+    """
+    from eventcoder.datasets.adjudicate import write_adjudication
+    from eventcoder.datasets.review import close_review, read_adjudication
+    from eventcoder.errors import InputError
+
+    if (project is None) == (export is None):
+        raise InputError("give the review project (--project) or its export (--export), not both")
+    cb = _codebook(codebook)
+    adj = read_adjudication(folder)
+    table = None
+    if annotations is not None:
+        from eventcoder.datasets.align import read_aligned
+
+        table = read_aligned(annotations, cb)
+    if project is not None:
+        from eventcoder.annotate.exports import pull_export
+        from eventcoder.annotate.projects import find_project
+
+        settings = _server(url, api_key)
+        target = find_project(settings, project)
+        with console.status(f"pulling project {target.id}"):
+            export = pull_export(settings, target.id, folder / "review-export.json")
+    assert export is not None
+    with console.status("closing the review queue"):
+        result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)
+    paths = write_adjudication(result, out or folder)
+    for note in result.notes[len(adj.notes) :]:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    s = result.summary()
+    console.print(
+        f"{s['gold']} gold events; {s['review_events']} event(s) still in the review queue; "
+        f"{s['dropped']} dropped",
+        highlight=False,
+    )
+    for path in paths.values():
+        console.print(f"wrote {path}", soft_wrap=True, highlight=False)

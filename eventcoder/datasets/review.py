@@ -1,0 +1,621 @@
+"""The review queue as a Label Studio project: coders' versions shown, an adjudicator settles them.
+
+:func:`eventcoder.datasets.adjudicate.adjudicate` leaves what it cannot decide in a review queue
+(ties, events too few coders found, gold events that broke a rule). This module turns that queue
+into a Label Studio project and back:
+
+1. :func:`review_tasks` makes one task per article with queued events. Its data is the article
+   (same text, so offsets carry over) under the id ``review:<article id>``, which cannot collide
+   with the coding project's ids; ``article_id`` keeps the plain id and ``queue`` says what is
+   queued. Its ``predictions`` are the coders' versions of the queued events, one prediction per
+   coder (``model_version`` = the coder's e-mail), each an Event region over the coder's evidence
+   span with the per-region controls of the coding config. Results are built by
+   :func:`event_results`, the inverse of the converter
+   (:func:`eventcoder.annotate.convert.export_to_annotations`): converting built results gives
+   back the same field values (a test proves it).
+2. :func:`push_review` creates (or finds) the review project, with the coding project's labeling
+   config, and imports the tasks; tasks already there are not sent again, so re-running adds
+   nothing.
+3. The adjudicator opens a task, starts from one coder's version (or none), edits it into the
+   gold event and submits. A queued event whose region they delete did not happen.
+4. :func:`close_review` converts the review project's export and settles the queue: the
+   adjudicator's version of each queued event becomes gold (every voted field decided with method
+   ``adjudicator``, the adjudicator's e-mail in the ``adjudicator`` column of ``decisions``), the
+   event's rows leave the review queue, a queued event the adjudicator deleted is dropped (reason
+   ``deleted-by-adjudicator``), and everything on articles nobody reviewed stays queued.
+
+Which adjudicator event is which queued event: each queued event's region id is derived from its
+aligned-event id (:func:`region_id`), and Label Studio keeps region ids when an annotation starts
+from a prediction. A region the adjudicator drew afresh has a new id; it is matched to the queued
+event whose coders' evidence spans overlap it most (when the coders' ``annotations`` are given),
+else, when the article has one queued event left and one unmatched region, to that one. A region
+that matches no queued event is not added to gold (a note says how many: gold events come from
+the coding project), and since it may be a queued event redrawn, no queued event of its article
+is taken as deleted: they stay queued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from eventcoder.annotate.articles import Article
+from eventcoder.annotate.config import (
+    EVENT_LABEL,
+    LABELS_NAME,
+    TEXT_NAME,
+    Conditional,
+    Control,
+    conditionals,
+    control_field,
+    labeling_config,
+    parse_controls,
+    slug,
+)
+from eventcoder.annotate.convert import export_to_annotations
+from eventcoder.annotate.projects import Project
+from eventcoder.datasets.adjudicate import (
+    DECISIONS_SCHEMA,
+    DROPPED_SCHEMA,
+    EVENT_FIELD,
+    REVIEW_SCHEMA,
+    Adjudication,
+    Policy,
+    voted_fields,
+)
+from eventcoder.errors import InputError, ServerError
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.validate import validate
+from eventcoder.settings import ServerSettings
+
+__all__ = [
+    "DELETED",
+    "REVIEW_PREFIX",
+    "ReviewPush",
+    "close_review",
+    "event_results",
+    "push_review",
+    "read_adjudication",
+    "region_id",
+    "review_tasks",
+]
+
+REVIEW_PREFIX = "review:"  # task data ids of review tasks: never an id of the coding project
+METHOD = "adjudicator"
+DELETED = "deleted-by-adjudicator"
+VALUE_KEYS = {"Choices": "choices", "TextArea": "text", "Number": "number", "DateTime": "datetime"}
+BATCH = 200
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class ReviewPush:
+    """What pushing a review queue did: the project, and tasks added / there already."""
+
+    project: Project
+    added: int
+    unchanged: int
+    total: int
+
+
+# --------------------------------------------------------------------------------------------
+# Building tasks
+# --------------------------------------------------------------------------------------------
+
+
+def region_id(aligned_event: str) -> str:
+    """The Label Studio region id of a queued event: stable, derived from its aligned-event id."""
+    return "q" + hashlib.sha1(aligned_event.encode("utf-8")).hexdigest()[:9]
+
+
+def _value(value: Any, cb: Codebook, name: str) -> Any:
+    """A field value as Label Studio holds it (``None`` for blank)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    f = cb.field(name)
+    if isinstance(value, bool) or f.type == "boolean":
+        return "true" if str(value).lower() in ("true", "1") else "false"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return value
+
+
+def _control_for(controls: list[Control], value: str, parent: str | None) -> Control:
+    """The control that takes ``value``: for a conditional field, the group offering it."""
+    if len(controls) == 1:
+        return controls[0]
+    offering = [c for c in controls if value in c.choices]
+    if offering:
+        return offering[0]
+    # A value no group offers: put it under the parent's group, where the converter names it.
+    by_parent = [c for c in controls if parent and c.name.endswith("__" + slug(parent))]
+    return by_parent[0] if by_parent else controls[0]
+
+
+def event_results(
+    event: Mapping[str, Any],
+    cb: Codebook,
+    text: str,
+    *,
+    region: str,
+    controls: Mapping[str, Control] | None = None,
+) -> list[dict[str, Any]]:
+    """Label Studio results (one Event region and its per-region fields) for one coded event.
+
+    ``event`` is a row of the annotations table (``span_start``, ``span_end`` and codebook
+    fields); ``text`` the article, from which the region's text is cut so that the converter's
+    span check holds. Blank fields get no result. The inverse of the converter: converting the
+    results gives back the event's field values.
+    """
+    controls = controls if controls is not None else parse_controls(labeling_config(cb))
+    start, end = event.get("span_start"), event.get("span_end")
+    if start is None or end is None:
+        raise InputError(f"event {event.get('event_key')!r} has no evidence span to show")
+    span = {"start": int(start), "end": int(end), "text": text[int(start) : int(end)]}
+
+    def entry(name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": region,
+            "from_name": name,
+            "to_name": TEXT_NAME,
+            "type": kind,
+            "origin": "prediction",
+            "value": {**span, **value},
+        }
+
+    by_field: dict[str, list[Control]] = {}
+    for c in controls.values():
+        f = control_field(c.name, cb)
+        if f is not None and c.per_region:
+            by_field.setdefault(f, []).append(c)
+    cond = conditionals(cb)
+    out = [entry(LABELS_NAME, "labels", {"labels": [EVENT_LABEL]})]
+    for name in voted_fields(cb, list(by_field)):
+        value = _value(event.get(name), cb, name)
+        if value is None:
+            continue
+        control = _control_for(by_field[name], str(value), _parent_value(event, cond, name))
+        if control.tag == "Choices":
+            parts = [p.strip() for p in str(value).split(";")] if cb.field(name).multiple else None
+            payload: Any = parts if parts else [str(value)]
+        elif control.tag == "TextArea":
+            payload = [str(value)]
+        elif control.tag == "Number":
+            payload = value
+        else:
+            payload = str(value)
+        out.append(entry(control.name, control.tag.lower(), {VALUE_KEYS[control.tag]: payload}))
+    return out
+
+
+def _parent_value(
+    event: Mapping[str, Any], cond: Mapping[str, Conditional], child: str
+) -> str | None:
+    """The value of a conditional field's parent (``event_type`` for ``sub_event_type``)."""
+    c = cond.get(child)
+    if c is None or event.get(c.parent) is None:
+        return None
+    return str(event[c.parent])
+
+
+def _article_data(articles_or_tasks: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Article id -> task data, from Articles, export tasks (``data``) or plain data dicts."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in articles_or_tasks:
+        if isinstance(item, Article):
+            data: dict[str, Any] = item.task_data()
+        elif isinstance(item, Mapping):
+            data = dict(item["data"]) if isinstance(item.get("data"), Mapping) else dict(item)
+        else:
+            raise InputError(f"not an article or a task: {type(item).__name__}")
+        if data.get("id") is None or data.get("text") is None:
+            raise InputError("an article or task without id or text cannot be reviewed")
+        out.setdefault(str(data["id"]), data)
+    return out
+
+
+def review_tasks(
+    adjudication: Adjudication,
+    annotations: pl.DataFrame,
+    articles_or_tasks: Sequence[Any],
+    cb: Codebook,
+) -> list[dict[str, Any]]:
+    """One Label Studio task per article with queued events, the coders' versions as predictions.
+
+    ``annotations`` is the aligned annotations table the adjudication was made from (it must
+    hold ``aligned_event``); ``articles_or_tasks`` the articles (:class:`Article`, task data
+    dicts or tasks of the coding project's export). Raises :class:`InputError` when a queued
+    article is not among them, or the table is not aligned.
+    """
+    if "aligned_event" not in annotations.columns:
+        raise InputError(
+            "the annotations table has no 'aligned_event' column: pass aligned.parquet"
+        )
+    queue = adjudication.review
+    if queue.height == 0:
+        return []
+    data = _article_data(articles_or_tasks)
+    missing = sorted(set(queue["article_id"].unique().to_list()) - set(data))
+    if missing:
+        raise InputError(
+            f"{len(missing)} article(s) in the review queue are not among the articles given "
+            f"(first: {missing[0]!r}); pass the articles file the coding project was made from"
+        )
+    controls = parse_controls(labeling_config(cb))
+    queued = queue.select("article_id", "aligned_event").unique()
+    versions = annotations.join(queued.select("aligned_event"), on="aligned_event", how="semi")
+    # "a1#1: tie on location, notes; a1#2: too-few-coders on (event)", for the data manager.
+    what = (
+        queue.group_by("article_id", "aligned_event", "reason")
+        .agg(pl.col("field").unique().sort().str.join(", "))
+        .sort("aligned_event", "reason")
+        .group_by("article_id", maintain_order=True)
+        .agg(pl.format("{}: {} on {}", "aligned_event", "reason", "field").str.join("; "))
+    )
+    summary = dict(what.iter_rows())
+    tasks = []
+    # One loop step per queued article and coder: the queue is what people read, never large.
+    for article_id in sorted(summary):
+        article = data[article_id]
+        text = str(article["text"])
+        mine = versions.filter(pl.col("article_id") == article_id)
+        predictions = []
+        for coder in sorted(mine["coder"].unique().to_list()):
+            rows = mine.filter(pl.col("coder") == coder).sort("span_start", "aligned_event")
+            result: list[dict[str, Any]] = []
+            for row in rows.iter_rows(named=True):
+                region = region_id(row["aligned_event"])
+                result += event_results(row, cb, text, region=region, controls=controls)
+            predictions.append({"model_version": coder, "result": result})
+        tasks.append(
+            {
+                "data": {
+                    **article,
+                    "id": f"{REVIEW_PREFIX}{article_id}",
+                    "article_id": article_id,
+                    "queue": summary[article_id],
+                },
+                "predictions": predictions,
+            }
+        )
+    return tasks
+
+
+# --------------------------------------------------------------------------------------------
+# Pushing
+# --------------------------------------------------------------------------------------------
+
+
+def push_review(
+    settings: ServerSettings,
+    adjudication: Adjudication,
+    annotations: pl.DataFrame,
+    articles: Sequence[Any],
+    cb: Codebook,
+    *,
+    title: str,
+    on_progress: Progress | None = None,
+) -> ReviewPush:
+    """What pushing the review queue did: the review project (found or made) and tasks added.
+
+    The project titled ``title`` is used when it exists, else created with the codebook's
+    labeling config (one adjudicator per task). Tasks whose ``review:<article id>`` is there
+    already are not sent again, so a re-run adds nothing; like ``import_tasks``, a failed
+    import is retried only for the tasks still missing. Raises ``ServerError``.
+    """
+    from eventcoder.annotate.projects import create_project, find_project
+    from eventcoder.annotate.tasks import project_tasks
+
+    progress = on_progress or (lambda _done, _total: None)
+    tasks = review_tasks(adjudication, annotations, articles, cb)
+    try:
+        project = find_project(settings, title)
+    except ServerError as err:
+        if err.status != 404:
+            raise
+        project = create_project(
+            settings,
+            cb,
+            title=title,
+            overlap=1,
+            description=(
+                "Review queue: each task shows every coder's version of the events they "
+                "disagreed on as predictions (one per coder, named by e-mail). Code each event "
+                "as it should be in the gold data; delete the region of an event that did not "
+                "happen."
+            ),
+        )
+    there = project_tasks(settings, project.id)
+    new = [t for t in tasks if t["data"]["id"] not in there]
+    progress(0, len(new))
+    pending = list(new)
+    while pending:
+        batch, pending = pending[:BATCH], pending[BATCH:]
+        _send(settings, project.id, batch)
+        progress(len(new) - len(pending), len(new))
+    return ReviewPush(project, added=len(new), unchanged=len(tasks) - len(new), total=len(tasks))
+
+
+def _send(settings: ServerSettings, project_id: int, batch: list[dict[str, Any]]) -> None:
+    """POST one batch; after a failure list the project and send only what is still missing."""
+    from eventcoder.annotate.client import FIRST_DELAY, MAX_DELAY, RETRIES, call, connection
+    from eventcoder.annotate.tasks import project_tasks
+
+    for attempt in range(RETRIES + 1):
+        try:
+            with connection(settings) as ls:
+                call(
+                    ls.projects.import_tasks,
+                    id=project_id,
+                    request=batch,
+                    return_task_ids=True,
+                    retries=0,  # a lost answer must not make a second copy
+                    what=f"importing {len(batch)} review task(s) into project {project_id}",
+                )
+            return
+        except ServerError as err:
+            if (err.status is not None and err.status < 500) or attempt == RETRIES:
+                raise
+        time.sleep(min(FIRST_DELAY * 2**attempt, MAX_DELAY))
+        there = project_tasks(settings, project_id)
+        batch = [t for t in batch if t["data"]["id"] not in there]
+        if not batch:
+            return
+
+
+# --------------------------------------------------------------------------------------------
+# Closing
+# --------------------------------------------------------------------------------------------
+
+
+def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjudication:
+    """The adjudication written by ``write_adjudication`` to ``folder``.
+
+    The policy is not stored with the tables; pass it when it matters (default: ``Policy()``).
+    """
+    folder = Path(folder)
+    tables = {}
+    for name in ("gold", "decisions", "review", "rejected", "dropped"):
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            raise InputError(
+                f"{folder}: no {name}.parquet; pass the folder 'eventcoder adjudicate' wrote",
+                path=str(folder),
+            )
+        tables[name] = pl.read_parquet(path)
+    return Adjudication(**tables, policy=policy or Policy())
+
+
+def _queued_coders(queue: pl.DataFrame) -> pl.DataFrame:
+    """Per queued event: how many coders coded it (``not found`` rows do not count)."""
+    found = ~((pl.col("field") == EVENT_FIELD) & (pl.col("value") == "not found"))
+    return queue.group_by("aligned_event", "article_id").agg(
+        coders=pl.col("coder").filter(found & pl.col("coder").is_not_null()).n_unique()
+    )
+
+
+def _span_matches(
+    loose: pl.DataFrame, open_events: pl.DataFrame, annotations: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``event_key`` -> ``aligned_event`` for regions with new ids, by evidence overlap."""
+    empty = pl.DataFrame(schema={"event_key": pl.String, "aligned_event": pl.String})
+    if loose.height == 0 or open_events.height == 0:
+        return empty
+    pairs: list[tuple[str, str]] = []
+    if annotations is not None and "span_start" in annotations.columns:
+        spans = annotations.join(open_events, on=["article_id", "aligned_event"], how="semi")
+        cand = (
+            loose.select("article_id", "event_key", s="span_start", e="span_end")
+            .join(
+                spans.select("article_id", "aligned_event", "span_start", "span_end"),
+                on="article_id",
+            )
+            .with_columns(
+                inter=(pl.min_horizontal("e", "span_end") - pl.max_horizontal("s", "span_start")),
+                union=(pl.max_horizontal("e", "span_end") - pl.min_horizontal("s", "span_start")),
+            )
+            .filter(pl.col("inter") > 0)
+            .group_by("article_id", "event_key", "aligned_event")
+            .agg(iou=(pl.col("inter") / pl.col("union")).max())
+            .sort("iou", "event_key", "aligned_event", descending=[True, False, False])
+        )
+        used_k: set[str] = set()
+        used_e: set[str] = set()
+        # Greedy by overlap: few rows (regions the adjudicator drew afresh on queued articles).
+        for _article, key, event, _iou in cand.iter_rows():
+            if key not in used_k and event not in used_e:
+                pairs.append((key, event))
+                used_k.add(key)
+                used_e.add(event)
+    else:
+        # No spans to compare: one queued event and one new region on an article pair up.
+        one = open_events.filter(pl.len().over("article_id") == 1)
+        lone = loose.filter(pl.len().over("article_id") == 1)
+        pairs = list(
+            lone.join(one, on="article_id").select("event_key", "aligned_event").iter_rows()
+        )
+    if not pairs:
+        return empty
+    return pl.DataFrame(pairs, schema=empty.schema, orient="row")
+
+
+def close_review(
+    export: str | Path | Sequence[dict[str, Any]],
+    adjudication: Adjudication,
+    cb: Codebook,
+    *,
+    adjudicator: str | None = None,
+    annotations: pl.DataFrame | None = None,
+) -> Adjudication:
+    """The adjudication with the queued events the adjudicator settled in the review export.
+
+    ``export`` is the review project's export (a file or its task list). Only annotations by
+    ``adjudicator`` (an e-mail) count when one is named; otherwise every task must have been
+    annotated by one person at most. The latest accepted annotation of an article settles its
+    queued events: each version becomes gold (method ``adjudicator``); a queued event it leaves
+    out is dropped (``deleted-by-adjudicator``). Events on articles with no accepted annotation,
+    and versions that break a codebook rule, stay queued. ``annotations`` (the coders' aligned
+    table) lets regions drawn afresh be matched by evidence overlap.
+    """
+    conv = export_to_annotations(export, cb)
+    coded = conv.coded
+    is_review = pl.col("article_id").str.starts_with(REVIEW_PREFIX)
+    if coded.height and not coded.filter(is_review).height:
+        raise InputError(
+            f"no task of this export has an id starting {REVIEW_PREFIX!r}: export the review "
+            "project made by 'eventcoder review push', not the coding project"
+        )
+    plain = pl.col("article_id").str.strip_prefix(REVIEW_PREFIX)
+    coded = coded.filter(is_review).with_columns(plain)
+    events = conv.annotations.filter(is_review).with_columns(plain)
+    if adjudicator:
+        coded = coded.filter(pl.col("coder") == adjudicator)
+    else:
+        several = (
+            coded.group_by("article_id").agg(pl.col("coder").n_unique()).filter(pl.col("coder") > 1)
+        )
+        if several.height:
+            raise InputError(
+                f"{several.height} review task(s) were annotated by several people (first: "
+                f"{several['article_id'][0]!r}); name the adjudicator whose annotations count"
+            )
+    # The latest accepted annotation of each article is the adjudicator's final word.
+    final = (
+        coded.sort("annotation_id")
+        .group_by("article_id")
+        .agg(pl.col("annotation_id").last(), pl.col("coder").last())
+    )
+    events = events.join(final.select("annotation_id"), on="annotation_id", how="semi")
+    notes = list(adjudication.notes)
+    if conv.rejected:
+        notes.append(
+            f"{conv.rejected} review annotation(s) broke a codebook rule and settle nothing; "
+            "fix them in the review project and close again"
+        )
+
+    queue = adjudication.review
+    open_events = queue.select("article_id", "aligned_event").unique()
+    reviewed = open_events.join(final.select("article_id"), on="article_id", how="semi")
+    keyed = reviewed.with_columns(
+        event_key=pl.col("aligned_event").map_elements(region_id, return_dtype=pl.String)
+    )
+    by_id = events.join(keyed, on=["article_id", "event_key"], how="inner")
+    loose = events.join(keyed, on=["article_id", "event_key"], how="anti")
+    still_open = reviewed.join(by_id.select("aligned_event"), on="aligned_event", how="anti")
+    by_span = _span_matches(loose, still_open, annotations)
+    matched = pl.concat(
+        [by_id, loose.join(by_span, on="event_key", how="inner").select(by_id.columns)]
+    )
+    extra = loose.height - by_span.height
+    if extra:
+        notes.append(
+            f"{extra} event(s) coded in review match no queued event and are not in gold "
+            "(queued events of their articles stay queued): keep the regions the review "
+            "project showed, or pass the coders' annotations to match by overlap"
+        )
+
+    fields = voted_fields(cb, matched.columns)
+    candidates = matched.join(_queued_coders(queue), on=["aligned_event", "article_id"]).select(
+        "article_id",
+        "aligned_event",
+        pl.col("coders").cast(pl.Int64),
+        pl.col("span_start").cast(pl.Int64),
+        pl.col("span_end").cast(pl.Int64),
+        *(pl.col(f).cast(pl.String) for f in fields),
+        _by=pl.col("coder"),
+    )
+    result = validate(candidates.drop("_by"), cb, "events")
+    accepted = result.accepted
+    broke = candidates["aligned_event"].filter(
+        ~candidates["aligned_event"].is_in(accepted["aligned_event"].implode())
+    )
+    if broke.len():
+        notes.append(
+            f"{broke.len()} reviewed event(s) break a codebook rule and stay queued: "
+            + ", ".join(broke.to_list()[:5])
+        )
+    # A queued event left out was deleted, unless the article has a region that matched no
+    # queued event: that region may be it, so nothing unmatched on that article is settled.
+    unclear = loose.join(by_span, on="event_key", how="anti").select("article_id").unique()
+    deleted = reviewed.join(matched.select("aligned_event"), on="aligned_event", how="anti").join(
+        unclear, on="article_id", how="anti"
+    )
+    settled = pl.concat([accepted.select("aligned_event"), deleted.select("aligned_event")])
+    settled_ids = settled["aligned_event"].implode()
+
+    gold_new = accepted.select(adjudication.gold.columns) if accepted.height else None
+    gold = (
+        pl.concat([adjudication.gold, gold_new.cast(adjudication.gold.schema)])
+        if gold_new is not None
+        else adjudication.gold
+    )
+    by = candidates.select("aligned_event", "_by")
+    new_decisions = _decisions(accepted, by, fields, cb)
+    old = adjudication.decisions
+    if "adjudicator" not in old.columns:
+        old = old.with_columns(adjudicator=pl.lit(None, pl.String))
+    decisions = pl.concat(
+        [old.filter(~pl.col("aligned_event").is_in(settled_ids)), new_decisions],
+        how="vertical_relaxed",
+    ).sort("aligned_event", "field")
+    dropped = pl.concat(
+        [
+            adjudication.dropped,
+            deleted.select("aligned_event", "article_id", reason=pl.lit(DELETED)).cast(
+                DROPPED_SCHEMA
+            ),
+        ]
+    )
+    rejected = adjudication.rejected
+    if "aligned_event" in rejected.columns:
+        rejected = rejected.filter(~pl.col("aligned_event").is_in(settled_ids))
+    review = queue.filter(~pl.col("aligned_event").is_in(settled_ids)).cast(REVIEW_SCHEMA)
+    who = ", ".join(sorted(set(final["coder"].to_list()))) or "nobody"
+    notes.append(
+        f"review closed by {who}: {accepted.height} queued event(s) settled, "
+        f"{deleted.height} dropped, {review['aligned_event'].n_unique()} still queued"
+    )
+    return Adjudication(
+        gold=gold,
+        decisions=decisions,
+        review=review,
+        rejected=rejected,
+        dropped=dropped,
+        policy=adjudication.policy,
+        notes=tuple(notes),
+    )
+
+
+def _decisions(
+    gold: pl.DataFrame, by: pl.DataFrame, fields: list[str], cb: Codebook
+) -> pl.DataFrame:
+    """Decision rows of adjudicated gold events: voted fields ``adjudicator``, the rest derived."""
+    schema = {**DECISIONS_SCHEMA, "adjudicator": pl.String}
+    if gold.height == 0:
+        return pl.DataFrame(schema=schema)
+    derived = [f.name for f in cb.fields_by_origin("derived") if f.name in gold.columns]
+    index = ["aligned_event", "article_id", "coders"]
+    long = (
+        gold.select(*index, *(pl.col(f).cast(pl.String) for f in [*fields, *derived]))
+        .unpivot(on=[*fields, *derived], index=index, variable_name="field", value_name="value")
+        .join(by.rename({"_by": "adjudicator"}), on="aligned_event")
+    )
+    voted = pl.col("field").is_in(fields)
+    return long.select(
+        "aligned_event",
+        "article_id",
+        "field",
+        value=pl.when(pl.col("value").str.strip_chars() == "").then(None).otherwise("value"),
+        method=pl.when(voted).then(pl.lit(METHOD)).otherwise(pl.lit("derived")),
+        policy=pl.lit(None, pl.String),
+        support=pl.when(voted).then(pl.lit(1, pl.Int64)).otherwise(pl.lit(None, pl.Int64)),
+        coders="coders",
+        adjudicator=pl.when(voted).then("adjudicator").otherwise(None),
+    ).cast(schema)
