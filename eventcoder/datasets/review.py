@@ -25,8 +25,11 @@ into a Label Studio project and back:
    ``deleted-by-adjudicator``), and everything on articles nobody reviewed stays queued.
 
 Which adjudicator event is which queued event: each queued event's region id is derived from its
-aligned-event id (:func:`region_id`), and Label Studio keeps region ids when an annotation starts
-from a prediction. A region the adjudicator drew afresh has a new id; it is matched to the queued
+aligned-event id (:func:`region_id`). Label Studio 1.23.2's editor keeps a prediction's region
+ids when an annotation is made from it (``addAnnotationFromPrediction`` in its shipped bundle
+rewrites only a ``#suffix``, which these ids do not have), but gives new ids when a prediction's
+results are appended to an annotation that exists already, and to regions drawn afresh. A region
+with a new id is matched to the queued
 event whose coders' evidence spans overlap it most (when the coders' ``annotations`` are given),
 else, when the article has one queued event left and one unmatched region, to that one. A region
 that matches no queued event is not added to gold (a note says how many: gold events come from

@@ -455,3 +455,40 @@ def test_push_review_adjudicate_pull_and_close(ls_server, cb, adj, coders_table,
         assert set(d["field"]) == set(fields)
         assert set(d["adjudicator"]) == {adjudicator.email}
     assert_frame_equal(gold.filter(pl.col("aligned_event") == "a3#1"), adj.gold)
+
+
+@pytest.mark.server
+def test_cli_review_push_twice_then_close_from_the_project(ls_server, adj, coders_table, tmp_path):
+    import orjson
+
+    from eventcoder.cli import app
+
+    folder = tmp_path / "adj"
+    write_adjudication(adj, folder)
+    coders_table.write_parquet(tmp_path / "aligned.parquet")
+    (tmp_path / "articles.jsonl").write_bytes(b"\n".join(orjson.dumps(a) for a in articles()))
+    server = ["--url", ls_server.url, "--api-key", ls_server.token]
+    title = f"cli review {tmp_path.name}"
+    push = [
+        "review",
+        "push",
+        str(folder),
+        "--articles",
+        str(tmp_path / "articles.jsonl"),
+        "--annotations",
+        str(tmp_path / "aligned.parquet"),
+        "--title",
+        title,
+        *server,
+    ]
+    first = CliRunner().invoke(app, push)
+    assert first.exit_code == 0, first.output
+    assert "2 article(s) with queued events: 2 added, 0 there already" in first.output
+    second = CliRunner().invoke(app, push)
+    assert "2 article(s) with queued events: 0 added, 2 there already" in second.output
+    # Nobody has reviewed anything yet: closing settles nothing and keeps the queue.
+    close = CliRunner().invoke(app, ["review", "close", str(folder), "-p", title, *server])
+    assert close.exit_code == 0, close.output
+    assert "1 gold events; 3 event(s) still in the review queue; 0 dropped" in close.output
+    assert (folder / "review-export.json").exists()
+    assert_frame_equal(read_adjudication(folder).review, adj.review)
