@@ -311,7 +311,8 @@ def push_review(
     The project titled ``title`` is used when it exists, else created with the codebook's
     labeling config (one adjudicator per task). Tasks whose ``review:<article id>`` is there
     already are not sent again, so a re-run adds nothing; like ``import_tasks``, a failed
-    import is retried only for the tasks still missing. Raises ``ServerError``.
+    import is retried only for the tasks still missing. Raises ``ServerError``, and
+    ``InputError`` when the project titled ``title`` holds other tasks (a coding project).
     """
     from eventcoder.annotate.projects import create_project, find_project
     from eventcoder.annotate.tasks import project_tasks
@@ -336,6 +337,12 @@ def push_review(
             ),
         )
     there = project_tasks(settings, project.id)
+    foreign = [k for k in there if not k.startswith(REVIEW_PREFIX)]
+    if foreign:
+        raise InputError(
+            f"project {project.id} {title!r} holds tasks that are not review tasks (first: "
+            f"{foreign[0]!r}); give the review project a title of its own"
+        )
     new = [t for t in tasks if t["data"]["id"] not in there]
     progress(0, len(new))
     pending = list(new)

@@ -410,6 +410,16 @@ def test_push_review_adjudicate_pull_and_close(ls_server, cb, adj, coders_table,
     assert (again.added, again.unchanged) == (0, 2)
     tasks = project_tasks(settings, pushed.project.id)
     assert sorted(tasks) == ["review:a1", "review:a2"]
+    # A coding project's title is refused: its tasks are not review tasks.
+    from eventcoder.annotate.articles import Article
+    from eventcoder.annotate.projects import create_project
+    from eventcoder.annotate.tasks import import_tasks
+
+    coding = create_project(settings, cb, title=f"coding {tmp_path.name}")
+    import_tasks(settings, coding.id, [Article(**a) for a in articles()])
+    with pytest.raises(InputError, match="not review tasks"):
+        push_review(settings, adj, coders_table, articles(), cb, title=coding.title)
+    assert sorted(project_tasks(settings, coding.id)) == ["a1", "a2", "a3"]
 
     # The predictions are on the server, one per coder, named by email.
     snapshot = tmp_path / "before.json"
