@@ -22,6 +22,12 @@ from eventcoder.datasets.align import (
 from eventcoder.datasets.ids import assign_ids
 from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
 from eventcoder.datasets.report import render_html, render_markdown, write_report
+from eventcoder.datasets.review import (
+    close_review,
+    push_review,
+    read_adjudication,
+    review_tasks,
+)
 from eventcoder.datasets.scores import (
     AgreementResult,
     agreement,
@@ -43,6 +49,7 @@ __all__ = [
     "align_events",
     "assign_ids",
     "bootstrap_ci",
+    "close_review",
     "cohen_kappa",
     "fleiss_kappa",
     "gwet_ac1",
@@ -51,12 +58,15 @@ __all__ = [
     "pairwise_cohen_kappa",
     "percent_agreement",
     "publish",
+    "push_review",
+    "read_adjudication",
     "read_aligned",
     "read_annotations",
     "read_coded_annotations",
     "read_events",
     "render_html",
     "render_markdown",
+    "review_tasks",
     "similarity_matrix",
     "verify",
     "write_adjudication",
