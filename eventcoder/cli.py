@@ -483,7 +483,7 @@ def convert_cmd(
         ),
     ] = None,
 ) -> None:
-    """Convert an export into annotations, rejects, skipped and predictions Parquet tables."""
+    """Convert an export into annotations, mentions, rejects, skipped and predictions tables."""
     from eventcoder.annotate.convert import read_export, write_conversion
 
     cb = _codebook(codebook)

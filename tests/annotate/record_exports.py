@@ -9,7 +9,12 @@ then saves:
 
 - ``ls_export_snapshot.json``: snapshot export with full user objects, skipped included;
 - ``ls_export_quick.json``: the quick JSON export of the same project (``completed_by`` an int);
-- ``ls_export_foreign.json``: a snapshot of a tiny project with another labeling config.
+- ``ls_export_foreign.json``: a snapshot of a tiny project with another labeling config;
+- ``ls_export_unicode.json``: a snapshot of one article with emoji and other characters outside
+  the Basic Multilingual Plane before and inside its spans. One coder marks mentions in Label
+  Studio's own editor, driven in headless Chromium (/usr/bin/chromium and chromedriver, selenium),
+  which shows what unit real coders' offsets are in; three post events through the API with
+  code point offsets, UTF-16 offsets and a wrong offset (see ``record_unicode``).
 
 What each coder does is listed in ``PLAN`` below; tests/annotate/test_convert.py checks the
 converted tables against it.
@@ -128,7 +133,14 @@ AIRSTRIKE = {
 # article index -> coder -> list of events (sentence index, fields, extra results) or "skip"
 PLAN: dict[int, dict[str, Any]] = {
     0: {
-        "coder1@example.org": [(0, STRIKE_KAFR), (1, STRIKE_MAARAT)],
+        "coder1@example.org": [
+            (0, STRIKE_KAFR),
+            (1, STRIKE_MAARAT),
+            ("mention", ("Actor", "Government artillery")),
+            ("mention", ("Place", "Kafr Nabl")),
+            ("mention", ("Date", "Monday 4 March 2024")),
+            ("mention", ("Fatalities", "three farmers")),
+        ],
         # missing required field: no fatalities on the second event; plus a Place mention
         "coder2@example.org": [
             (0, STRIKE_KAFR),
@@ -138,7 +150,7 @@ PLAN: dict[int, dict[str, Any]] = {
         "coder3@example.org": "skip",
     },
     1: {
-        "coder1@example.org": [(0, CLASH), (1, PROTEST)],
+        "coder1@example.org": [(0, CLASH), (1, PROTEST), ("mention", ("Place", "Saraqib"))],
         # unknown sub-event type on the first event
         "coder2@example.org": [(0, {**CLASH, "sub_event_type": "Drone swarm"}), (1, PROTEST)],
         # "many" fatalities, an unknown control and a control pointing to no region
@@ -216,6 +228,11 @@ def results_for(text: str, events: list, prefix: str) -> list[dict]:
     out: list[dict] = []
     for i, (where, fields) in enumerate(events):
         rid = f"{prefix}e{i}"
+        if where == "mention":
+            label, words = fields
+            m = re.search(re.escape(words), text)
+            out.append(region(f"{prefix}m{i}", m.start(), m.end(), m.group(), label))
+            continue
         if where == "place":
             m = re.search(r"Maarat al-Numan", text)
             out.append(region(f"{prefix}p{i}", m.start(), m.end(), m.group(), "Place"))
@@ -247,8 +264,8 @@ def results_for(text: str, events: list, prefix: str) -> list[dict]:
     return out
 
 
-def sign_up(url: str, email: str) -> str:
-    """Create a coder through the sign-up form; return the coder's own API token."""
+def sign_up_session(url: str, email: str) -> tuple[str, dict[str, str]]:
+    """Create a coder through the sign-up form; return its API token and session cookies."""
     with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as web:
         web.get("/user/signup/")
         answer = web.post(
@@ -261,7 +278,8 @@ def sign_up(url: str, email: str) -> str:
             headers={"Referer": f"{url}/user/signup/"},
         )
         assert answer.status_code == 302, answer.text[:300]
-        return web.get("/api/current-user/token").json()["token"]
+        token = web.get("/api/current-user/token").json()["token"]
+        return token, {c.name: c.value for c in web.cookies.jar if c.value}
 
 
 def snapshot(http: httpx.Client, pid: int) -> list[dict]:
@@ -324,7 +342,8 @@ def main() -> None:
         imported.raise_for_status()
         task_ids = imported.json()["task_ids"]
         coders = sorted({c for plan in PLAN.values() for c in plan})
-        tokens = {c: sign_up(server.url, c) for c in coders}
+        sessions = {c: sign_up_session(server.url, c) for c in coders}
+        tokens = {c: token for c, (token, _) in sessions.items()}
         for i, plan in PLAN.items():
             for n, (coder, events) in enumerate(plan.items()):
                 http = httpx.Client(
@@ -384,6 +403,151 @@ def main() -> None:
             },
         ).raise_for_status()
         save("ls_export_foreign.json", scrub(snapshot(admin, fid), secrets_seen))
+        record_unicode(server.url, admin, cb, sessions, secrets_seen)
+
+
+# ---- an article with characters outside the Basic Multilingual Plane --------------------------
+
+UNICODE_ARTICLE = {
+    "id": "idlib-0309",
+    "title": "🔥 Jets over Ariha",
+    "source": "Idlib Observer",
+    "text": (
+        "🔥 Update from 𝐈𝐝𝐥𝐢𝐛: Russian jets 🛩️ struck farmland near Ariha on 8 March 2024 "
+        "(no one hurt 🙏). A resident 📱 filmed the smoke."
+    ),
+}
+UNICODE_EVENT = "Russian jets 🛩️ struck farmland near Ariha on 8 March 2024 (no one hurt 🙏)."
+# What the browser coder marks with the real editor: (label, words), mentions only, so that the
+# annotation is accepted and its regions reach the mentions table with the editor's offsets.
+BROWSER_MENTIONS = [
+    ("Actor", "Russian jets"),
+    ("Actor", "🛩️"),
+    ("Place", "Ariha"),
+    ("Date", "8 March 2024"),
+]
+
+# Selects the first occurrence of a string in the editor's text as a person's mouse would
+# (a DOM Range in UTF-16 units, as the browser has it) and releases the mouse button.
+_SELECT = """
+const [needle] = arguments;
+const root = document.querySelector('.lsf-richtext__container');
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+let node;
+while ((node = walker.nextNode())) {
+  const i = node.data.indexOf(needle);
+  if (i >= 0) {
+    const range = document.createRange();
+    range.setStart(node, i);
+    range.setEnd(node, i + needle.length);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    root.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+    return true;
+  }
+}
+return false;
+"""
+
+
+def utf16(text: str, i: int) -> int:
+    """The UTF-16 offset of code point offset ``i``, as JavaScript's String.length counts."""
+    return len(text[:i].encode("utf-16-le")) // 2
+
+
+def code_by_browser(url: str, cookies: dict[str, str], pid: int, tid: int) -> None:
+    """Mark BROWSER_MENTIONS in Label Studio's own editor (headless Chromium) and submit."""
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    opts = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        opts.add_argument(arg)
+    opts.binary_location = "/usr/bin/chromium"
+    # an explicit driver: Selenium Manager would otherwise call the network
+    driver = webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
+    try:
+        driver.get(f"{url}/user/login/")
+        for name, value in cookies.items():
+            driver.add_cookie({"name": name, "value": value, "path": "/"})
+        driver.get(f"{url}/projects/{pid}/data?task={tid}")
+        WebDriverWait(driver, 120).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
+        )
+        time.sleep(2)
+        for label, words in BROWSER_MENTIONS:
+            driver.find_element(
+                By.XPATH, f"//span[contains(@class,'lsf-label__text') and text()='{label}']"
+            ).click()
+            assert driver.execute_script(_SELECT, words), words
+            time.sleep(0.7)
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+            time.sleep(0.3)
+        driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
+        time.sleep(3)
+    finally:
+        driver.quit()
+
+
+def record_unicode(
+    url: str,
+    admin: httpx.Client,
+    cb: Any,
+    sessions: dict[str, tuple[str, dict[str, str]]],
+    secrets_seen: list[str],
+) -> None:
+    """Record ``ls_export_unicode.json``: one article with emoji before and inside its spans.
+
+    coder1 marks mentions in the real editor (Chromium); coder2 posts the event with code point
+    offsets (what that editor sends), coder3 with UTF-16 offsets (what older editors sent),
+    coder4 with offsets one code point too far (a genuinely wrong offset).
+    """
+    project = admin.post(
+        "/api/projects/",
+        json={"title": "Unicode fixture", "label_config": labeling_config(cb)},
+    )
+    project.raise_for_status()
+    pid = project.json()["id"]
+    imported = admin.post(
+        f"/api/projects/{pid}/import",
+        params={"return_task_ids": "true"},
+        json=[UNICODE_ARTICLE],
+    )
+    imported.raise_for_status()
+    tid = imported.json()["task_ids"][0]
+    sessions = {**sessions, "coder4@example.org": sign_up_session(url, "coder4@example.org")}
+    for token, cookies in sessions.values():
+        secrets_seen += [token, *cookies.values()]
+    code_by_browser(url, sessions["coder1@example.org"][1], pid, tid)
+
+    text = UNICODE_ARTICLE["text"]
+    start = text.index(UNICODE_EVENT)
+    end = start + len(UNICODE_EVENT)
+    place = text.index("Ariha")
+    for email, (s, e), (ps, pe) in [
+        ("coder2@example.org", (start, end), (place, place + 5)),
+        (
+            "coder3@example.org",
+            (utf16(text, start), utf16(text, end)),
+            (utf16(text, place), utf16(text, place + 5)),
+        ),
+        ("coder4@example.org", (start + 1, end + 1), (place, place + 5)),
+    ]:
+        results = [region("u0", s, e, UNICODE_EVENT, "Event")]
+        results += [field_result("u0", k, v, s, e, UNICODE_EVENT) for k, v in AIRSTRIKE.items()]
+        results.append(region("u1", ps, pe, "Ariha", "Place"))
+        http = httpx.Client(
+            base_url=url, timeout=60, headers={"Authorization": f"Token {sessions[email][0]}"}
+        )
+        http.post(f"/api/tasks/{tid}/annotations/", json={"result": results}).raise_for_status()
+    save("ls_export_unicode.json", scrub(snapshot(admin, pid), secrets_seen))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from eventcoder.annotate.convert import export_to_annotations, read_export, utf16_to_code_points
+from eventcoder.annotate.convert import (
+    MENTION_SCHEMA,
+    export_to_annotations,
+    read_export,
+    utf16_to_code_points,
+)
 from eventcoder.cli import app
 from eventcoder.errors import ExportFormatError
 from eventcoder.schema import Codebook, load_codebook
@@ -328,3 +333,113 @@ def test_a_wrong_offset_in_an_emoji_article_is_still_a_span_mismatch(
     bad = conv2.rejects.filter(pl.col("annotation_id") == 7)
     assert bad.select("event_key", "rule").rows() == [("t2c0e0", "span-mismatch")]
     assert 7 not in conv2.annotations["annotation_id"].to_list()
+
+
+# ---- recorded: an article with emoji, coded in Label Studio 1.23.2's own editor --------------
+
+UNICODE = DATA / "ls_export_unicode.json"
+EVENT_TEXT = "Russian jets 🛩️ struck farmland near Ariha on 8 March 2024 (no one hurt 🙏)."
+
+
+@pytest.fixture(scope="module")
+def uni(cb: Codebook):
+    return read_export(UNICODE, cb)
+
+
+def test_the_editor_sends_code_point_offsets() -> None:
+    """coder1's regions were made in the real editor (Chromium): they cut Python's text."""
+    task = orjson.loads(UNICODE.read_bytes())[0]
+    text = task["data"]["text"]
+    browser = next(
+        a for a in task["annotations"] if a["completed_by"]["email"].startswith("coder1")
+    )
+    values = [r["value"] for r in browser["result"]]
+    assert [(v["start"], v["end"], v["text"]) for v in values] == [
+        (21, 33, "Russian jets"),  # UTF-16 would be 27-39: three astral characters before
+        (34, 36, "🛩️"),
+        (58, 63, "Ariha"),
+        (67, 79, "8 March 2024"),
+    ]
+    assert all(text[v["start"] : v["end"]] == v["text"] for v in values)
+
+
+def test_recorded_emoji_article_converts(uni) -> None:
+    assert uni.reconciliation() == "4 annotations: 3 accepted, 1 rejected, 0 skipped"
+    a = uni.annotations
+    assert a.select("coder", "span_start", "span_end", "evidence").rows() == [
+        ("coder2@example.org", 21, 96, EVENT_TEXT),  # code points, as the editor sends
+        ("coder3@example.org", 21, 96, EVENT_TEXT),  # UTF-16 in the export, recounted
+    ]
+    assert a["location"].to_list() == ["Ariha", "Ariha"]
+    # only the genuinely wrong offsets (one code point too far) are rejected
+    assert uni.rejects.select("coder", "event_key", "rule", "message").rows() == [
+        (
+            "coder4@example.org",
+            "u0",
+            "span-mismatch",
+            "offsets 22-97 do not cut this text out of the article",
+        )
+    ]
+    assert uni.warnings.select("coder", "event_key", "field", "rule", "value").rows() == [
+        ("coder3@example.org", "u0", "evidence", "utf16-offsets", "27-104"),
+        ("coder3@example.org", "u1", "mention", "utf16-offsets", "65-70"),
+    ]
+
+
+def test_recorded_emoji_article_mentions(uni) -> None:
+    m = uni.mentions
+    assert m.select("coder", "label", "span_start", "span_end", "text").rows() == [
+        ("coder1@example.org", "Actor", 21, 33, "Russian jets"),
+        ("coder1@example.org", "Actor", 34, 36, "🛩️"),
+        ("coder1@example.org", "Place", 58, 63, "Ariha"),
+        ("coder1@example.org", "Date", 67, 79, "8 March 2024"),
+        ("coder2@example.org", "Place", 58, 63, "Ariha"),
+        ("coder3@example.org", "Place", 58, 63, "Ariha"),  # recounted from UTF-16 65-70
+    ]
+    text = orjson.loads(UNICODE.read_bytes())[0]["data"]["text"]
+    assert all(text[s:e] == t for s, e, t in m.select("span_start", "span_end", "text").rows())
+    assert set(m["task_id"]) == {5} and set(m["article_id"]) == {"idlib-0309"}
+
+
+def test_mentions_of_accepted_annotations_only(conv) -> None:
+    m = conv.mentions
+    assert m.schema == pl.Schema(MENTION_SCHEMA)
+    assert m.select("annotation_id", "coder", "region", "label", "text").rows() == [
+        (1, "coder1@example.org", "t0c0m2", "Actor", "Government artillery"),
+        (1, "coder1@example.org", "t0c0m3", "Place", "Kafr Nabl"),
+        (1, "coder1@example.org", "t0c0m4", "Date", "Monday 4 March 2024"),
+        (1, "coder1@example.org", "t0c0m5", "Fatalities", "three farmers"),
+        (4, "coder1@example.org", "t1c0m2", "Place", "Saraqib"),
+    ]
+    # coder2's Place mention (annotation 2) is in the export but the annotation is rejected
+    tasks = orjson.loads(SNAPSHOT.read_bytes())
+    placed = [
+        r["id"]
+        for t in tasks
+        for a in t["annotations"]
+        for r in a["result"]
+        if r["type"] == "labels" and r["value"]["labels"] != ["Event"]
+    ]
+    assert "t0c1p2" in placed and "t0c1p2" not in m["region"].to_list()
+    assert m.select("span_start", "span_end").row(0) == (0, 20)
+
+
+def test_a_mention_with_wrong_offsets_rejects_its_annotation(cb: Codebook) -> None:
+    tasks = orjson.loads(SNAPSHOT.read_bytes())
+    ann = next(a for t in tasks for a in t["annotations"] if a["id"] == 1)
+    mention = next(r for r in ann["result"] if r["id"] == "t0c0m3")
+    mention["value"]["start"] += 1
+    conv2 = export_to_annotations(tasks, cb)
+    bad = conv2.rejects.filter(pl.col("annotation_id") == 1)
+    assert bad.filter(pl.col("rule") == "span-mismatch").select("event_key", "field").rows() == [
+        ("t0c0m3", "mention")
+    ]
+    assert 1 not in conv2.mentions["annotation_id"].to_list()
+    assert 1 not in conv2.annotations["annotation_id"].to_list()
+
+
+def test_cli_writes_mentions(cb: Codebook, uni, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["convert", str(UNICODE), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "4 annotations: 3 accepted, 1 rejected, 0 skipped" in result.output
+    assert pl.read_parquet(tmp_path / "mentions.parquet").equals(uni.mentions)
