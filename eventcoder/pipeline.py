@@ -3,7 +3,8 @@
 :func:`run_pipeline` chains the library's stages on one Label Studio export, writing what each
 stage produced into a work folder and the release into the datasets root::
 
-    WORKDIR/conversion/     annotations, rejects, skipped, predictions, warnings (Parquet)
+    WORKDIR/conversion/     annotations, rejects, skipped, predictions, warnings, coded,
+                            mentions (Parquet)
     WORKDIR/agreement/      agreement.html, AGREEMENT.md, agreement.json, aligned.parquet
     WORKDIR/adjudication/   gold, decisions, review, rejected, dropped (Parquet), review.csv
     ROOT/NAME/VERSION/      the release (see eventcoder.datasets.release)
