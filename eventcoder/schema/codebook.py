@@ -171,7 +171,8 @@ class Codebook:
         except yaml.YAMLError as err:
             where = getattr(err, "problem_mark", None)
             entry = f"line {where.line + 1}" if where else "file"
-            raise CodebookError(str(path), [(entry, f"not valid YAML: {err}")]) from None
+            what = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise CodebookError(str(path), [(entry, f"not valid YAML: {what}")]) from None
         return cls.from_dict(raw, path=path)
 
     @classmethod
