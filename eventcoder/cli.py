@@ -623,7 +623,7 @@ def adjudicate_cmd(
         typer.Option(
             "--policy",
             help="Tie policy: unresolved, first-coder, lowest or median "
-            "(fatality ties always take the lowest).",
+            "(per-field ties come from the codebook: fatalities take the lowest).",
         ),
     ] = "unresolved",
     adjudicator: Annotated[

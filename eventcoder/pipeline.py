@@ -11,9 +11,9 @@ stage produced into a work folder and the release into the datasets root::
 
 Stages: convert with the codebook (every annotation accepted, rejected or skipped), align the
 coders' events, measure agreement and write the report, adjudicate into gold events (default
-policy: majority vote, fatality ties take the lowest, other ties go to the review queue), publish,
-verify the published checksums. :func:`run_demo` runs it with no server on the material bundled in
-:mod:`eventcoder.demo`.
+policy: majority vote, the codebook's per-field ties such as fatalities: lowest, other ties go
+to the review queue), publish, verify the published checksums. :func:`run_demo` runs it with no
+server on the material bundled in :mod:`eventcoder.demo`.
 
 Releases are immutable, so when the version exists already the pipeline publishes nothing: it
 verifies the release that is there, returns its paths with ``published=False`` and says so in a

@@ -30,8 +30,10 @@ How a field is decided, per aligned event:
    ``median``        the lower median of the tied values (an observed value, never a mean)
    ================  ========================================================================
 
-   ``lowest`` and ``median`` apply to integer, number and date fields only. The default policy
-   breaks fatality ties with ``lowest`` and leaves every other tie unresolved.
+   ``lowest`` and ``median`` apply to integer, number and date fields only. Per-field tie
+   policies come from the codebook (``settings.adjudication.ties``; the ACLED codebook breaks
+   fatality ties with ``lowest``, ACLED's conservative rule), then from the policy given; every
+   other tie is left unresolved.
 4. **Derive and validate.** Derived fields (year, disorder type, interaction, ...) are never voted
    on: they are re-derived from the voted fields by :func:`eventcoder.schema.validate.validate`,
    which also checks each gold event against the codebook. A gold event that breaks a rule goes to
@@ -44,7 +46,7 @@ A gold event's span is the union of its coders' evidence spans (used to keep ids
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,8 @@ class Policy:
     """How ties, thin support and adjudicators are handled (see the module docstring)."""
 
     tie: str = "unresolved"
-    field_ties: Mapping[str, str] = field(default_factory=lambda: {"fatalities": "lowest"})
+    # Per-field ties given here win over the codebook's ``settings.adjudication.ties``.
+    field_ties: Mapping[str, str] = field(default_factory=dict)
     min_coders: str | int = "majority"
     adjudicators: tuple[str, ...] = ()
 
@@ -132,11 +135,17 @@ def resolve_policy(
     cb: Codebook,
     adjudicator: str | list[str] | tuple[str, ...] | None = None,
 ) -> Policy:
-    """Return ``policy`` as a checked :class:`Policy` (a string names the default tie policy)."""
+    """Return ``policy`` as a checked :class:`Policy` (a string names the default tie policy).
+
+    The codebook's per-field ties (``settings.adjudication.ties``) fill in the fields the policy
+    does not name.
+    """
     if policy is None:
         policy = Policy()
     elif isinstance(policy, str):
         policy = Policy(tie=policy)
+    codebook_ties = (cb.settings.get("adjudication") or {}).get("ties") or {}
+    policy = replace(policy, field_ties={**codebook_ties, **policy.field_ties})
     if adjudicator:
         extra = (adjudicator,) if isinstance(adjudicator, str) else tuple(adjudicator)
         policy = Policy(

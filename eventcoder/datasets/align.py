@@ -125,20 +125,27 @@ def normalise_text(expr: pl.Expr) -> pl.Expr:
     return expr.str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
 
 
-def _keys(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """Return the frame with the similarity keys ``_s``, ``_e``, ``_loc``, ``_day``, ``_type``."""
+def _keys(frame: pl.DataFrame | pl.LazyFrame, cb: Codebook | None = None) -> pl.LazyFrame:
+    """Return the frame with the similarity keys ``_s``, ``_e``, ``_loc``, ``_day``, ``_type``.
+
+    Location, date and event type are the codebook's roles of those names (conventionally
+    ``location``, ``event_date``, ``event_type``); a role the codebook lacks counts as null.
+    """
     lf = frame.lazy()
     names = lf.collect_schema().names()
 
-    def col(name: str, dtype: pl.DataType) -> pl.Expr:
+    def col(name: str | None, dtype: pl.DataType) -> pl.Expr:
         return pl.col(name) if name in names else pl.lit(None, dtype=dtype)
+
+    def role(name: str, conventional: str) -> str | None:
+        return cb.role(name) if cb is not None else conventional
 
     return lf.with_columns(
         _s=col("span_start", pl.Int64()).cast(pl.Int64),
         _e=col("span_end", pl.Int64()).cast(pl.Int64),
-        _loc=normalise_text(col(LOCATION, pl.String()).cast(pl.String)),
-        _day=col(DATE, pl.Date()).cast(pl.Date).cast(pl.Int64),
-        _type=col(EVENT_TYPE, pl.String()).cast(pl.String),
+        _loc=normalise_text(col(role("location", LOCATION), pl.String()).cast(pl.String)),
+        _day=col(role("date", DATE), pl.Date()).cast(pl.Date).cast(pl.Int64),
+        _type=col(role("event_type", EVENT_TYPE), pl.String()).cast(pl.String),
     )
 
 
@@ -183,8 +190,8 @@ def similarity_matrix(
     by ``cb.settings["alignment"]`` and then by ``weights``.
     """
     p = Alignment.resolve(cb, weights=weights, date_scale_days=date_scale_days)
-    ka = _keys(a).select(*_KEY_COLS).with_row_index("_i")
-    kb = _keys(b).select(*_KEY_COLS).with_row_index("_j")
+    ka = _keys(a, cb).select(*_KEY_COLS).with_row_index("_i")
+    kb = _keys(b, cb).select(*_KEY_COLS).with_row_index("_j")
     pairs = (
         ka.rename({c: f"{c}_a" for c in _KEY_COLS})
         .join(kb.rename({c: f"{c}_b" for c in _KEY_COLS}), how="cross")
@@ -240,7 +247,7 @@ def pair_candidates(
     ``coder_a`` < ``coder_b``, ``score``. Computed for all articles at once by a self-join.
     """
     p = Alignment.resolve(cb, weights=weights, threshold=threshold)
-    keyed = _keys(annotations.with_row_index("_node")).select(
+    keyed = _keys(annotations.with_row_index("_node"), cb).select(
         "_node", "article_id", "coder", *_KEY_COLS
     )
     side_a = keyed.rename({c: f"{c}_a" for c in ("_node", "coder", *_KEY_COLS)})

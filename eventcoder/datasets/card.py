@@ -65,16 +65,17 @@ def _size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def coverage(events: pl.DataFrame) -> dict[str, Any]:
-    """First and last event date, and events per country (most first)."""
-    if events.height == 0 or "event_date" not in events.columns:
-        return {"start": None, "end": None, "countries": []}
-    per = events.group_by("country").len().sort(["len", "country"], descending=[True, False])
-    return {
-        "start": str(events["event_date"].min()),
-        "end": str(events["event_date"].max()),
-        "countries": [(str(c), int(n)) for c, n in per.iter_rows()],
-    }
+def coverage(
+    events: pl.DataFrame, date: str | None = "event_date", country: str | None = "country"
+) -> dict[str, Any]:
+    """First and last event date, and events per country (most first), from those columns."""
+    out: dict[str, Any] = {"start": None, "end": None, "countries": []}
+    if events.height and date in events.columns:
+        out["start"], out["end"] = str(events[date].min()), str(events[date].max())
+    if events.height and country in events.columns:
+        per = events.group_by(country).len().sort(["len", country], descending=[True, False])
+        out["countries"] = [(str(c), int(n)) for c, n in per.iter_rows()]
+    return out
 
 
 def read_agreement(folder: str | Path | None) -> pl.DataFrame | None:
@@ -113,7 +114,7 @@ def read_agreement(folder: str | Path | None) -> pl.DataFrame | None:
 def card_markdown(facts: CardFacts) -> str:
     """The README.md of a release."""
     cb = facts.codebook
-    cov = coverage(facts.events)
+    cov = coverage(facts.events, facts.codebook.role("date"), facts.codebook.role("country"))
     header = {
         "license": HF_LICENSES.get(facts.license, "other"),
         "pretty_name": facts.title,

@@ -8,13 +8,17 @@ import polars as pl
 
 from eventcoder.datasets.ids import ID
 
-CHANGES_SCHEMA = {
-    ID: pl.String,
-    "change": pl.String,  # added | removed | changed
-    "field": pl.String,
-    "old": pl.String,
-    "new": pl.String,
-}
+
+def changes_schema(id_col: str = ID) -> dict[str, pl.DataType]:
+    """Columns of the changes table, keyed by the codebook's id column."""
+    return {
+        id_col: pl.String(),
+        "change": pl.String(),  # added | removed | changed
+        "field": pl.String(),
+        "old": pl.String(),
+        "new": pl.String(),
+    }
+
 # Assigned at publication, so never reported as a change of the event itself.
 IGNORED = ("timestamp",)
 LISTED = 200  # entries per section written out in CHANGELOG.md; the rest are in changes.parquet
@@ -26,9 +30,11 @@ class Changes:
 
     table: pl.DataFrame
     previous: str | None
+    id_col: str = ID
 
     def ids(self, change: str, limit: int | None = None) -> list[str]:
         """Ids of events with this kind of change, in prefix then serial order."""
+        ID = self.id_col  # noqa: N806
         part = self.table.filter(pl.col("change") == change).select(ID).unique()
         prefix = pl.col(ID).str.strip_chars_end("0123456789")
         keyed = part.with_columns(
@@ -42,17 +48,29 @@ class Changes:
 
     @property
     def counts(self) -> dict[str, int]:
-        per = self.table.group_by("change").agg(pl.col(ID).n_unique())
-        found = dict(zip(per["change"].to_list(), per[ID].to_list(), strict=True))
+        per = self.table.group_by("change").agg(pl.col(self.id_col).n_unique())
+        found = dict(zip(per["change"].to_list(), per[self.id_col].to_list(), strict=True))
         return {c: int(found.get(c, 0)) for c in ("added", "removed", "changed")}
 
 
-def diff_events(old: pl.DataFrame | None, new: pl.DataFrame, previous: str | None) -> Changes:
-    """Return the changes from ``old`` to ``new`` (both events tables keyed by event id)."""
+def diff_events(
+    old: pl.DataFrame | None,
+    new: pl.DataFrame,
+    previous: str | None,
+    *,
+    id_col: str = ID,
+    ignore: tuple[str, ...] = IGNORED,
+) -> Changes:
+    """Return the changes from ``old`` to ``new`` (both events tables keyed by ``id_col``).
+
+    Columns in ``ignore`` (set at publication, like a timestamp) are never reported.
+    """
+    ID = id_col  # noqa: N806
+    schema = changes_schema(ID)
     if old is None:
         added = new.select(ID, change=pl.lit("added"))
-        return Changes(_fill(added), previous)
-    fields = [c for c in new.columns if c in old.columns and c != ID and c not in IGNORED]
+        return Changes(_fill(added, schema), previous, ID)
+    fields = [c for c in new.columns if c in old.columns and c != ID and c not in ignore]
     added = new.join(old.select(ID), on=ID, how="anti").select(ID, change=pl.lit("added"))
     removed = old.join(new.select(ID), on=ID, how="anti").select(ID, change=pl.lit("removed"))
 
@@ -73,18 +91,19 @@ def diff_events(old: pl.DataFrame | None, new: pl.DataFrame, previous: str | Non
         .filter(pl.col("old").ne_missing(pl.col("new")))
         .select(ID, pl.lit("changed").alias("change"), "field", "old", "new")
     )
-    table = pl.concat([_fill(added), _fill(removed), changed.cast(CHANGES_SCHEMA)])
-    return Changes(table, previous)
+    table = pl.concat([_fill(added, schema), _fill(removed, schema), changed.cast(schema)])
+    return Changes(table, previous, ID)
 
 
-def _fill(frame: pl.DataFrame) -> pl.DataFrame:
+def _fill(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return frame.with_columns(
         *(pl.lit(None, pl.String).alias(c) for c in ("field", "old", "new"))
-    ).cast(CHANGES_SCHEMA)
+    ).cast(schema)
 
 
 def changelog_section(changes: Changes, name: str, version: str, date: str) -> str:
     """The Markdown section of one release: counts, then every id added, removed or changed."""
+    ID = changes.id_col  # noqa: N806
     c = changes.counts
     against = f"against {changes.previous}" if changes.previous else "first release"
     lines = [

@@ -13,10 +13,12 @@ previous release's events of the same article, and matched events inherit their 
    highest serial per prefix is kept in each release (``serials``), so the id of a removed event
    is never given to another event, even when the removed event had the highest serial.
 
-The prefix comes from the ``iso`` field (the codebook's ``settings.id_prefix_field``) through
+The id column is the codebook's ``id`` role (``event_id_cnty`` in the ACLED codebook). The
+prefix comes from the ``id_prefix`` role (``iso``) through
 :data:`PREFIXES`, ACLED-style three-letter codes for the demo region (ACLED uses ISO 3166 alpha-3
 codes for these countries); a country not in the table falls back to the first three letters of
-its name, upper-cased, and to ``XXX`` when even that is blank. Serials are counted per prefix, so
+its name, upper-cased, and to ``settings.id_prefix`` (default ``EV``) when even that is blank or
+the codebook has neither role. Serials are counted per prefix, so
 two countries that fall back to the same letters still never share an id. New serials are issued
 in article, then aligned-event order, so the same inputs give the same ids.
 """
@@ -29,9 +31,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from eventcoder.datasets.align import match_events
+from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
 
-ID = "event_id_cnty"
+ID = "event_id_cnty"  # the ACLED codebook's id column; others name theirs (see id_field)
 SOURCE_COLUMNS = ("article_id", "aligned_event", "span_start", "span_end")
 
 # ISO 3166-1 numeric -> ACLED-style id prefix, for the Middle East and its neighbours.
@@ -61,23 +64,38 @@ class IdAssignment:
     issued: int
 
 
+def id_field(cb: Codebook) -> str:
+    """The column holding event ids: the codebook's ``id`` role; InputError when it has none."""
+    name = cb.role("id")
+    if name is None:
+        raise InputError(
+            f"codebook {cb.label} names no event id field; add a string field with origin "
+            "release (or name one in settings.roles.id)"
+        )
+    return name
+
+
 def prefix_expr(cb: Codebook) -> pl.Expr:
     """The id prefix of each row: :data:`PREFIXES` by ISO code, else the country's first letters."""
-    iso_field = str(cb.settings.get("id_prefix_field") or "iso")
-    by_iso = (
-        pl.col(iso_field)
-        .cast(pl.Int64, strict=False)
-        .replace_strict(dict(PREFIXES), default=None, return_dtype=pl.String)
-    )
-    by_name = (
-        pl.col("country")
-        .cast(pl.String)
-        .str.replace_all(r"[^A-Za-z]", "")
-        .str.slice(0, 3)
-        .str.to_uppercase()
-    )
-    by_name = pl.when(by_name.str.len_chars() > 0).then(by_name)
-    return pl.coalesce(by_iso, by_name, pl.lit("XXX"))
+    iso_field, country = cb.role("id_prefix"), cb.role("country")
+    fallback = pl.lit(str(cb.settings.get("id_prefix") or "EV"))
+    parts = []
+    if iso_field is not None:
+        parts.append(
+            pl.col(iso_field)
+            .cast(pl.Int64, strict=False)
+            .replace_strict(dict(PREFIXES), default=None, return_dtype=pl.String)
+        )
+    if country is not None:
+        by_name = (
+            pl.col(country)
+            .cast(pl.String)
+            .str.replace_all(r"[^A-Za-z]", "")
+            .str.slice(0, 3)
+            .str.to_uppercase()
+        )
+        parts.append(pl.when(by_name.str.len_chars() > 0).then(by_name))
+    return pl.coalesce(*parts, fallback)
 
 
 def highest_serials(ids: pl.Series) -> dict[str, int]:
@@ -118,8 +136,10 @@ def assign_ids(
 
     ``gold`` has ``article_id`` and ``aligned_event`` (and ideally the span); ``previous`` is the
     previous release's events with the same columns and their ids; ``serials`` the highest serial
-    ever issued per prefix (ids in ``previous`` count too).
+    ever issued per prefix (ids in ``previous`` count too). The ids go into the codebook's id
+    field (:func:`id_field`).
     """
+    ID = id_field(cb)  # noqa: N806 - the module constant's name, for this codebook
     gold = gold.drop(ID, strict=False).with_row_index("_g")
     fields = [f.name for f in cb.fields if f.origin != "release" and f.name in gold.columns]
     spans = [c for c in ("span_start", "span_end") if c in gold.columns]
@@ -128,7 +148,7 @@ def assign_ids(
     if previous is not None and previous.height and gold.height:
         known = _merge_serials(known, highest_serials(previous[ID]))
         common = [c for c in [*fields, *spans] if c in previous.columns]
-        matched = _match(gold, previous, common, cb, threshold)
+        matched = _match(gold, previous, common, cb, threshold, ID)
     with_prefix = gold.join(matched, on="_g", how="left").with_columns(_prefix=prefix_expr(cb))
     fresh = with_prefix.filter(pl.col(ID).is_null())
     # Fresh serials in article, then aligned-event order (k compared as a number).
@@ -152,6 +172,7 @@ def _match(
     common: list[str],
     cb: Codebook,
     threshold: float | None,
+    ID: str = ID,  # noqa: N803 - the id column
 ) -> pl.DataFrame:
     """``(_g, event_id_cnty)`` for the gold rows that match a previous event of their article."""
     prev = previous.with_row_index("_p")

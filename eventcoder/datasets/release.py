@@ -58,7 +58,7 @@ from eventcoder.datasets.adjudicate import Adjudication
 from eventcoder.datasets.card import CardFacts, card_markdown, read_agreement
 from eventcoder.datasets.changelog import Changes, changelog, changelog_section, diff_events
 from eventcoder.datasets.datapackage import package_descriptor, resource
-from eventcoder.datasets.ids import ID, SOURCE_COLUMNS, assign_ids
+from eventcoder.datasets.ids import SOURCE_COLUMNS, assign_ids, id_field
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import arrow_schema
@@ -66,7 +66,7 @@ from eventcoder.schema.tables import arrow_schema
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 MANIFEST = "SHA256SUMS"
 PARTITION_ROWS = 1_000_000
-PARTITIONS = ("country", "year")
+PARTITIONS = ("country", "year")  # roles: the codebook's country and year fields
 TEMP_MARK = ".partial-"
 COMPRESSION = "zstd"
 
@@ -193,6 +193,8 @@ def publish(
             raise InputError(f"gold events lack the {col!r} column (adjudicate them first)")
 
     say("assigning ids")
+    ID = id_field(cb)  # noqa: N806 - the codebook's event id column
+    stamp_col = cb.role("timestamp")
     prev_dir = folder / previous if previous else None
     prev_events = read_events(prev_dir) if prev_dir else None
     prev_joined, prev_serials = None, {}
@@ -202,8 +204,10 @@ def publish(
         prev_serials = json.loads((prev_dir / "ids.json").read_text())["highest_serial"]
     ids = assign_ids(gold_frame, cb, prev_joined, prev_serials)
     events = _events_table(ids.events, cb)
-    changes = diff_events(prev_events, events, previous)
-    events = _stamp(events, prev_events, changes, now)
+    changes = diff_events(
+        prev_events, events, previous, id_col=ID, ignore=(stamp_col,) if stamp_col else ()
+    )
+    events = _stamp(events, prev_events, changes, now, stamp_col)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}{TEMP_MARK}{os.getpid()}-", dir=folder))
     try:
@@ -374,23 +378,28 @@ def _events_table(events: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
 
 
 def _stamp(
-    events: pl.DataFrame, old: pl.DataFrame | None, changes: Changes, now: datetime
+    events: pl.DataFrame,
+    old: pl.DataFrame | None,
+    changes: Changes,
+    now: datetime,
+    column: str | None,
 ) -> pl.DataFrame:
-    """``timestamp``: unchanged events keep the previous one, the rest get ``now``."""
-    if "timestamp" not in events.columns:
+    """The timestamp role (Unix seconds): unchanged events keep the previous one, others ``now``."""
+    if column is None or column not in events.columns:
         return events
+    ID = changes.id_col  # noqa: N806
     stamp = int(now.timestamp())
     touched = changes.table.filter(pl.col("change") != "removed")[ID].unique()
-    if old is None or "timestamp" not in old.columns:
-        return events.with_columns(pl.lit(stamp, pl.Int64).alias("timestamp"))
-    kept = old.select(ID, pl.col("timestamp").alias("_old"))
+    if old is None or column not in old.columns:
+        return events.with_columns(pl.lit(stamp, pl.Int64).alias(column))
+    kept = old.select(ID, pl.col(column).alias("_old"))
     return (
         events.join(kept, on=ID, how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col(ID).is_in(touched.implode()) | pl.col("_old").is_null())
             .then(pl.lit(stamp, pl.Int64))
             .otherwise(pl.col("_old"))
-            .alias("timestamp")
+            .alias(column)
         )
         .drop("_old")
     )
@@ -450,7 +459,8 @@ def _write_events(events: pl.DataFrame, cb: Codebook, tmp: Path, partitioned: bo
     if not partitioned:
         _write_parquet(table, tmp / "events.parquet")
         return ["events.parquet"]
-    parts = [c for c in PARTITIONS if c in table.schema.names]
+    roles = [cb.role(r) for r in PARTITIONS]
+    parts = [c for c in roles if c is not None and c in table.schema.names]
     written: list[str] = []
     ds.write_dataset(
         table,
@@ -532,7 +542,7 @@ def _resources(
                 cb,
                 "events",
                 sums["events.parquet"],
-                primary_key=ID,
+                primary_key=id_field(cb),
                 description="Gold events, one row per event",
             )
         )
@@ -547,7 +557,7 @@ def _resources(
                     cb,
                     "events",
                     sums[rel],
-                    primary_key=ID,
+                    primary_key=id_field(cb),
                     extra={"partition": partition},
                     description="Gold events of one country and year",
                 )

@@ -46,6 +46,21 @@ GAZETTEER_COLUMNS = (
     "longitude",
 )
 
+# The parts a field can play beyond its own meaning, and the conventional field name of each:
+# ids and partitions of releases, coverage in data cards, keys for aligning coders' events.
+# A codebook names them in ``settings.roles``; an unnamed role falls back to a field with the
+# conventional name, else it is absent (and what needs it is skipped or says so).
+ROLES: dict[str, str] = {
+    "id": "event_id_cnty",
+    "id_prefix": "iso",
+    "date": "event_date",
+    "year": "year",
+    "location": "location",
+    "country": "country",
+    "event_type": "event_type",
+    "timestamp": "timestamp",
+}
+
 DEFAULT_PATH = Path(str(resources.files("eventcoder.schema").joinpath("default/codebook.yaml")))
 
 
@@ -253,6 +268,27 @@ class Codebook:
         name = self.settings.get("hierarchy")
         return self.vocabularies.get(name) if name else None
 
+    def role(self, name: str) -> str | None:
+        """The field playing role ``name`` (see :data:`ROLES`), or None when none does.
+
+        ``settings.roles`` names it; otherwise a field with the conventional name; for ``id``,
+        otherwise the first string field assigned at release.
+        """
+        configured = (self.settings.get("roles") or {}).get(name)
+        if configured:
+            return str(configured)
+        if name == "id_prefix" and self.settings.get("id_prefix_field"):
+            return str(self.settings["id_prefix_field"])  # the key's earlier name
+        conventional = ROLES[name]
+        if conventional in self.field_names:
+            return conventional
+        if name == "id":
+            return next(
+                (f.name for f in self.fields if f.origin == "release" and f.type == "string"),
+                None,
+            )
+        return None
+
     @property
     def label(self) -> str:
         """``name version``, for reports and data cards."""
@@ -320,6 +356,15 @@ class _Loader:
         for key in ("evidence_field", "id_prefix_field"):
             if settings.get(key) and settings[key] not in names:
                 self.bad(f"settings.{key}", f"no field called {settings[key]!r}")
+        roles = settings.get("roles") or {}
+        if not isinstance(roles, dict):
+            self.bad("settings.roles", "must be a mapping of role to field")
+            roles = {}
+        for role, fname in roles.items():
+            if role not in ROLES:
+                self.bad(f"settings.roles.{role}", f"unknown role (known: {', '.join(ROLES)})")
+            elif fname not in names:
+                self.bad(f"settings.roles.{role}", f"no field called {fname!r}")
         self._check_references(cb)
         if self.problems:
             raise CodebookError(self._where(), self.problems)

@@ -191,3 +191,19 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
     bad.write_text("fields: [\n", encoding="utf-8")
     with pytest.raises(CodebookError, match="not valid YAML"):
         Codebook.from_file(bad)
+
+
+def test_roles_name_existing_fields(tmp_path: Path) -> None:
+    cb = Codebook.default()
+    assert (cb.role("id"), cb.role("date"), cb.role("id_prefix")) == (
+        "event_id_cnty",
+        "event_date",
+        "iso",
+    )
+    raw = _raw()
+    raw["settings"]["roles"] = {"id": "event_code", "colour": "notes"}
+    with pytest.raises(CodebookError) as err:
+        Codebook.from_file(_write(tmp_path, raw))
+    entries = dict(err.value.problems)
+    assert entries["settings.roles.id"] == "no field called 'event_code'"
+    assert entries["settings.roles.colour"].startswith("unknown role")
