@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make demo   install eventcoder and run the whole pipeline on the bundled demo (no server)
-#   make test   install eventcoder, a Label Studio server and headless Chromium, run every test
+#   make test   install eventcoder, a Label Studio server, headless Chromium and a Java runtime,
+#               run every test
 PYTHON ?= python3
 VENV := .venv
 LS_VENV := .ls-venv
 LS_VERSION := 1.23.2
 
-.PHONY: demo test install install-test label-studio chromium
+.PHONY: demo test install install-test label-studio chromium java
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +32,15 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 
+# A test reads a partitioned release with Spark (pyspark, in the test extra), which needs a Java 17+
+# runtime: Debian's default one, installed only when there is no java at all.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null; fi; }
+
 demo: install
 	$(VENV)/bin/eventcoder demo
 
-test: install-test label-studio chromium
+test: install-test label-studio chromium java
 	EVENTCODER_LABEL_STUDIO=$(CURDIR)/$(LS_VENV)/bin/label-studio $(VENV)/bin/python -m pytest
