@@ -12,11 +12,17 @@ same expressions the validator evaluates (:mod:`eventcoder.schema.rules`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
-import pandera.polars as pa
 import polars as pl
 import pyarrow as arrow
+
+with warnings.catch_warnings():
+    # pandera imports pyspark.pandas whenever pyspark is installed (the test extra has it), and
+    # pyspark warns about pandas 3 on import; eventcoder uses neither through pandera.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+    import pandera.polars as pa
 
 from eventcoder.schema.codebook import Codebook, Field
 from eventcoder.schema.rules import Check, compile_checks
