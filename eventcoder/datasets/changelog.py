@@ -19,6 +19,7 @@ def changes_schema(id_col: str = ID) -> dict[str, pl.DataType]:
         "new": pl.String(),
     }
 
+
 # Assigned at publication, so never reported as a change of the event itself.
 IGNORED = ("timestamp",)
 LISTED = 200  # entries per section written out in CHANGELOG.md; the rest are in changes.parquet
