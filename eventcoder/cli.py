@@ -538,12 +538,13 @@ def agreement_cmd(
     """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
     from rich.progress import Progress
 
+    from eventcoder.annotate.convert import read_annotations
     from eventcoder.datasets.report import write_report
-    from eventcoder.datasets.scores import agreement, read_coded_annotations
+    from eventcoder.datasets.scores import agreement
 
     cb = _codebook(codebook)
     with console.status("reading annotations"):
-        table, coded = read_coded_annotations(source, cb)
+        table, coded = read_annotations(source, cb)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 

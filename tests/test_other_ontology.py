@@ -14,10 +14,10 @@ import pytest
 
 from eventcoder.annotate.config import check_config, labeling_config
 from eventcoder.annotate.convert import export_to_annotations
+from eventcoder.annotate.results import event_results
 from eventcoder.datasets.adjudicate import adjudicate
 from eventcoder.datasets.align import align_events
 from eventcoder.datasets.release import publish, verify
-from eventcoder.datasets.review import event_results
 from eventcoder.datasets.scores import agreement
 from eventcoder.schema.codebook import Codebook
 

@@ -10,11 +10,13 @@ from eventcoder.annotate.config import (
 from eventcoder.annotate.convert import (
     Conversion,
     export_to_annotations,
+    read_annotations,
     read_export,
     write_conversion,
 )
 from eventcoder.annotate.exports import pull_export
 from eventcoder.annotate.projects import Project, create_project, find_project, instructions_html
+from eventcoder.annotate.results import event_results
 from eventcoder.annotate.tasks import ImportReport, import_tasks, project_tasks
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "check_config",
     "coder_layout_markdown",
     "create_project",
+    "event_results",
     "export_to_annotations",
     "find_project",
     "import_tasks",
@@ -33,6 +36,7 @@ __all__ = [
     "parse_controls",
     "project_tasks",
     "pull_export",
+    "read_annotations",
     "read_articles",
     "read_export",
     "write_conversion",

@@ -104,7 +104,7 @@ from eventcoder.annotate.config import (
     labeling_config,
     parse_controls,
 )
-from eventcoder.errors import ExportFormatError
+from eventcoder.errors import ExportFormatError, InputError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import PROVENANCE, table_columns
 from eventcoder.schema.validate import validate
@@ -903,6 +903,39 @@ def _unique_failures(rows: pl.DataFrame, rules: list, present: list[str]) -> pl.
         if parts
         else pl.DataFrame(schema={"rule": pl.String, "severity": pl.String})
     )
+
+
+def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Return ``(annotations, coded)`` of an annotations Parquet table or an LS export.
+
+    ``coded`` lists the accepted annotations, events or not (event detection counts a coder who
+    found nothing): from the export itself, or from the ``coded.parquet`` that ``eventcoder
+    convert`` writes beside the annotations table; None when there is none. The one reader of
+    annotations for agreement, adjudication and releases.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file", path=str(path))
+    if path.suffix.lower() == ".json":
+        conv = read_export(path, cb)
+        return conv.annotations, conv.coded
+    try:
+        frame = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(
+            f"{path}: not an annotations Parquet table or a Label Studio JSON export ({first})",
+            path=str(path),
+        ) from None
+    missing = [c for c in ("article_id", "coder", "event_key") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: lacks column(s) {', '.join(missing)}; pass the annotations table written "
+            "by `eventcoder convert` or the export itself",
+            path=str(path),
+        )
+    beside = path.with_name("coded.parquet")
+    return frame, pl.read_parquet(beside) if beside.exists() and beside != path else None
 
 
 def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:

@@ -28,12 +28,7 @@ from eventcoder.datasets.review import (
     read_adjudication,
     review_tasks,
 )
-from eventcoder.datasets.scores import (
-    AgreementResult,
-    agreement,
-    read_annotations,
-    read_coded_annotations,
-)
+from eventcoder.datasets.scores import AgreementResult, agreement
 
 __all__ = [
     "Adjudication",
@@ -61,8 +56,6 @@ __all__ = [
     "push_review",
     "read_adjudication",
     "read_aligned",
-    "read_annotations",
-    "read_coded_annotations",
     "read_events",
     "render_html",
     "render_markdown",

@@ -409,8 +409,8 @@ def align_events(
 
 
 def read_aligned(path: str | Path, cb: Codebook) -> pl.DataFrame:
-    """The annotations table at ``path``, aligned here when it has no ``aligned_event`` yet."""
-    from eventcoder.schema.validate import read_table
+    """The annotations at ``path`` (a table or an export), aligned here unless they are already."""
+    from eventcoder.annotate.convert import read_annotations
 
-    table = read_table(path)
+    table = read_annotations(path, cb)[0]
     return table if "aligned_event" in table.columns else align_events(table, cb)

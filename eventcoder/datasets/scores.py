@@ -72,8 +72,6 @@ __all__ = [
     "AgreementResult",
     "agreement",
     "coded_fields",
-    "read_annotations",
-    "read_coded_annotations",
     "status_of",
     "to_dict",
     "to_json",
@@ -512,51 +510,6 @@ _PER_CODER_SCHEMA = {
 }
 
 # --- reading -----------------------------------------------------------------------------------
-
-
-def read_annotations(path: str | Path, cb: Codebook) -> pl.DataFrame:
-    """Return the accepted annotation rows of an annotations Parquet table or an LS export.
-
-    A ``.json`` file is converted with :func:`eventcoder.annotate.convert.read_export`, whose
-    ``annotations`` are the events of accepted annotations; anything else is read as Parquet.
-    """
-    return read_coded_annotations(path, cb)[0]
-
-
-def read_coded_annotations(
-    path: str | Path, cb: Codebook
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Return ``(annotations, coded)`` of an annotations Parquet table or an LS export.
-
-    ``coded`` lists the accepted annotations, events or not (see :func:`agreement`): from the
-    export itself, or from the ``coded.parquet`` that ``eventcoder convert`` writes beside the
-    annotations table; None when there is none.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file", path=str(path))
-    if path.suffix.lower() == ".json":
-        from eventcoder.annotate.convert import read_export
-
-        conv = read_export(path, cb)
-        return conv.annotations, conv.coded
-    try:
-        frame = pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(
-            f"{path}: not an annotations Parquet table or a Label Studio JSON export ({first})",
-            path=str(path),
-        ) from None
-    missing = [c for c in ("article_id", "coder", "event_key") if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"{path}: lacks column(s) {', '.join(missing)}; pass the annotations table written "
-            "by `eventcoder convert` or the export itself",
-            path=str(path),
-        )
-    beside = path.with_name("coded.parquet")
-    return frame, pl.read_parquet(beside) if beside.exists() and beside != path else None
 
 
 # --- serialising -------------------------------------------------------------------------------

@@ -443,3 +443,22 @@ def test_cli_writes_mentions(cb: Codebook, uni, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "4 annotations: 3 accepted, 1 rejected, 0 skipped" in result.output
     assert pl.read_parquet(tmp_path / "mentions.parquet").equals(uni.mentions)
+
+
+def test_one_reader_for_exports_and_written_tables(cb: Codebook, conv, tmp_path: Path) -> None:
+    from eventcoder.annotate.convert import read_annotations, write_conversion
+    from eventcoder.datasets.align import read_aligned
+    from eventcoder.errors import InputError
+
+    events, coded = read_annotations(SNAPSHOT, cb)
+    assert events.equals(conv.annotations) and coded is not None and coded.equals(conv.coded)
+    paths = write_conversion(conv, tmp_path)
+    events, coded = read_annotations(paths["annotations"], cb)
+    assert events.equals(conv.annotations)
+    assert coded is not None and coded.equals(conv.coded)  # picked up from beside the table
+    # adjudicate and release read through the same door: an export is aligned as it comes
+    assert read_aligned(SNAPSHOT, cb)["aligned_event"].null_count() == 0
+    other = tmp_path / "other.parquet"
+    pl.DataFrame({"article_id": ["a"]}).write_parquet(other)
+    with pytest.raises(InputError, match="lacks column.*coder, event_key"):
+        read_annotations(other, cb)

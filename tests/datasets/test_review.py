@@ -11,12 +11,12 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from eventcoder.annotate.convert import export_to_annotations
+from eventcoder.annotate.results import event_results
 from eventcoder.datasets.adjudicate import EVENT_FIELD, adjudicate, voted_fields, write_adjudication
 from eventcoder.datasets.review import (
     DELETED,
     REVIEW_PREFIX,
     close_review,
-    event_results,
     read_adjudication,
     region_id,
     review_tasks,
