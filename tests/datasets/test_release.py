@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -239,33 +239,33 @@ def test_parquet_reads_back_identically_in_pandas_polars_and_duckdb(cb, tmp_path
     )
 
 
-def test_a_large_release_is_a_hive_dataset_every_reader_sees_as_one_table(cb, tmp_path):
+def partitioned_release(cb, root: Path, version: str = "1.0.0", now=T1):
+    """Three events forced into partitions: Syria 2020 (two events) and 2021 (one)."""
     ann = rows(
         cb,
         [
             *three(SHELLING, "a1", 1),
             *three(STRIKE, "a1", 2),
-            *three(PROTEST, "a2", 1, x={"event_date": None}),
+            *three({**PROTEST, "event_date": date(2021, 6, 5)}, "a2", 1),
         ],
     )
-    ann = ann.with_columns(
-        pl.when(pl.col("article_id") == "a2")
-        .then(pl.date(2021, 6, 5))
-        .otherwise("event_date")
-        .alias("event_date")
-    )
-    r = publish(
+    release = publish(
         adjudicate(ann, cb),
         ann,
         None,
         None,
         cb,
         name="big",
-        version="1.0.0",
-        root=tmp_path,
-        now=T1,
+        version=version,
+        root=root,
+        now=now,
         partition_rows=2,
     )
+    return release, ann
+
+
+def test_a_large_release_is_a_hive_dataset_every_reader_sees_as_one_table(cb, tmp_path):
+    r, _ = partitioned_release(cb, tmp_path)
     assert r.partitioned
     files = sorted(p.relative_to(r.path).as_posix() for p in (r.path / "events").rglob("*.parquet"))
     assert files == [
@@ -281,18 +281,7 @@ def test_a_large_release_is_a_hive_dataset_every_reader_sees_as_one_table(cb, tm
     assert verify(r.path).ok
     assert frictionless.validate(r.path / "datapackage.json").valid
     # The next release of a partitioned dataset reads the previous one and keeps its ids.
-    r2 = publish(
-        adjudicate(ann, cb),
-        ann,
-        None,
-        None,
-        cb,
-        name="big",
-        version="1.0.1",
-        root=tmp_path,
-        now=T2,
-        partition_rows=2,
-    )
+    r2, _ = partitioned_release(cb, tmp_path, "1.0.1", T2)
     assert r2.changes == {"added": 0, "removed": 0, "changed": 0}
     assert_frame_equal(read_events(r2.path).sort("event_id_cnty"), expected)
 

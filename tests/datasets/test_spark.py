@@ -15,11 +15,9 @@ from polars.testing import assert_frame_equal
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import DateType, DoubleType, IntegerType, LongType, StringType, TimestampType
 
-from eventcoder.datasets.adjudicate import adjudicate
-from eventcoder.datasets.release import Release, publish, read_events
+from eventcoder.datasets.release import Release, read_events
 from eventcoder.schema import load_codebook
-from tests.datasets.coded import PROTEST, SHELLING, STRIKE, rows
-from tests.datasets.test_release import T1, three
+from tests.datasets.test_release import partitioned_release
 
 pytestmark = pytest.mark.spark
 
@@ -67,29 +65,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    """A three-event release forced into partitions: Syria 2020 (two events) and 2021 (one)."""
-    cb = load_codebook()
-    ann = rows(
-        cb,
-        [
-            *three(SHELLING, "a1", 1),
-            *three(STRIKE, "a1", 2),
-            *three({**PROTEST, "event_date": date(2021, 6, 5)}, "a2", 1),
-        ],
-    )
-    root = tmp_path_factory.mktemp("releases")
-    r = publish(
-        adjudicate(ann, cb),
-        ann,
-        None,
-        None,
-        cb,
-        name="big",
-        version="1.0.0",
-        root=root,
-        now=T1,
-        partition_rows=2,
-    )
+    """The partitioned release of test_release: Syria 2020 (two events) and 2021 (one)."""
+    r, _ = partitioned_release(load_codebook(), tmp_path_factory.mktemp("releases"))
     assert r.partitioned
     return r
 
