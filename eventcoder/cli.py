@@ -615,7 +615,8 @@ def adjudicate_cmd(
     source: Annotated[
         Path,
         typer.Argument(
-            help="Annotations Parquet table, aligned (aligned.parquet) or not (aligned here)."
+            help="Annotations Parquet table, aligned (aligned.parquet) or not (aligned here), "
+            "or a Label Studio JSON export."
         ),
     ],
     codebook: CodebookOption = None,
@@ -680,7 +681,11 @@ def release_cmd(
         str, typer.Option("--version", help="Semantic version X.Y.Z; never overwritten.")
     ],
     annotations: Annotated[
-        Path, typer.Option("--annotations", help="Annotations Parquet table (aligned or not).")
+        Path,
+        typer.Option(
+            "--annotations",
+            help="Annotations Parquet table (aligned or not) or a Label Studio JSON export.",
+        ),
     ],
     gold: Annotated[
         Path | None,
