@@ -239,3 +239,56 @@ def test_whole_numbers_parse_and_fractions_do_not(n: int, template: str) -> None
     assert ok.accepted["fatalities"].to_list() == [n]
     bad = validate(text_layout([dict(GOOD[2], fatalities=f"{n}.5")]), cb)
     assert bad.errors["rule"].to_list() == ["field-type"]
+
+
+# Values the property below draws from: canonical, misspelt, wrong for the row, and blank.
+_MUTATIONS = {
+    "sub_event_type": ["Armed clash", "Air/drone strike", "Peaceful protest", "Looting", None],
+    "event_type": ["Battles", "Protests", "Explosions/Remote violence", None],
+    "inter1": ["State forces", "Rebel group", "Civilians", "Protesters", None],
+    "inter2": ["State forces", "Civilians", "Rioters", None],
+    "interaction": ["State forces-Civilians", "Rebel group only", "State forces-State forces"],
+    "civilian_targeting": ["Civilian targeting", None],
+    "fatalities": ["0", "2", "-1"],
+    "event_id_cnty": ["SYR1", "SYR2", None],
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(GOOD) - 1),
+            st.dictionaries(
+                st.sampled_from(sorted(_MUTATIONS)),
+                st.integers(0, 4),
+                max_size=3,
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(1, 30),
+)
+def test_fast_rule_evaluation_finds_exactly_what_plain_evaluation_finds(
+    variants: list[tuple[int, dict[str, int]]], copies: int
+) -> None:
+    # Rows repeat (as in real tables), so the validator's shortcuts are taken: checks on
+    # vocabulary fields run on distinct combinations, uniqueness is screened on hashes.
+    from eventcoder.schema.rules import compile_checks
+    from eventcoder.schema.validate import _violating_rows, prepare
+
+    cb = Codebook.default()
+    rows = []
+    for base, changes in variants:
+        row = dict(GOOD[base])
+        for field, pick in changes.items():
+            options = _MUTATIONS[field]
+            row[field] = options[pick % len(options)]
+        rows.append(row)
+    prepared = prepare(text_layout(rows * copies), cb)
+    checks = compile_checks(cb, skip_fields=prepared.absent)
+    fast = _violating_rows(prepared.frame, cb, checks)
+    for check, found in zip(checks, fast, strict=True):
+        plain = prepared.frame.select(check.violation).to_series().arg_true()
+        assert found.sort().to_list() == plain.to_list(), check.name
