@@ -110,7 +110,13 @@ def synthetic_events(n: int, cb: Codebook, seed: int = 0) -> pl.DataFrame:
             "admin1": gaz["admin1"].gather(place),
             "geo_precision": rng.integers(1, 4, n),
             "source": "Syrian Observatory for Human Rights",
-            "notes": "On that day, forces struck the town.",
+            # Every row its own note, as in real tables (one of the longest columns).
+            "notes": [
+                f"On {d}, forces struck {p}; the source reports {k} casualties among residents."
+                for d, p, k in zip(
+                    event_date.astype(str), gaz["location"].gather(place), days % 7, strict=True
+                )
+            ],
             "fatalities": rng.poisson(1.5, n),
             "timestamp": 1_800_000_000,
         }

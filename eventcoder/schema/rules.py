@@ -520,8 +520,14 @@ def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook
         pl.col("location").alias(helper("place", f)),
         *(pl.col(c).alias(helper("gaz", c)) for c in carried),
     )
-    frame = frame.with_columns(pl.col(f).str.strip_chars().str.to_lowercase().alias("__key"))
-    frame = frame.join(right, on="__key", how="left", maintain_order="left").drop("__key")
+    # Names are matched per distinct written form: a table names the same places again and again.
+    written = (
+        frame.select(pl.col(f).unique().drop_nulls())
+        .with_columns(pl.col(f).str.strip_chars().str.to_lowercase().alias("__key"))
+        .join(right, on="__key", how="inner")
+        .drop("__key")
+    )
+    frame = frame.join(written, on=f, how="left", maintain_order="left")
     fills = [
         pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)
         for c in carried
