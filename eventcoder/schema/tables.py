@@ -147,16 +147,24 @@ def annotations_schema(cb: Codebook, **kwargs: object) -> pa.DataFrameSchema:
 
 
 def arrow_schema(cb: Codebook, table: str = "events") -> arrow.Schema:
-    """The Arrow schema of a table, plain types only, with each column's description as metadata."""
+    """The Arrow schema of a table, with each column's description as metadata.
+
+    Standard Arrow types only: text is ``large_string`` (what polars writes and every Arrow
+    reader knows; Parquet stores it as plain UTF-8 whatever the Arrow type), never
+    ``string_view`` or extension types.
+    """
     descriptions = {f.name: f.description for f in cb.fields}
     descriptions.update({name: d for name, _, _, d in PROVENANCE})
     required = {f.name for f in cb.fields if f.required}
     required.update(name for name, _, req, _ in PROVENANCE if req)
     fields = []
     for name, dtype in table_columns(cb, table).items():
-        arrow_type = pl.DataFrame(schema={name: dtype}).to_arrow().schema.field(name).type
-        if arrow_type == arrow.large_string():
-            arrow_type = arrow.string()
+        arrow_type = (
+            pl.DataFrame(schema={name: dtype})
+            .to_arrow(compat_level=pl.CompatLevel.oldest())
+            .schema.field(name)
+            .type
+        )
         fields.append(
             arrow.field(
                 name,

@@ -148,12 +148,13 @@ def test_a_published_version_is_never_overwritten(cb, tmp_path):
 
 def test_a_crash_while_writing_leaves_no_partial_release(cb, tmp_path, monkeypatch):
     calls = []
+    write = release_mod._write_parquet
 
-    def crash(table, path):
-        calls.append(path.name)
-        if path.name == "annotations.parquet":
+    def crash(frame, schema, folder, name):
+        calls.append(name)
+        if name == "annotations.parquet":
             raise OSError("disk full")
-        pq.write_table(table if not isinstance(table, pl.DataFrame) else table.to_arrow(), path)
+        return write(frame, schema, folder, name)
 
     monkeypatch.setattr(release_mod, "_write_parquet", crash)
     with pytest.raises(OSError, match="disk full"):
@@ -228,7 +229,7 @@ def test_parquet_reads_back_identically_in_pandas_polars_and_duckdb(cb, tmp_path
     assert b"pandas" not in (schema.metadata or {})
     assert str(schema.field("event_date").type) == "date32[day]"
     assert str(schema.field("fatalities").type) == "int64"
-    assert str(schema.field("location").type) == "string"
+    assert str(schema.field("location").type) == "large_string"
     for name in ("events.parquet", "annotations.parquet"):
         pandas, polars, duck = _three_readers(str(r1.path / name))
         assert_frame_equal(pandas, polars)

@@ -59,6 +59,6 @@ def test_arrow_schema_uses_plain_types(cb: Codebook) -> None:
     assert schema.field("event_date").type == arrow.date32()
     assert schema.field("fatalities").type == arrow.int64()
     assert schema.field("latitude").type == arrow.float64()
-    assert schema.field("actor1").type == arrow.string()
+    assert schema.field("actor1").type == arrow.large_string()
     assert not schema.field("actor1").nullable
     assert schema.field("notes").metadata[b"description"].startswith(b"A short summary")
