@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from eventcoder.datasets.ids import ID
+from eventcoder.hashing import row_hash
 
 
 def changes_schema(id_col: str = ID) -> dict[str, pl.DataType]:
@@ -76,7 +77,7 @@ def diff_events(
     removed = old.join(new.select(ID), on=ID, how="anti").select(ID, change=pl.lit("removed"))
 
     # Find the events that changed by a row hash first; only those are compared field by field.
-    fp = pl.struct(*fields).hash(seed=0).alias("_fp")
+    fp = row_hash(fields).alias("_fp")
     both = new.select(ID, fp).join(old.select(ID, fp), on=ID, how="inner", suffix="_old")
     touched = both.filter(pl.col("_fp") != pl.col("_fp_old")).select(ID)
     new_t, old_t = new.join(touched, on=ID), old.join(touched, on=ID)

@@ -32,6 +32,7 @@ import polars as pl
 
 from eventcoder.datasets.align import match_events
 from eventcoder.errors import InputError
+from eventcoder.hashing import row_hash
 from eventcoder.schema.codebook import Codebook
 
 ID = "event_id_cnty"  # the ACLED codebook's id column; others name theirs (see id_field)
@@ -121,7 +122,7 @@ def _merge_serials(*maps: Mapping[str, int]) -> dict[str, int]:
 
 
 def _fingerprint(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
-    return pl.struct(*columns).hash(seed=0)
+    return row_hash(columns)
 
 
 def assign_ids(
@@ -166,6 +167,11 @@ def assign_ids(
     return IdAssignment(events, known, inherited=matched.height, issued=fresh.height)
 
 
+def _marked(height: int, rows: pl.Series) -> pl.Series:
+    """A boolean mask of ``height`` rows, True at the row numbers ``rows``."""
+    return pl.zeros(height, pl.Boolean, eager=True).scatter(rows, True)
+
+
 def _match(
     gold: pl.DataFrame,
     previous: pl.DataFrame,
@@ -182,7 +188,7 @@ def _match(
     # Numbering the repeats is a window over every (article, fingerprint): skipped when, as
     # usual, no event repeats.
     repeats = any(
-        fp.select(pl.struct("article_id", "_fp").is_duplicated().any()).item()
+        fp.select(row_hash(["_fp", "article_id"]).n_unique()).item() < fp.height
         for fp in (new_fp, old_fp)
     )
     on = ["article_id", "_fp"]
@@ -191,8 +197,9 @@ def _match(
         old_fp = old_fp.with_columns(_n=pl.int_range(pl.len()).over("article_id", "_fp"))
         on.append("_n")
     exact = new_fp.join(old_fp, on=on, how="inner")
-    rest_new = gold.join(exact.select("_g"), on="_g", how="anti")
-    rest_old = prev.join(exact.select("_p"), on="_p", how="anti")
+    # _g and _p number the rows: a mask finds the unmatched ones without a join.
+    rest_new = gold.filter(~_marked(gold.height, exact["_g"]))
+    rest_old = prev.filter(~_marked(prev.height, exact["_p"]))
     both = set(rest_new["article_id"].unique().to_list()) & set(
         rest_old["article_id"].unique().to_list()
     )

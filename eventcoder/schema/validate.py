@@ -22,6 +22,7 @@ import pandera.polars as pa
 import polars as pl
 
 from eventcoder.errors import InputError
+from eventcoder.hashing import row_hash
 from eventcoder.schema.codebook import Codebook, Field
 from eventcoder.schema.rules import (
     HELPER_PREFIX,
@@ -486,10 +487,7 @@ def _violating_rows(data: pl.DataFrame, cb: Codebook, checks: list[Check]) -> li
 
 def _duplicated_rows(data: pl.DataFrame, fields: list[str]) -> pl.Series:
     """Rows whose key (not entirely blank) occurs more than once, as the ``unique`` kind says."""
-    hashed = pl.col(fields[0]).hash(0)
-    for seed, name in enumerate(fields[1:], start=1):
-        hashed = hashed ^ pl.col(name).hash(seed)
-    hashes = data.select(hashed).to_series()
+    hashes = data.select(row_hash(fields)).to_series()
     if hashes.n_unique() == hashes.len():
         return pl.Series("", [], pl.UInt32)
     candidates = hashes.is_duplicated().arg_true()
