@@ -74,6 +74,12 @@ characters in the real 1.23.2 editor (headless Chromium) and it stored 21-33, th
 either way when no article has such a character; 7.1 s when every article has one before
 every region and every offset is in UTF-16 (all recounted), against 6.3 s before this check.
 
+Line breaks. The same editor counts every line feed and carriage return in its offsets (``\\r\\n``
+is two characters, as in Python) but stores a region's text with each of them written as the two
+characters ``\\n``. A region across a paragraph break whose offsets cut a text that reads the
+same once escaped so is right, and takes the article's own text (:func:`_restore_line_breaks`).
+Recorded in the real editor: ``tests/data/ls_export_paragraphs_lf.json`` and ``..._crlf.json``.
+
 Mentions. Regions labelled with a mention label (``Actor``, ``Place``, ``Date``, ``Fatalities``,
 see :mod:`eventcoder.annotate.config`) carry no field; they become the ``mentions`` table, one row
 per region and label of an accepted annotation (task_id, article_id, annotation_id, coder,
@@ -464,6 +470,7 @@ def _convert(
       GROUP BY ALL
     """)
     recounted = _recount_utf16(con)
+    _restore_line_breaks(con)
     # Structural problems, one row each (value as text), before any pivoting.
     problems = _frame(
         con,
@@ -600,6 +607,53 @@ _RECOUNTED = {
 }
 
 
+def line_breaks_escaped(text: str) -> str:
+    """``text`` as Label Studio's editor stores a region's text: each line feed and carriage
+    return written as the two characters backslash and ``n``."""
+    return text.replace("\n", "\\n").replace("\r", "\\n")
+
+
+# The region texts (Event and mention) that the editor stored with escaped line breaks, put back
+# to the article's own text when their offsets cut exactly that text once escaped.
+_RESTORE_LINE_BREAKS = r"""
+  UPDATE {table} SET {text} = x.cut
+  FROM (
+    SELECT r.annotation_id, r.region, {label_key} AS label_key,
+           substring(t.article_text, r.span_start + 1, r.span_end - r.span_start) AS cut,
+           r.{text} AS stored
+    FROM {table} r JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
+    WHERE contains(r.{text}, '\n')
+  ) x
+  WHERE x.annotation_id = {table}.annotation_id AND x.region = {table}.region
+    AND x.label_key = {table_label_key}
+    AND x.cut IS DISTINCT FROM x.stored
+    AND replace(replace(x.cut, chr(10), '\n'), chr(13), '\n') = x.stored
+"""
+
+
+def _restore_line_breaks(con: duckdb.DuckDBPyConnection) -> None:
+    """Give regions whose text crosses a line break the article's own text.
+
+    Label Studio 1.23.2's editor stores a region's text with each line feed and carriage return
+    replaced by the two characters ``\\n`` (``selection.toString().replace(/[\\n\\r]/g,
+    "\\\\n")`` in ``utils/selection-tools.js`` and ``RichText/domManager.ts`` of its shipped
+    sources), while its offsets count every character of the article, line breaks included
+    (recorded: ``tests/data/ls_export_paragraphs_lf.json`` and ``..._crlf.json``). Such a region
+    is right when its offsets cut a text that, escaped the same way, is what it stored; it then
+    takes the article's text, with its line breaks. Only regions whose text contains ``\\n``
+    are looked at.
+    """
+    for table, text, label in (("ev", "evidence", None), ("men", "text", "label")):
+        con.execute(
+            _RESTORE_LINE_BREAKS.format(
+                table=table,
+                text=text,
+                label_key=f"r.{label}" if label else "''",
+                table_label_key=f"{table}.{label}" if label else "''",
+            )
+        )
+
+
 def _recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Regions whose offsets only fit their text as UTF-16 units, now updated to code points.
 
@@ -647,7 +701,9 @@ def _recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         s, e, ok = utf16_to_code_points(text, starts[lo:hi], ends[lo:hi])
         cp_start[lo:hi], cp_end[lo:hi] = s, e
         for k in np.flatnonzero(ok):
-            fits[lo + k] = text[s[k] : e[k]] == cuts[lo + k]
+            cut = text[s[k] : e[k]]
+            moved = s[k] != starts[lo + k] or e[k] != ends[lo + k]
+            fits[lo + k] = moved and cuts[lo + k] in (cut, line_breaks_escaped(cut))
     parts = [
         suspects.with_columns(pl.Series("cp_start", cp_start), pl.Series("cp_end", cp_end)).filter(
             pl.Series(fits)

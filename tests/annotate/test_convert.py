@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from eventcoder.annotate.convert import (
     MENTION_SCHEMA,
     export_to_annotations,
+    line_breaks_escaped,
     read_export,
     utf16_to_code_points,
 )
@@ -462,3 +463,96 @@ def test_one_reader_for_exports_and_written_tables(cb: Codebook, conv, tmp_path:
     pl.DataFrame({"article_id": ["a"]}).write_parquet(other)
     with pytest.raises(InputError, match="lacks column.*coder, event_key"):
         read_annotations(other, cb)
+
+
+# ---- recorded: articles in paragraphs, coded in Label Studio 1.23.2's own editor -------------
+# (tests/annotate/test_editor.py drives the editor the same way against a live server)
+
+PARAGRAPHS = {
+    "lf": DATA / "ls_export_paragraphs_lf.json",
+    "crlf": DATA / "ls_export_paragraphs_crlf.json",
+}
+
+
+@pytest.mark.parametrize("newline", sorted(PARAGRAPHS))
+def test_the_editor_escapes_line_breaks_in_region_text(newline: str) -> None:
+    """Offsets count each line break character; the stored text writes each as backslash-n."""
+    task = orjson.loads(PARAGRAPHS[newline].read_bytes())[0]
+    text = task["data"]["text"]
+    across = next(
+        r["value"] for r in task["annotations"][0]["result"] if "\\" in r["value"]["text"]
+    )
+    assert across["text"] == "before dawn on 2 June.\\n\\nBy the morning"
+    assert text[across["start"] : across["end"]] == (
+        "before dawn on 2 June." + ("\n\n" if newline == "lf" else "\r\n") + "By the morning"
+    )
+    assert line_breaks_escaped(text[across["start"] : across["end"]]) == across["text"]
+
+
+@pytest.mark.parametrize("newline", sorted(PARAGRAPHS))
+def test_regions_across_and_after_line_breaks_convert(cb: Codebook, newline: str) -> None:
+    conv2 = read_export(PARAGRAPHS[newline], cb)
+    assert conv2.reconciliation() == "1 annotations: 1 accepted, 0 rejected, 0 skipped"
+    text = orjson.loads(PARAGRAPHS[newline].read_bytes())[0]["data"]["text"]
+    rows = conv2.mentions.select("label", "span_start", "span_end", "text").rows()
+    assert len(rows) == 6
+    assert all(text[s:e] == t for _, s, e, t in rows)  # the article's own text, line breaks in
+    assert ("Date", 43, 81, text[43:81]) in rows and "\n" in text[43:81]
+
+
+def _event_across_paragraphs(path: Path, shift: int = 0) -> list[dict]:
+    """The recording, its cross-paragraph Date region turned into a coded Event region."""
+    tasks = orjson.loads(path.read_bytes())
+    tasks[0]["data"]["source"] = "Enab Baladi"  # the article's source, as an import would give
+    result = tasks[0]["annotations"][0]["result"]
+    across = next(r for r in result if "\\" in r["value"]["text"])
+    value = dict(across["value"], start=across["value"]["start"] + shift)
+    value["end"] += shift
+    fields = {
+        "event_date": ["2020-06-02"],
+        "time_precision": ["1"],
+        "event_type": ["Explosions/Remote violence"],
+        "sub_event_type__explosions_remote_violence": ["Air/drone strike"],
+        "actor1": ["Military Forces of Russia (2000-)"],
+        "inter1": ["External/Other forces"],
+        "location": ["Kansafra"],
+        "geo_precision": ["1"],
+        "fatalities": 0,
+        "notes": ["Warplanes struck Kansafra; two people were wounded."],
+    }
+    across["value"] = dict(value, labels=["Event"])
+    for name, got in fields.items():
+        kind = "number" if name == "fatalities" else "choices"
+        if name in ("event_date",):
+            kind, got = "datetime", got[0]
+        if name in ("actor1", "location", "notes"):
+            kind = "textarea"
+        key = {"number": "number", "choices": "choices", "datetime": "datetime", "textarea": "text"}
+        result.append(
+            {
+                "id": across["id"],
+                "from_name": name,
+                "to_name": "text",
+                "type": kind,
+                "origin": "manual",
+                "value": dict(value, **{key[kind]: got}),
+            }
+        )
+    return tasks
+
+
+@pytest.mark.parametrize("newline", sorted(PARAGRAPHS))
+def test_an_event_told_over_two_paragraphs_keeps_its_line_breaks(
+    cb: Codebook, newline: str
+) -> None:
+    conv2 = export_to_annotations(_event_across_paragraphs(PARAGRAPHS[newline]), cb)
+    assert conv2.rejects.height == 0, conv2.rejects.to_dicts()
+    text = orjson.loads(PARAGRAPHS[newline].read_bytes())[0]["data"]["text"]
+    event = conv2.annotations.row(0, named=True)
+    assert (event["span_start"], event["span_end"]) == (43, 81)
+    assert event["evidence"] == text[43:81]
+
+
+def test_an_escaped_region_with_wrong_offsets_is_still_a_span_mismatch(cb: Codebook) -> None:
+    conv2 = export_to_annotations(_event_across_paragraphs(PARAGRAPHS["lf"], shift=1), cb)
+    assert conv2.rejects.select("field", "rule").rows() == [("evidence", "span-mismatch")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from eventcoder.datasets.report import render_html, render_markdown, write_repor
 from eventcoder.datasets.scores import agreement, to_dict
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import empty_table
+from tests.browser import chromium
 
 CB = Codebook.default()
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -104,30 +104,10 @@ def test_html_is_self_contained(result) -> None:
 
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(result, tmp_path: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     html = write_report(result, tmp_path)["html"]
-    options = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1200,900",
-    ):
-        options.add_argument(arg)
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.binary_location = "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
+    with chromium(tmp_path) as driver:
         driver.get(html.resolve().as_uri())
         assert "Inter-coder agreement" in driver.title
         for chart in ("alpha-chart", "coder-chart", "detection-chart", "confusion-event_type"):
@@ -139,8 +119,6 @@ def test_report_renders_in_headless_chromium(result, tmp_path: Path) -> None:
         assert all(d.size["width"] > 0 for d in dots)
         errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
         assert errors == []
-    finally:
-        driver.quit()
 
 
 def test_cli_writes_the_report_of_a_parquet_table(result, tmp_path: Path) -> None:

@@ -1,0 +1,151 @@
+"""Label Studio's own editor, driven in headless Chromium as a coder would use it: do the offsets
+it stores cut the marked text out of articles with paragraphs, and does the converter take them?
+
+Real articles come in paragraphs. A region after a line break is only right if the editor counts
+the break as the converter does, and a region across one (an event told over two paragraphs) only
+if its stored text keeps the break. Posting results through the API would prove neither: the
+offsets would be ours.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from eventcoder.annotate.articles import read_articles
+from eventcoder.annotate.client import Coder, create_coder
+from eventcoder.annotate.convert import read_export
+from eventcoder.annotate.exports import pull_export
+from eventcoder.annotate.projects import create_project
+from eventcoder.annotate.tasks import import_tasks
+from eventcoder.schema.codebook import Codebook
+from eventcoder.settings import server_settings
+from tests.browser import chromium
+from tests.lsserver import LabelStudioServer
+
+PARAGRAPHS = [
+    "Warplanes struck the outskirts of Kansafra before dawn on 2 June.",
+    "By the morning, rescuers in Ariha reported two people wounded.",
+    "Local councils in Jabal al-Zawiya said the strikes went on into the evening.",
+]
+# (label, first words, last words): a region from the start of one to the end of the other.
+MARKS = [
+    ("Place", "Kansafra", "Kansafra"),  # before any line break
+    ("Place", "Ariha", "Ariha"),  # after one
+    ("Date", "2 June", "2 June"),
+    ("Actor", "rescuers", "rescuers"),
+    ("Place", "Jabal al-Zawiya", "Jabal al-Zawiya"),  # after two
+    ("Date", "before dawn", "By the morning"),  # across a break
+]
+
+# Selects from the first words to the last words over the editor's text nodes, as a mouse drag
+# would (a DOM Range, in the browser's own units), then releases the button.
+_SELECT = """
+const [first, last] = arguments;
+const root = document.querySelector('.lsf-richtext__container');
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+const nodes = [];
+let all = '';
+for (let node; (node = walker.nextNode()); ) {
+  nodes.push([node, all.length]);
+  all += node.data;
+}
+const start = all.indexOf(first);
+const end = all.indexOf(last, start) + last.length;
+if (start < 0 || end < start + last.length) return false;
+const at = (offset) => {
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (nodes[i][1] <= offset) return [nodes[i][0], offset - nodes[i][1]];
+  }
+};
+const range = document.createRange();
+range.setStart(...at(start));
+range.setEnd(...at(end));
+const selection = window.getSelection();
+selection.removeAllRanges();
+selection.addRange(range);
+root.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+return true;
+"""
+
+
+def _session(url: str, coder: Coder) -> dict[str, str]:
+    """The coder's browser session cookies, from the login form."""
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as web:
+        web.get("/user/login/")
+        answer = web.post(
+            "/user/login/",
+            data={
+                "csrfmiddlewaretoken": web.cookies["csrftoken"],
+                "email": coder.email,
+                "password": coder.password.reveal(),
+            },
+            headers={"Referer": f"{url}/user/login/"},
+        )
+        assert answer.status_code == 302, answer.text[:300]
+        return {c.name: c.value for c in web.cookies.jar if c.value}
+
+
+def _code_in_editor(driver, url: str, cookies: dict[str, str], project: int, task: int) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{url}/user/login/")
+    for name, value in cookies.items():
+        driver.add_cookie({"name": name, "value": value, "path": "/"})
+    driver.get(f"{url}/projects/{project}/data?task={task}")
+    WebDriverWait(driver, 120).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
+    )
+    time.sleep(2)
+    for label, first, last in MARKS:
+        driver.find_element(
+            By.XPATH, f"//span[contains(@class,'lsf-label__text') and text()='{label}']"
+        ).click()
+        assert driver.execute_script(_SELECT, first, last), (first, last)
+        time.sleep(0.7)
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+        time.sleep(0.3)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
+    time.sleep(3)
+
+
+@pytest.mark.server
+@pytest.mark.browser
+@pytest.mark.parametrize("newline", ["\n\n", "\r\n"], ids=["lf", "crlf"])
+def test_editor_offsets_hold_across_paragraphs(
+    ls_server: LabelStudioServer, tmp_path: Path, newline: str
+) -> None:
+    cb = Codebook.default()
+    settings = server_settings(ls_server.url, ls_server.token)
+    text = newline.join(PARAGRAPHS)
+    source = tmp_path / "articles.jsonl"
+    source.write_bytes(orjson.dumps({"id": "paragraphs", "text": text}) + b"\n")
+    project = create_project(settings, cb, title=f"paragraphs {newline!r}", overlap=1)
+    import_tasks(settings, project.id, read_articles(source))
+    task = httpx.get(
+        f"{ls_server.url}/api/tasks/",
+        params={"project": project.id},
+        headers={"Authorization": f"Token {ls_server.token}"},
+    ).json()["tasks"][0]["id"]
+    coder = create_coder(settings, f"paragraphs-{newline.encode().hex()}@example.org")
+    with chromium(tmp_path) as driver:
+        _code_in_editor(driver, ls_server.url, _session(ls_server.url, coder), project.id, task)
+
+    export = pull_export(settings, project.id, tmp_path / "export.json")
+    conv = read_export(export, cb)
+    assert conv.rejects.height == 0, conv.rejects.to_dicts()
+    assert conv.accepted == 1
+    marked = {
+        (row["label"], row["text"]): (row["span_start"], row["span_end"])
+        for row in conv.mentions.iter_rows(named=True)
+    }
+    for label, first, last in MARKS:
+        start = text.index(first)
+        end = text.index(last, start) + len(last)
+        assert marked.get((label, text[start:end])) == (start, end), (label, first, last, marked)
