@@ -213,13 +213,13 @@ def render_validation(result: Any) -> None:
             t.add_row(
                 row["rule"],
                 f"[{color}]{row['severity']}[/]",
-                str(row["failures"]),
-                str(row["rows"]),
+                f"{row['failures']:,}",
+                f"{row['rows']:,}",
             )
         console.print(t)
     console.print(
-        f"{result.total} rows: {result.accepted.height} accepted, "
-        f"{result.rejected.height} rejected, {result.warnings.height} warnings"
+        f"{result.total:,} rows: {result.accepted.height:,} accepted, "
+        f"{result.rejected.height:,} rejected, {result.warnings.height:,} warnings"
     )
 
 

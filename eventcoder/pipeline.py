@@ -89,8 +89,8 @@ class PipelineResult:
     def reconciliation(self) -> str:
         """The one-line account of every annotation in the export."""
         return (
-            f"{self.annotations} annotations: {self.accepted} accepted, {self.rejected} "
-            f"rejected, {self.skipped} skipped"
+            f"{self.annotations:,} annotations: {self.accepted:,} accepted, {self.rejected:,} "
+            f"rejected, {self.skipped:,} skipped"
         )
 
 

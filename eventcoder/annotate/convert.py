@@ -208,8 +208,8 @@ class Conversion:
     def reconciliation(self) -> str:
         """The one-line account of every annotation in the export."""
         return (
-            f"{self.total} annotations: {self.accepted} accepted, {self.rejected} rejected, "
-            f"{self.skipped_count} skipped"
+            f"{self.total:,} annotations: {self.accepted:,} accepted, {self.rejected:,} rejected, "
+            f"{self.skipped_count:,} skipped"
         )
 
     def summary(self) -> dict[str, Any]:
