@@ -247,7 +247,9 @@ def _normalise(col: pl.Expr, f: Field, cb: Codebook, source: pl.DataType) -> pl.
     return pl.when(text.is_in(nulls)).then(None).otherwise(out) if nulls else out
 
 
-def _typed_by_value(frame: pl.DataFrame, f: Field, cb: Codebook, distinct: pl.Series) -> tuple:
+def _typed_by_value(
+    frame: pl.DataFrame, f: Field, cb: Codebook, distinct: pl.Series
+) -> tuple[pl.Expr | None, pl.Series]:
     """Type a field value by value: the field's distinct values are few (a vocabulary) or repeat a
     great deal (dates), so each is read once and the column mapped, instead of reading every row.
 
@@ -258,11 +260,8 @@ def _typed_by_value(frame: pl.DataFrame, f: Field, cb: Codebook, distinct: pl.Se
     target = polars_dtype(f)
     small = pl.DataFrame({"raw": distinct}).drop_nulls()
     norm = _normalise(pl.col("raw"), f, cb, source)
-    vocab_text = pl.String if f.vocabulary else source
-    if f.type == "date" and vocab_text == pl.String:
-        parsed = pl.coalesce([norm.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
-    else:
-        parsed = _parse(norm, f.type, vocab_text)
+    # A vocabulary's spellings are text, whatever the column's type.
+    parsed = _parse(norm, f.type, pl.String if f.vocabulary else source)
     small = small.select("raw", norm.alias("norm"), parsed.cast(target).alias("typed"))
     bad = small.filter(pl.col("norm").is_not_null() & pl.col("typed").is_null())["raw"]
     unchanged = source == target and (
