@@ -74,11 +74,12 @@ characters in the real 1.23.2 editor (headless Chromium) and it stored 21-33, th
 either way when no article has such a character; 7.1 s when every article has one before
 every region and every offset is in UTF-16 (all recounted), against 6.3 s before this check.
 
-Line breaks. The same editor counts every line feed and carriage return in its offsets (``\\r\\n``
-is two characters, as in Python) but stores a region's text with each of them written as the two
-characters ``\\n``. A region across a paragraph break whose offsets cut a text that reads the
-same once escaped so is right, and takes the article's own text (:func:`_restore_line_breaks`).
-Recorded in the real editor: ``tests/data/ls_export_paragraphs_lf.json`` and ``..._crlf.json``.
+Text as shown. The same editor counts every character in its offsets (line breaks, ``\\r\\n`` as
+two characters as in Python, repeated spaces), but stores a region's text as the selection is
+shown: runs of spaces read as one, spaces next to a line break dropped, each line break written
+as the two characters ``\\n`` (:func:`editor_text`). A region whose offsets cut a text that the
+editor shows as its stored text is right, and takes the article's own text. Recorded in the real
+editor: ``tests/data/ls_export_paragraphs_lf.json``, ``..._crlf.json`` and ``..._spacing.json``.
 
 Mentions. Regions labelled with a mention label (``Actor``, ``Place``, ``Date``, ``Fatalities``,
 see :mod:`eventcoder.annotate.config`) carry no field; they become the ``mentions`` table, one row
@@ -91,6 +92,7 @@ table promises offsets that can be trusted.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -470,7 +472,7 @@ def _convert(
       GROUP BY ALL
     """)
     recounted = _recount_utf16(con)
-    _restore_line_breaks(con)
+    _restore_editor_text(con)
     # Structural problems, one row each (value as text), before any pivoting.
     problems = _frame(
         con,
@@ -607,49 +609,64 @@ _RECOUNTED = {
 }
 
 
-def line_breaks_escaped(text: str) -> str:
-    """``text`` as Label Studio's editor stores a region's text: each line feed and carriage
-    return written as the two characters backslash and ``n``."""
-    return text.replace("\n", "\\n").replace("\r", "\\n")
+_SPACES = re.compile(r"[ \t]+")
+_AROUND_BREAKS = re.compile(r" ?([\r\n]) ?")
 
 
-# The region texts (Event and mention) that the editor stored with escaped line breaks, put back
-# to the article's own text when their offsets cut exactly that text once escaped.
-_RESTORE_LINE_BREAKS = r"""
+def editor_text(text: str) -> str:
+    """The region text Label Studio's editor stores for a region whose article text is ``text``.
+
+    The editor's offsets count every character of the article, but the text it stores is the
+    selection as shown: runs of spaces and tabs read as one space, spaces next to a line break
+    dropped, and each line feed and carriage return written as the two characters ``\n``.
+    """
+    shown = _AROUND_BREAKS.sub(r"\1", _SPACES.sub(" ", text))
+    return shown.replace("\n", "\\n").replace("\r", "\\n")
+
+
+# The same in SQL (RE2), for every region at once.
+_EDITOR_TEXT_SQL = r"""
+  replace(replace(regexp_replace(regexp_replace({0}, '[ \t]+', ' ', 'g'),
+                                 ' ?([\r\n]) ?', '\1', 'g'),
+                  chr(10), '\n'), chr(13), '\n')
+"""
+
+# Regions whose stored text is the editor's view of the text their offsets cut take the
+# article's own text.
+_RESTORE_TEXT = r"""
   UPDATE {table} SET {text} = x.cut
   FROM (
     SELECT r.annotation_id, r.region, {label_key} AS label_key,
            substring(t.article_text, r.span_start + 1, r.span_end - r.span_start) AS cut,
            r.{text} AS stored
     FROM {table} r JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
-    WHERE contains(r.{text}, '\n')
   ) x
   WHERE x.annotation_id = {table}.annotation_id AND x.region = {table}.region
     AND x.label_key = {table_label_key}
     AND x.cut IS DISTINCT FROM x.stored
-    AND replace(replace(x.cut, chr(10), '\n'), chr(13), '\n') = x.stored
+    AND {shown} = x.stored
 """
 
 
-def _restore_line_breaks(con: duckdb.DuckDBPyConnection) -> None:
-    """Give regions whose text crosses a line break the article's own text.
+def _restore_editor_text(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each region whose stored text is the editor's view of its cut the article's text.
 
-    Label Studio 1.23.2's editor stores a region's text with each line feed and carriage return
-    replaced by the two characters ``\\n`` (``selection.toString().replace(/[\\n\\r]/g,
-    "\\\\n")`` in ``utils/selection-tools.js`` and ``RichText/domManager.ts`` of its shipped
-    sources), while its offsets count every character of the article, line breaks included
-    (recorded: ``tests/data/ls_export_paragraphs_lf.json`` and ``..._crlf.json``). Such a region
-    is right when its offsets cut a text that, escaped the same way, is what it stored; it then
-    takes the article's text, with its line breaks. Only regions whose text contains ``\\n``
-    are looked at.
+    Label Studio 1.23.2's editor stores the selection as shown (``selection.toString()``, line
+    breaks escaped as ``\\n`` by ``utils/selection-tools.js`` and ``RichText/domManager.ts`` of
+    its shipped sources): spaces collapsed, line breaks escaped (see :func:`editor_text`), while
+    its offsets count every character, line breaks and repeated spaces included. Recorded in
+    the real editor: ``tests/data/ls_export_paragraphs_*.json``. Such a region's offsets are
+    right: the region takes the text they cut. A region whose offsets cut anything else stays
+    as it is, and the span check calls it a mismatch.
     """
     for table, text, label in (("ev", "evidence", None), ("men", "text", "label")):
         con.execute(
-            _RESTORE_LINE_BREAKS.format(
+            _RESTORE_TEXT.format(
                 table=table,
                 text=text,
                 label_key=f"r.{label}" if label else "''",
                 table_label_key=f"{table}.{label}" if label else "''",
+                shown=_EDITOR_TEXT_SQL.format("x.cut"),
             )
         )
 
@@ -703,7 +720,7 @@ def _recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         for k in np.flatnonzero(ok):
             cut = text[s[k] : e[k]]
             moved = s[k] != starts[lo + k] or e[k] != ends[lo + k]
-            fits[lo + k] = moved and cuts[lo + k] in (cut, line_breaks_escaped(cut))
+            fits[lo + k] = moved and cuts[lo + k] in (cut, editor_text(cut))
     parts = [
         suspects.with_columns(pl.Series("cp_start", cp_start), pl.Series("cp_end", cp_end)).filter(
             pl.Series(fits)

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from eventcoder.annotate.convert import (
     MENTION_SCHEMA,
+    editor_text,
     export_to_annotations,
-    line_breaks_escaped,
     read_export,
     utf16_to_code_points,
 )
@@ -471,33 +471,52 @@ def test_one_reader_for_exports_and_written_tables(cb: Codebook, conv, tmp_path:
 PARAGRAPHS = {
     "lf": DATA / "ls_export_paragraphs_lf.json",
     "crlf": DATA / "ls_export_paragraphs_crlf.json",
+    # doubled spaces, spaces before the line breaks, a tab inside a region
+    "spacing": DATA / "ls_export_paragraphs_spacing.json",
 }
 
 
-@pytest.mark.parametrize("newline", sorted(PARAGRAPHS))
-def test_the_editor_escapes_line_breaks_in_region_text(newline: str) -> None:
-    """Offsets count each line break character; the stored text writes each as backslash-n."""
-    task = orjson.loads(PARAGRAPHS[newline].read_bytes())[0]
+@pytest.mark.parametrize("layout", sorted(PARAGRAPHS))
+def test_the_editor_stores_the_text_as_shown(layout: str) -> None:
+    """Known answers from the real editor: offsets count every character; the stored text is
+    the selection as shown (spaces collapsed, line breaks escaped)."""
+    task = orjson.loads(PARAGRAPHS[layout].read_bytes())[0]
     text = task["data"]["text"]
-    across = next(
-        r["value"] for r in task["annotations"][0]["result"] if "\\" in r["value"]["text"]
-    )
+    values = [r["value"] for r in task["annotations"][0]["result"]]
+    assert len(values) == 7
+    assert all(editor_text(text[v["start"] : v["end"]]) == v["text"] for v in values)
+    across = next(v for v in values if "\\" in v["text"])
     assert across["text"] == "before dawn on 2 June.\\n\\nBy the morning"
-    assert text[across["start"] : across["end"]] == (
-        "before dawn on 2 June." + ("\n\n" if newline == "lf" else "\r\n") + "By the morning"
-    )
-    assert line_breaks_escaped(text[across["start"] : across["end"]]) == across["text"]
+    assert text[across["start"] : across["end"]] != across["text"]
 
 
-@pytest.mark.parametrize("newline", sorted(PARAGRAPHS))
-def test_regions_across_and_after_line_breaks_convert(cb: Codebook, newline: str) -> None:
-    conv2 = read_export(PARAGRAPHS[newline], cb)
+@pytest.mark.parametrize("layout", sorted(PARAGRAPHS))
+def test_regions_across_and_after_line_breaks_convert(cb: Codebook, layout: str) -> None:
+    conv2 = read_export(PARAGRAPHS[layout], cb)
     assert conv2.reconciliation() == "1 annotations: 1 accepted, 0 rejected, 0 skipped"
-    text = orjson.loads(PARAGRAPHS[newline].read_bytes())[0]["data"]["text"]
+    text = orjson.loads(PARAGRAPHS[layout].read_bytes())[0]["data"]["text"]
     rows = conv2.mentions.select("label", "span_start", "span_end", "text").rows()
-    assert len(rows) == 6
-    assert all(text[s:e] == t for _, s, e, t in rows)  # the article's own text, line breaks in
-    assert ("Date", 43, 81, text[43:81]) in rows and "\n" in text[43:81]
+    assert len(rows) == 7
+    assert all(text[s:e] == t for _, s, e, t in rows)  # the article's own text
+    dates = [t for label, _, _, t in rows if label == "Date" and "\n" in t]
+    assert len(dates) == 1 and dates[0].startswith("before") and dates[0].endswith("morning")
+
+
+_WHITESPACE_TEXT = st.text(alphabet=st.sampled_from(list("ab. \t\r\n\\")), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_WHITESPACE_TEXT, min_size=1, max_size=20))
+def test_editor_text_in_sql_is_editor_text_in_python(texts: list[str]) -> None:
+    """The converter checks regions in SQL; the rule is written down once more in Python."""
+    import duckdb
+
+    from eventcoder.annotate.convert import _EDITOR_TEXT_SQL
+
+    con = duckdb.connect()
+    con.register("t", pl.DataFrame({"s": texts}, schema={"s": pl.String}).to_arrow())
+    got = [r[0] for r in con.execute(f"SELECT {_EDITOR_TEXT_SQL.format('s')} FROM t").fetchall()]
+    assert got == [editor_text(t) for t in texts]
 
 
 def _event_across_paragraphs(path: Path, shift: int = 0) -> list[dict]:
@@ -541,18 +560,23 @@ def _event_across_paragraphs(path: Path, shift: int = 0) -> list[dict]:
     return tasks
 
 
-@pytest.mark.parametrize("newline", sorted(PARAGRAPHS))
-def test_an_event_told_over_two_paragraphs_keeps_its_line_breaks(
-    cb: Codebook, newline: str
+@pytest.mark.parametrize("layout", sorted(PARAGRAPHS))
+def test_an_event_told_over_two_paragraphs_keeps_the_articles_text(
+    cb: Codebook, layout: str
 ) -> None:
-    conv2 = export_to_annotations(_event_across_paragraphs(PARAGRAPHS[newline]), cb)
+    tasks = _event_across_paragraphs(PARAGRAPHS[layout])
+    conv2 = export_to_annotations(tasks, cb)
     assert conv2.rejects.height == 0, conv2.rejects.to_dicts()
-    text = orjson.loads(PARAGRAPHS[newline].read_bytes())[0]["data"]["text"]
+    text = tasks[0]["data"]["text"]
     event = conv2.annotations.row(0, named=True)
-    assert (event["span_start"], event["span_end"]) == (43, 81)
-    assert event["evidence"] == text[43:81]
+    start, end = event["span_start"], event["span_end"]
+    assert text[start:end].startswith("before") and text[start:end].endswith("morning")
+    assert event["evidence"] == text[start:end]
 
 
-def test_an_escaped_region_with_wrong_offsets_is_still_a_span_mismatch(cb: Codebook) -> None:
-    conv2 = export_to_annotations(_event_across_paragraphs(PARAGRAPHS["lf"], shift=1), cb)
+@pytest.mark.parametrize(("layout", "shift"), [("lf", 1), ("lf", -1), ("spacing", 1)])
+def test_a_region_shown_alike_but_cut_wrong_is_still_a_span_mismatch(
+    cb: Codebook, layout: str, shift: int
+) -> None:
+    conv2 = export_to_annotations(_event_across_paragraphs(PARAGRAPHS[layout], shift), cb)
     assert conv2.rejects.select("field", "rule").rows() == [("evidence", "span-mismatch")]

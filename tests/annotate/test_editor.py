@@ -39,8 +39,15 @@ MARKS = [
     ("Date", "2 June", "2 June"),
     ("Actor", "rescuers", "rescuers"),
     ("Place", "Jabal al-Zawiya", "Jabal al-Zawiya"),  # after two
-    ("Date", "before dawn", "By the morning"),  # across a break
+    ("Date", "before", "morning"),  # across a break
+    ("Actor", "rescuers", "Ariha"),  # a tab inside, in one layout
 ]
+# How the paragraphs are joined, and spacing as pasted articles have it (doubled spaces, a tab).
+LAYOUTS = {
+    "lf": ("\n\n", {}),
+    "crlf": ("\r\n", {}),
+    "spacing": ("\n\n", {"before dawn": "before  dawn", "in Ariha": "in\tAriha", ".": ".  "}),
+}
 
 # Selects from the first words to the last words over the editor's text nodes, as a mouse drag
 # would (a DOM Range, in the browser's own units), then releases the button.
@@ -117,23 +124,27 @@ def _code_in_editor(driver, url: str, cookies: dict[str, str], project: int, tas
 
 @pytest.mark.server
 @pytest.mark.browser
-@pytest.mark.parametrize("newline", ["\n\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_editor_offsets_hold_across_paragraphs(
-    ls_server: LabelStudioServer, tmp_path: Path, newline: str
+    ls_server: LabelStudioServer, tmp_path: Path, layout: str
 ) -> None:
     cb = Codebook.default()
     settings = server_settings(ls_server.url, ls_server.token)
-    text = newline.join(PARAGRAPHS)
+    newline, spacing = LAYOUTS[layout]
+    paragraphs = list(PARAGRAPHS)
+    for plain, spaced in spacing.items():
+        paragraphs = [p.replace(plain, spaced, 1) for p in paragraphs]
+    text = newline.join(paragraphs)
     source = tmp_path / "articles.jsonl"
     source.write_bytes(orjson.dumps({"id": "paragraphs", "text": text}) + b"\n")
-    project = create_project(settings, cb, title=f"paragraphs {newline!r}", overlap=1)
+    project = create_project(settings, cb, title=f"paragraphs ({layout})", overlap=1)
     import_tasks(settings, project.id, read_articles(source))
     task = httpx.get(
         f"{ls_server.url}/api/tasks/",
         params={"project": project.id},
         headers={"Authorization": f"Token {ls_server.token}"},
     ).json()["tasks"][0]["id"]
-    coder = create_coder(settings, f"paragraphs-{newline.encode().hex()}@example.org")
+    coder = create_coder(settings, f"paragraphs-{layout}@example.org")
     with chromium(tmp_path) as driver:
         _code_in_editor(driver, ls_server.url, _session(ls_server.url, coder), project.id, task)
 
