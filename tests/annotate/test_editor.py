@@ -47,6 +47,11 @@ LAYOUTS = {
     "lf": ("\n\n", {}),
     "crlf": ("\r\n", {}),
     "spacing": ("\n\n", {"before dawn": "before  dawn", "in Ariha": "in\tAriha", ".": ".  "}),
+    # no-break spaces, as text copied from web pages has them
+    "nbsp": (
+        "\n\n",
+        {"2 June": "2\u00a0June", "Jabal al": "Jabal\u00a0al", "in Ariha": "in\u00a0Ariha"},
+    ),
 }
 
 # Selects from the first words to the last words over the editor's text nodes, as a mouse drag
@@ -80,6 +85,14 @@ return true;
 """
 
 
+def _respaced(words: str, spacing: dict[str, str]) -> str:
+    """``words`` with the layout's spacing, where the words contain a respaced phrase."""
+    for plain, spaced in spacing.items():
+        if len(plain) > 1 and plain in words:
+            words = words.replace(plain, spaced)
+    return words
+
+
 def _session(url: str, coder: Coder) -> dict[str, str]:
     """The coder's browser session cookies, from the login form."""
     with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as web:
@@ -97,7 +110,9 @@ def _session(url: str, coder: Coder) -> dict[str, str]:
         return {c.name: c.value for c in web.cookies.jar if c.value}
 
 
-def _code_in_editor(driver, url: str, cookies: dict[str, str], project: int, task: int) -> None:
+def _code_in_editor(
+    driver, url: str, cookies: dict[str, str], project: int, task: int, marks: list[tuple]
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -110,7 +125,7 @@ def _code_in_editor(driver, url: str, cookies: dict[str, str], project: int, tas
         lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
     )
     time.sleep(2)
-    for label, first, last in MARKS:
+    for label, first, last in marks:
         driver.find_element(
             By.XPATH, f"//span[contains(@class,'lsf-label__text') and text()='{label}']"
         ).click()
@@ -135,6 +150,7 @@ def test_editor_offsets_hold_across_paragraphs(
     for plain, spaced in spacing.items():
         paragraphs = [p.replace(plain, spaced, 1) for p in paragraphs]
     text = newline.join(paragraphs)
+    marks = [(label, *(_respaced(w, spacing) for w in words)) for label, *words in MARKS]
     source = tmp_path / "articles.jsonl"
     source.write_bytes(orjson.dumps({"id": "paragraphs", "text": text}) + b"\n")
     project = create_project(settings, cb, title=f"paragraphs ({layout})", overlap=1)
@@ -146,7 +162,8 @@ def test_editor_offsets_hold_across_paragraphs(
     ).json()["tasks"][0]["id"]
     coder = create_coder(settings, f"paragraphs-{layout}@example.org")
     with chromium(tmp_path) as driver:
-        _code_in_editor(driver, ls_server.url, _session(ls_server.url, coder), project.id, task)
+        cookies = _session(ls_server.url, coder)
+        _code_in_editor(driver, ls_server.url, cookies, project.id, task, marks)
 
     export = pull_export(settings, project.id, tmp_path / "export.json")
     conv = read_export(export, cb)
@@ -156,7 +173,7 @@ def test_editor_offsets_hold_across_paragraphs(
         (row["label"], row["text"]): (row["span_start"], row["span_end"])
         for row in conv.mentions.iter_rows(named=True)
     }
-    for label, first, last in MARKS:
+    for label, first, last in marks:
         start = text.index(first)
         end = text.index(last, start) + len(last)
         assert marked.get((label, text[start:end])) == (start, end), (label, first, last, marked)
