@@ -474,6 +474,7 @@ PARAGRAPHS = {
     # doubled spaces, spaces before the line breaks, a tab inside a region
     "spacing": DATA / "ls_export_paragraphs_spacing.json",
     "nbsp": DATA / "ls_export_paragraphs_nbsp.json",  # no-break spaces: kept, not collapsed
+    "blank-lines": DATA / "ls_export_paragraphs_blank_lines.json",  # " \n \n" between paragraphs
 }
 
 

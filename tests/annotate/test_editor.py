@@ -47,6 +47,8 @@ LAYOUTS = {
     "lf": ("\n\n", {}),
     "crlf": ("\r\n", {}),
     "spacing": ("\n\n", {"before dawn": "before  dawn", "in Ariha": "in\tAriha", ".": ".  "}),
+    # lines holding one space between paragraphs, as articles saved from web pages have them
+    "blank-lines": (" \n \n", {}),
     # no-break spaces, as text copied from web pages has them
     "nbsp": (
         "\n\n",
