@@ -115,13 +115,15 @@ def _session(url: str, coder: Coder) -> dict[str, str]:
 def _code_in_editor(
     driver, url: str, cookies: dict[str, str], project: int, task: int, marks: list[tuple]
 ) -> None:
+    """Mark ``marks`` in one task as a coder would, and submit."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(f"{url}/user/login/")
-    for name, value in cookies.items():
-        driver.add_cookie({"name": name, "value": value, "path": "/"})
+    if not driver.get_cookies():
+        driver.get(f"{url}/user/login/")
+        for name, value in cookies.items():
+            driver.add_cookie({"name": name, "value": value, "path": "/"})
     driver.get(f"{url}/projects/{project}/data?task={task}")
     WebDriverWait(driver, 120).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
@@ -139,43 +141,53 @@ def _code_in_editor(
     time.sleep(3)
 
 
-@pytest.mark.server
-@pytest.mark.browser
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_editor_offsets_hold_across_paragraphs(
-    ls_server: LabelStudioServer, tmp_path: Path, layout: str
-) -> None:
-    cb = Codebook.default()
-    settings = server_settings(ls_server.url, ls_server.token)
-    newline, spacing = LAYOUTS[layout]
+def _layout(name: str) -> tuple[str, list[tuple]]:
+    """The article text of a layout, and the marks with its spacing."""
+    newline, spacing = LAYOUTS[name]
     paragraphs = list(PARAGRAPHS)
     for plain, spaced in spacing.items():
         paragraphs = [p.replace(plain, spaced, 1) for p in paragraphs]
-    text = newline.join(paragraphs)
     marks = [(label, *(_respaced(w, spacing) for w in words)) for label, *words in MARKS]
+    return newline.join(paragraphs), marks
+
+
+@pytest.mark.server
+@pytest.mark.browser
+def test_editor_offsets_hold_across_paragraphs(
+    ls_server: LabelStudioServer, tmp_path: Path
+) -> None:
+    # One article per layout, all coded by one coder in one browser session.
+    cb = Codebook.default()
+    settings = server_settings(ls_server.url, ls_server.token)
+    layouts = {name: _layout(name) for name in sorted(LAYOUTS)}
     source = tmp_path / "articles.jsonl"
-    source.write_bytes(orjson.dumps({"id": "paragraphs", "text": text}) + b"\n")
-    project = create_project(settings, cb, title=f"paragraphs ({layout})", overlap=1)
+    source.write_bytes(
+        b"".join(orjson.dumps({"id": n, "text": t}) + b"\n" for n, (t, _) in layouts.items())
+    )
+    project = create_project(settings, cb, title="paragraphs", overlap=1)
     import_tasks(settings, project.id, read_articles(source))
-    task = httpx.get(
+    tasks = httpx.get(
         f"{ls_server.url}/api/tasks/",
         params={"project": project.id},
         headers={"Authorization": f"Token {ls_server.token}"},
-    ).json()["tasks"][0]["id"]
-    coder = create_coder(settings, f"paragraphs-{layout}@example.org")
+    ).json()["tasks"]
+    task_ids = {t["data"]["id"]: t["id"] for t in tasks}
+    coder = create_coder(settings, "paragraphs@example.org")
+    cookies = _session(ls_server.url, coder)
     with chromium(tmp_path) as driver:
-        cookies = _session(ls_server.url, coder)
-        _code_in_editor(driver, ls_server.url, cookies, project.id, task, marks)
+        for name, (_, marks) in layouts.items():
+            _code_in_editor(driver, ls_server.url, cookies, project.id, task_ids[name], marks)
 
     export = pull_export(settings, project.id, tmp_path / "export.json")
     conv = read_export(export, cb)
     assert conv.rejects.height == 0, conv.rejects.to_dicts()
-    assert conv.accepted == 1
-    marked = {
-        (row["label"], row["text"]): (row["span_start"], row["span_end"])
-        for row in conv.mentions.iter_rows(named=True)
-    }
-    for label, first, last in marks:
-        start = text.index(first)
-        end = text.index(last, start) + len(last)
-        assert marked.get((label, text[start:end])) == (start, end), (label, first, last, marked)
+    assert conv.accepted == len(layouts)
+    for name, (text, marks) in layouts.items():
+        marked = {
+            (row["label"], row["text"]): (row["span_start"], row["span_end"])
+            for row in conv.mentions.filter(article_id=name).iter_rows(named=True)
+        }
+        for label, first, last in marks:
+            start = text.index(first)
+            end = text.index(last, start) + len(last)
+            assert marked.get((label, text[start:end])) == (start, end), (name, label, marked)
