@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -10,6 +11,7 @@ import duckdb
 import frictionless
 import pandas as pd
 import polars as pl
+import pyarrow as arrow
 import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
@@ -190,6 +192,35 @@ def test_verify_names_a_file_with_a_flipped_byte(cb, tmp_path):
     (r1.path / "README.md").unlink()
     report = verify(r1.path)
     assert (report.missing, report.unlisted) == (("README.md",), ("extra.txt",))
+
+
+def _rewrite_events(release: Path, cast: dict[str, arrow.DataType]) -> None:
+    """Rewrite events.parquet with some columns cast, and list its new checksum, as a release
+    whose files were written that way would have it."""
+    target = release / "events.parquet"
+    table = pq.read_table(target)
+    schema = arrow.schema([f.with_type(cast.get(f.name, f.type)) for f in table.schema])
+    pq.write_table(table.cast(schema), target)
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    sums = release / "SHA256SUMS"
+    sums.write_text(
+        "".join(
+            f"{digest}  events.parquet\n" if line.endswith("  events.parquet") else line + "\n"
+            for line in sums.read_text().splitlines()
+        )
+    )
+
+
+def test_verify_reads_text_columns_of_either_arrow_width(cb, tmp_path):
+    # Releases written before polars wrote the files declared text as `string`.
+    r1 = first_release(cb, tmp_path)
+    _rewrite_events(r1.path, {"location": arrow.string(), "notes": arrow.string()})
+    assert pq.read_schema(r1.path / "events.parquet").field("location").type == arrow.string()
+    assert verify(r1.path).ok, verify(r1.path).problems()
+    _rewrite_events(r1.path, {"fatalities": arrow.string()})
+    assert verify(r1.path).problems() == [
+        "events.parquet: column fatalities is string, the codebook says int64"
+    ]
 
 
 def test_datapackage_passes_frictionless_validate(cb, tmp_path):
