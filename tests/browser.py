@@ -4,10 +4,13 @@ installed by ``make test``); an explicit driver, so Selenium Manager never calls
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -41,3 +44,86 @@ def chromium(profile_parent: Path) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+# Selects from the first words to the last words over the editor's text nodes, as a mouse drag
+# would (a DOM Range, in the browser's own units), then releases the button.
+_SELECT = """
+const [first, last] = arguments;
+const root = document.querySelector('.lsf-richtext__container');
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+const nodes = [];
+let all = '';
+for (let node; (node = walker.nextNode()); ) {
+  nodes.push([node, all.length]);
+  all += node.data;
+}
+const start = all.indexOf(first);
+const end = all.indexOf(last, start) + last.length;
+if (start < 0 || end < start + last.length) return false;
+const at = (offset) => {
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (nodes[i][1] <= offset) return [nodes[i][0], offset - nodes[i][1]];
+  }
+};
+const range = document.createRange();
+range.setStart(...at(start));
+range.setEnd(...at(end));
+const selection = window.getSelection();
+selection.removeAllRanges();
+selection.addRange(range);
+root.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+return true;
+"""
+
+
+def login(url: str, email: str, password: str) -> dict[str, str]:
+    """A Label Studio user's browser session cookies, from the login form."""
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as web:
+        web.get("/user/login/")
+        answer = web.post(
+            "/user/login/",
+            data={
+                "csrfmiddlewaretoken": web.cookies["csrftoken"],
+                "email": email,
+                "password": password,
+            },
+            headers={"Referer": f"{url}/user/login/"},
+        )
+        assert answer.status_code == 302, answer.text[:300]
+        return {c.name: c.value for c in web.cookies.jar if c.value}
+
+
+def code_in_editor(
+    driver: Any,
+    url: str,
+    cookies: dict[str, str],
+    project: int,
+    task: int,
+    marks: Sequence[tuple[str, str, str]],
+) -> None:
+    """In Label Studio's own editor, mark each ``(label, first words, last words)`` as a coder
+    would (pick the label, drag from the first words to the last), then submit."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if not driver.get_cookies():
+        driver.get(f"{url}/user/login/")
+        for name, value in cookies.items():
+            driver.add_cookie({"name": name, "value": value, "path": "/"})
+    driver.get(f"{url}/projects/{project}/data?task={task}")
+    WebDriverWait(driver, 120).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
+    )
+    time.sleep(2)
+    for label, first, last in marks:
+        driver.find_element(
+            By.XPATH, f"//span[contains(@class,'lsf-label__text') and text()='{label}']"
+        ).click()
+        assert driver.execute_script(_SELECT, first, last), (first, last)
+        time.sleep(0.7)
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+        time.sleep(0.3)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
+    time.sleep(3)

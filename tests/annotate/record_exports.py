@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -427,29 +428,6 @@ BROWSER_MENTIONS = [
     ("Date", "8 March 2024"),
 ]
 
-# Selects the first occurrence of a string in the editor's text as a person's mouse would
-# (a DOM Range in UTF-16 units, as the browser has it) and releases the mouse button.
-_SELECT = """
-const [needle] = arguments;
-const root = document.querySelector('.lsf-richtext__container');
-const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-let node;
-while ((node = walker.nextNode())) {
-  const i = node.data.indexOf(needle);
-  if (i >= 0) {
-    const range = document.createRange();
-    range.setStart(node, i);
-    range.setEnd(node, i + needle.length);
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    root.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-    return true;
-  }
-}
-return false;
-"""
-
 
 def utf16(text: str, i: int) -> int:
     """The UTF-16 offset of code point offset ``i``, as JavaScript's String.length counts."""
@@ -458,42 +436,11 @@ def utf16(text: str, i: int) -> int:
 
 def code_by_browser(url: str, cookies: dict[str, str], pid: int, tid: int) -> None:
     """Mark BROWSER_MENTIONS in Label Studio's own editor (headless Chromium) and submit."""
-    import time
+    from tests.browser import chromium, code_in_editor
 
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    opts = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    opts.binary_location = "/usr/bin/chromium"
-    # an explicit driver: Selenium Manager would otherwise call the network
-    driver = webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
-    try:
-        driver.get(f"{url}/user/login/")
-        for name, value in cookies.items():
-            driver.add_cookie({"name": name, "value": value, "path": "/"})
-        driver.get(f"{url}/projects/{pid}/data?task={tid}")
-        WebDriverWait(driver, 120).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
-        )
-        time.sleep(2)
-        for label, words in BROWSER_MENTIONS:
-            driver.find_element(
-                By.XPATH, f"//span[contains(@class,'lsf-label__text') and text()='{label}']"
-            ).click()
-            assert driver.execute_script(_SELECT, words), words
-            time.sleep(0.7)
-            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
-            time.sleep(0.3)
-        driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
-        time.sleep(3)
-    finally:
-        driver.quit()
+    with tempfile.TemporaryDirectory() as profiles, chromium(Path(profiles)) as driver:
+        marks = [(label, words, words) for label, words in BROWSER_MENTIONS]
+        code_in_editor(driver, url, cookies, pid, tid, marks)
 
 
 def record_unicode(

@@ -19,6 +19,7 @@ from eventcoder.annotate.client import (
 )
 from eventcoder.errors import ServerError
 from eventcoder.settings import Secret, ServerSettings, server_settings
+from tests.browser import login
 from tests.lsserver import LabelStudioServer, free_port
 
 KEY = "0123456789abcdef0123456789abcdef01234567"
@@ -198,17 +199,8 @@ def test_two_coders_each_token_is_their_own(ls_server: LabelStudioServer) -> Non
 @pytest.mark.server
 def test_coder_can_log_in_with_password(ls_server: LabelStudioServer) -> None:
     coder = create_coder(_settings(ls_server), _email())
-    with httpx.Client(base_url=ls_server.url) as http:
-        http.get("/user/login/")
-        answer = http.post(
-            "/user/login/",
-            data={
-                "csrfmiddlewaretoken": http.cookies["csrftoken"],
-                "email": coder.email,
-                "password": coder.password.reveal(),
-            },
-        )
-        assert answer.status_code == 302
+    cookies = login(ls_server.url, coder.email, coder.password.reveal())
+    with httpx.Client(base_url=ls_server.url, cookies=cookies) as http:
         assert http.get("/api/current-user/whoami").json()["email"] == coder.email
 
 

@@ -9,7 +9,6 @@ offsets would be ours.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -17,14 +16,14 @@ import orjson
 import pytest
 
 from eventcoder.annotate.articles import read_articles
-from eventcoder.annotate.client import Coder, create_coder
+from eventcoder.annotate.client import create_coder
 from eventcoder.annotate.convert import read_export
 from eventcoder.annotate.exports import pull_export
 from eventcoder.annotate.projects import create_project
 from eventcoder.annotate.tasks import import_tasks
 from eventcoder.schema.codebook import Codebook
 from eventcoder.settings import server_settings
-from tests.browser import chromium
+from tests.browser import chromium, code_in_editor, login
 from tests.lsserver import LabelStudioServer
 
 PARAGRAPHS = [
@@ -56,36 +55,6 @@ LAYOUTS = {
     ),
 }
 
-# Selects from the first words to the last words over the editor's text nodes, as a mouse drag
-# would (a DOM Range, in the browser's own units), then releases the button.
-_SELECT = """
-const [first, last] = arguments;
-const root = document.querySelector('.lsf-richtext__container');
-const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-const nodes = [];
-let all = '';
-for (let node; (node = walker.nextNode()); ) {
-  nodes.push([node, all.length]);
-  all += node.data;
-}
-const start = all.indexOf(first);
-const end = all.indexOf(last, start) + last.length;
-if (start < 0 || end < start + last.length) return false;
-const at = (offset) => {
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    if (nodes[i][1] <= offset) return [nodes[i][0], offset - nodes[i][1]];
-  }
-};
-const range = document.createRange();
-range.setStart(...at(start));
-range.setEnd(...at(end));
-const selection = window.getSelection();
-selection.removeAllRanges();
-selection.addRange(range);
-root.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-return true;
-"""
-
 
 def _respaced(words: str, spacing: dict[str, str]) -> str:
     """``words`` with the layout's spacing, where the words contain a respaced phrase."""
@@ -93,52 +62,6 @@ def _respaced(words: str, spacing: dict[str, str]) -> str:
         if len(plain) > 1 and plain in words:
             words = words.replace(plain, spaced)
     return words
-
-
-def _session(url: str, coder: Coder) -> dict[str, str]:
-    """The coder's browser session cookies, from the login form."""
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as web:
-        web.get("/user/login/")
-        answer = web.post(
-            "/user/login/",
-            data={
-                "csrfmiddlewaretoken": web.cookies["csrftoken"],
-                "email": coder.email,
-                "password": coder.password.reveal(),
-            },
-            headers={"Referer": f"{url}/user/login/"},
-        )
-        assert answer.status_code == 302, answer.text[:300]
-        return {c.name: c.value for c in web.cookies.jar if c.value}
-
-
-def _code_in_editor(
-    driver, url: str, cookies: dict[str, str], project: int, task: int, marks: list[tuple]
-) -> None:
-    """Mark ``marks`` in one task as a coder would, and submit."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    if not driver.get_cookies():
-        driver.get(f"{url}/user/login/")
-        for name, value in cookies.items():
-            driver.add_cookie({"name": name, "value": value, "path": "/"})
-    driver.get(f"{url}/projects/{project}/data?task={task}")
-    WebDriverWait(driver, 120).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
-    )
-    time.sleep(2)
-    for label, first, last in marks:
-        driver.find_element(
-            By.XPATH, f"//span[contains(@class,'lsf-label__text') and text()='{label}']"
-        ).click()
-        assert driver.execute_script(_SELECT, first, last), (first, last)
-        time.sleep(0.7)
-        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
-        time.sleep(0.3)
-    driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
-    time.sleep(3)
 
 
 def _layout(name: str) -> tuple[str, list[tuple]]:
@@ -173,10 +96,10 @@ def test_editor_offsets_hold_across_paragraphs(
     ).json()["tasks"]
     task_ids = {t["data"]["id"]: t["id"] for t in tasks}
     coder = create_coder(settings, "paragraphs@example.org")
-    cookies = _session(ls_server.url, coder)
+    cookies = login(ls_server.url, coder.email, coder.password.reveal())
     with chromium(tmp_path) as driver:
         for name, (_, marks) in layouts.items():
-            _code_in_editor(driver, ls_server.url, cookies, project.id, task_ids[name], marks)
+            code_in_editor(driver, ls_server.url, cookies, project.id, task_ids[name], marks)
 
     export = pull_export(settings, project.id, tmp_path / "export.json")
     conv = read_export(export, cb)
