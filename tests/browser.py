@@ -94,24 +94,40 @@ def login(url: str, email: str, password: str) -> dict[str, str]:
         return {c.name: c.value for c in web.cookies.jar if c.value}
 
 
+def sign_in(driver: Any, url: str, email: str, password: str) -> None:
+    """Log in through Label Studio's login form, as a coder does."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{url}/user/login/")
+    driver.find_element(By.CSS_SELECTOR, "input[name='email']").send_keys(email)
+    driver.find_element(By.CSS_SELECTOR, "input[name='password']").send_keys(password)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Log in']").click()
+    WebDriverWait(driver, 60).until(lambda d: "/user/login" not in d.current_url)
+
+
+def add_session(driver: Any, url: str, cookies: dict[str, str]) -> None:
+    """Use a session made outside the browser (its cookies)."""
+    driver.get(f"{url}/user/login/")
+    for name, value in cookies.items():
+        driver.add_cookie({"name": name, "value": value, "path": "/"})
+
+
 def code_in_editor(
     driver: Any,
     url: str,
-    cookies: dict[str, str],
     project: int,
     task: int,
     marks: Sequence[tuple[str, str, str]],
+    then: Any = None,
 ) -> None:
     """In Label Studio's own editor, mark each ``(label, first words, last words)`` as a coder
-    would (pick the label, drag from the first words to the last), then submit."""
+    would (pick the label, drag from the first words to the last), call ``then()`` (to fill the
+    regions' fields), and submit."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    if not driver.get_cookies():
-        driver.get(f"{url}/user/login/")
-        for name, value in cookies.items():
-            driver.add_cookie({"name": name, "value": value, "path": "/"})
     driver.get(f"{url}/projects/{project}/data?task={task}")
     WebDriverWait(driver, 120).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".lsf-richtext__container")
@@ -125,5 +141,57 @@ def code_in_editor(
         time.sleep(0.7)
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
         time.sleep(0.3)
+    if then is not None:
+        then()
     driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
     time.sleep(3)
+
+
+def _into_view(driver: Any, element: Any) -> Any:
+    # The editor's bottom bar covers the page's lower edge: bring each control to the middle.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    return element
+
+
+def fill_region(driver: Any, region_text: str, values: dict[str, tuple[str, Any]]) -> None:
+    """Select the region whose text starts with ``region_text`` in the editor's region list and
+    fill its per-region controls as a coder would: ``values`` maps a field to ``(control tag,
+    value)``. Controls are found under the field's header, as the generated config shows it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    time.sleep(0.5)
+    driver.find_element(
+        By.XPATH, f"//*[contains(@class,'outliner')]//*[contains(text(),'{region_text}')]"
+    ).click()
+    time.sleep(1)
+    for field, (tag, value) in values.items():
+        if tag == "Choices":
+            header = (
+                f"//h4[normalize-space()='{field} (required)' "
+                f"or normalize-space()='{field} (optional)']"
+            )
+            options = driver.find_elements(
+                By.XPATH,
+                f"{header}/following-sibling::div[contains(@class,'lsf-choices')]"
+                f"//input[@type='radio' and @name='{value}']/ancestor::label[1]",
+            )
+            shown = [o for o in options if o.is_displayed()]
+            assert shown, (field, value)
+            _into_view(driver, shown[0]).click()
+        elif tag == "DateTime":
+            # Typed without a click, so that the keys start at the month.
+            driver.find_element(By.CSS_SELECTOR, f"input[name='{field}-date']").send_keys(
+                value.strftime("%m%d%Y")
+            )
+        else:  # TextArea (one submission: Enter, or Shift+Enter when it has several rows), Number
+            box = _into_view(driver, driver.find_element(By.CSS_SELECTOR, f"[name='{field}']"))
+            box.click()
+            box.send_keys(str(value))
+            if tag == "TextArea":
+                rows = box.get_attribute("rows") or "1"
+                box.send_keys(*(Keys.SHIFT, Keys.ENTER) if rows != "1" else (Keys.ENTER,))
+            else:
+                box.send_keys(Keys.TAB)
+        time.sleep(0.4)

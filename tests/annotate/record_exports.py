@@ -436,11 +436,12 @@ def utf16(text: str, i: int) -> int:
 
 def code_by_browser(url: str, cookies: dict[str, str], pid: int, tid: int) -> None:
     """Mark BROWSER_MENTIONS in Label Studio's own editor (headless Chromium) and submit."""
-    from tests.browser import chromium, code_in_editor
+    from tests.browser import add_session, chromium, code_in_editor
 
     with tempfile.TemporaryDirectory() as profiles, chromium(Path(profiles)) as driver:
+        add_session(driver, url, cookies)
         marks = [(label, words, words) for label, words in BROWSER_MENTIONS]
-        code_in_editor(driver, url, cookies, pid, tid, marks)
+        code_in_editor(driver, url, pid, tid, marks)
 
 
 def record_unicode(

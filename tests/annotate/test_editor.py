@@ -9,6 +9,7 @@ offsets would be ours.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import httpx
@@ -17,13 +18,14 @@ import pytest
 
 from eventcoder.annotate.articles import read_articles
 from eventcoder.annotate.client import create_coder
+from eventcoder.annotate.config import control_field, labeling_config, parse_controls
 from eventcoder.annotate.convert import read_export
 from eventcoder.annotate.exports import pull_export
 from eventcoder.annotate.projects import create_project
 from eventcoder.annotate.tasks import import_tasks
 from eventcoder.schema.codebook import Codebook
 from eventcoder.settings import server_settings
-from tests.browser import chromium, code_in_editor, login
+from tests.browser import chromium, code_in_editor, fill_region, sign_in
 from tests.lsserver import LabelStudioServer
 
 PARAGRAPHS = [
@@ -96,10 +98,10 @@ def test_editor_offsets_hold_across_paragraphs(
     ).json()["tasks"]
     task_ids = {t["data"]["id"]: t["id"] for t in tasks}
     coder = create_coder(settings, "paragraphs@example.org")
-    cookies = login(ls_server.url, coder.email, coder.password.reveal())
     with chromium(tmp_path) as driver:
+        sign_in(driver, ls_server.url, coder.email, coder.password.reveal())
         for name, (_, marks) in layouts.items():
-            code_in_editor(driver, ls_server.url, cookies, project.id, task_ids[name], marks)
+            code_in_editor(driver, ls_server.url, project.id, task_ids[name], marks)
 
     export = pull_export(settings, project.id, tmp_path / "export.json")
     conv = read_export(export, cb)
@@ -114,3 +116,74 @@ def test_editor_offsets_hold_across_paragraphs(
             start = text.index(first)
             end = text.index(last, start) + len(last)
             assert marked.get((label, text[start:end])) == (start, end), (name, label, marked)
+
+
+# An event told over two paragraphs, coded field by field in the editor.
+EVENT = {
+    "event_date": dt.date(2020, 6, 2),
+    "time_precision": 1,
+    "event_type": "Explosions/Remote violence",
+    "sub_event_type": "Air/drone strike",
+    "actor1": "Military Forces of Russia (2000-)",
+    "inter1": "External/Other forces",
+    "actor2": "Civilians (Syria)",
+    "inter2": "Civilians",
+    "civilian_targeting": "Civilian targeting",
+    "location": "Kansafra",
+    "geo_precision": 1,
+    "notes": "Russian warplanes struck Kansafra before dawn; two people wounded.",
+    "fatalities": 0,
+}
+
+
+@pytest.mark.server
+@pytest.mark.browser
+def test_a_coder_codes_an_event_in_the_editor(ls_server: LabelStudioServer, tmp_path: Path) -> None:
+    """Every control of the generated config can be filled in the real editor, and what the
+    coder chose comes out of the converter as the event, derived fields included."""
+    cb = Codebook.default()
+    settings = server_settings(ls_server.url, ls_server.token)
+    text, _ = _layout("spacing")
+    source = tmp_path / "articles.jsonl"
+    source.write_bytes(orjson.dumps({"id": "coded", "text": text, "source": "Enab Baladi"}))
+    project = create_project(settings, cb, title="coded in the editor", overlap=1)
+    import_tasks(settings, project.id, read_articles(source))
+    task = httpx.get(
+        f"{ls_server.url}/api/tasks/",
+        params={"project": project.id},
+        headers={"Authorization": f"Token {ls_server.token}"},
+    ).json()["tasks"][0]["id"]
+    coder = create_coder(settings, "editor-coder@example.org")
+    tags = {}
+    for control in parse_controls(labeling_config(cb)).values():
+        field = control_field(control.name, cb)
+        if field in EVENT:
+            tags[field] = control.tag
+    with chromium(tmp_path) as driver:
+        sign_in(driver, ls_server.url, coder.email, coder.password.reveal())
+        code_in_editor(
+            driver,
+            ls_server.url,
+            project.id,
+            task,
+            [("Event", "Warplanes", "morning")],
+            then=lambda: fill_region(
+                driver, "Warplanes", {f: (tags[f], v) for f, v in EVENT.items()}
+            ),
+        )
+
+    conv = read_export(pull_export(settings, project.id, tmp_path / "export.json"), cb)
+    assert conv.reconciliation() == "1 annotations: 1 accepted, 0 rejected, 0 skipped"
+    event = conv.annotations.row(0, named=True)
+    assert {f: event[f] for f in EVENT} == EVENT
+    start = text.index("Warplanes")
+    end = text.index("morning") + len("morning")
+    assert (event["span_start"], event["span_end"]) == (start, end)
+    assert event["evidence"] == text[start:end]
+    # derived by the codebook's rules and reference lists, not typed by the coder
+    assert (event["disorder_type"], event["interaction"], event["year"]) == (
+        "Political violence",
+        "External/Other forces-Civilians",
+        2020,
+    )
+    assert (event["country"], event["admin1"], event["source"]) == ("Syria", "Idleb", "Enab Baladi")
