@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
-from eventcoder.datasets.release import _annotations_table, _events_table, _to_arrow, publish
+from eventcoder.datasets.release import _annotations_frame, _events_table, _to_arrow, publish
 from eventcoder.schema import arrow_schema, load_codebook
 
 PLACES = [
@@ -161,7 +161,8 @@ def main() -> None:
             ),
             arrow_schema(cb, "events"),
         )
-        ann_arrow = _annotations_table(annotations, cb)
+        frame, schema = _annotations_frame(annotations, cb)
+        ann_arrow = frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(schema)
 
         def baseline(i: int) -> None:
             pq.write_table(events_arrow, work / f"base-events-{i}.parquet")

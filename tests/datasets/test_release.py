@@ -194,6 +194,20 @@ def test_verify_names_a_file_with_a_flipped_byte(cb, tmp_path):
     assert (report.missing, report.unlisted) == (("README.md",), ("extra.txt",))
 
 
+def test_gold_events_with_a_required_field_blank_are_refused(cb, tmp_path):
+    # A plain frame of gold events (not an adjudication) whose fatalities were never decided.
+    ann = rows(cb, [*three(SHELLING, "a1", 1), *three(STRIKE, "a1", 2)])
+    gold = adjudicate(ann, cb).gold.with_columns(
+        pl.when(pl.col("aligned_event").str.ends_with("#2"))
+        .then(None)
+        .otherwise(pl.col("fatalities"))
+        .alias("fatalities")
+    )
+    with pytest.raises(ReleaseError, match=r"requires fatalities \(1 rows\), which are left blank"):
+        publish(gold, ann, None, None, cb, name="idleb", version="1.0.0", root=tmp_path, now=T1)
+    assert list((tmp_path / "idleb").iterdir()) == []
+
+
 def _rewrite_events(release: Path, cast: dict[str, arrow.DataType]) -> None:
     """Rewrite events.parquet with some columns cast, and list its new checksum, as a release
     whose files were written that way would have it."""
