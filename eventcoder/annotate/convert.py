@@ -79,7 +79,8 @@ two characters as in Python, repeated spaces), but stores a region's text as the
 shown: runs of spaces read as one, spaces next to a line break dropped, each line break written
 as the two characters ``\\n`` (:func:`editor_text`). A region whose offsets cut a text that the
 editor shows as its stored text is right, and takes the article's own text. Recorded in the real
-editor: ``tests/data/ls_export_paragraphs_lf.json``, ``..._crlf.json`` and ``..._spacing.json``.
+editor: ``tests/data/ls_export_paragraphs_*.json`` (LF, CRLF, doubled spaces and a tab, lines
+holding one space, no-break spaces, which it keeps).
 
 Mentions. Regions labelled with a mention label (``Actor``, ``Place``, ``Date``, ``Fatalities``,
 see :mod:`eventcoder.annotate.config`) carry no field; they become the ``mentions`` table, one row
@@ -618,7 +619,7 @@ def editor_text(text: str) -> str:
 
     The editor's offsets count every character of the article, but the text it stores is the
     selection as shown: runs of spaces and tabs read as one space, spaces next to a line break
-    dropped, and each line feed and carriage return written as the two characters ``\n``.
+    dropped, and each line feed and carriage return written as the two characters ``\\n``.
     """
     shown = _AROUND_BREAKS.sub(r"\1", _SPACES.sub(" ", text))
     return shown.replace("\n", "\\n").replace("\r", "\\n")
