@@ -292,3 +292,37 @@ def test_fast_rule_evaluation_finds_exactly_what_plain_evaluation_finds(
     for check, found in zip(checks, fast, strict=True):
         plain = prepared.frame.select(check.violation).to_series().arg_true()
         assert found.sort().to_list() == plain.to_list(), check.name
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(GOOD) - 1),
+            st.dictionaries(st.sampled_from(sorted(_MUTATIONS)), st.integers(0, 4), max_size=3),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    st.integers(1, 20),
+)
+def test_a_table_finds_the_same_failures_as_text_and_typed(
+    variants: list[tuple[int, dict[str, int]]], copies: int
+) -> None:
+    # CSV text and Parquet-typed input take different typing paths; they must agree.
+    from eventcoder.schema.validate import prepare
+
+    cb = Codebook.default()
+    rows = []
+    for base, changes in variants:
+        row = dict(GOOD[base])
+        for field, pick in changes.items():
+            row[field] = _MUTATIONS[field][pick % len(_MUTATIONS[field])]
+        rows.append(row)
+    text = text_layout(rows * copies)
+    typed = prepare(text, cb).frame.select(text.columns)
+    found = [
+        set(validate(frame, cb).failures.select("row", "rule", "field").iter_rows())
+        for frame in (text, typed)
+    ]
+    assert found[0] == found[1]
