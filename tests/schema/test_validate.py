@@ -254,39 +254,31 @@ _MUTATIONS = {
 }
 
 
+@st.composite
+def repeated_tables(draw: st.DrawFn, copies: int = 30) -> pl.DataFrame:
+    """A text table of GOOD rows with some values changed for values of _MUTATIONS, repeated
+    (as rows repeat in real tables, so that the validator's shortcuts are taken)."""
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        row = dict(GOOD[draw(st.integers(0, len(GOOD) - 1))])
+        for field in draw(st.sets(st.sampled_from(sorted(_MUTATIONS)), max_size=3)):
+            row[field] = draw(st.sampled_from(_MUTATIONS[field]))
+        rows.append(row)
+    return text_layout(rows * draw(st.integers(1, copies)))
+
+
 @settings(max_examples=30, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, len(GOOD) - 1),
-            st.dictionaries(
-                st.sampled_from(sorted(_MUTATIONS)),
-                st.integers(0, 4),
-                max_size=3,
-            ),
-        ),
-        min_size=1,
-        max_size=12,
-    ),
-    st.integers(1, 30),
-)
+@given(repeated_tables())
 def test_fast_rule_evaluation_finds_exactly_what_plain_evaluation_finds(
-    variants: list[tuple[int, dict[str, int]]], copies: int
+    table: pl.DataFrame,
 ) -> None:
-    # Rows repeat (as in real tables), so the validator's shortcuts are taken: checks on
-    # vocabulary fields run on distinct combinations, uniqueness is screened on hashes.
+    # Checks on vocabulary fields run on distinct combinations, uniqueness is screened on
+    # hashes: the rows each check blames must be those its expression blames.
     from eventcoder.schema.rules import compile_checks
     from eventcoder.schema.validate import _violating_rows, prepare
 
     cb = Codebook.default()
-    rows = []
-    for base, changes in variants:
-        row = dict(GOOD[base])
-        for field, pick in changes.items():
-            options = _MUTATIONS[field]
-            row[field] = options[pick % len(options)]
-        rows.append(row)
-    prepared = prepare(text_layout(rows * copies), cb)
+    prepared = prepare(table, cb)
     checks = compile_checks(cb, skip_fields=prepared.absent)
     fast = _violating_rows(prepared.frame, cb, checks)
     for check, found in zip(checks, fast, strict=True):
@@ -295,34 +287,15 @@ def test_fast_rule_evaluation_finds_exactly_what_plain_evaluation_finds(
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, len(GOOD) - 1),
-            st.dictionaries(st.sampled_from(sorted(_MUTATIONS)), st.integers(0, 4), max_size=3),
-        ),
-        min_size=1,
-        max_size=10,
-    ),
-    st.integers(1, 20),
-)
-def test_a_table_finds_the_same_failures_as_text_and_typed(
-    variants: list[tuple[int, dict[str, int]]], copies: int
-) -> None:
+@given(repeated_tables(copies=20))
+def test_a_table_finds_the_same_failures_as_text_and_typed(table: pl.DataFrame) -> None:
     # CSV text and Parquet-typed input take different typing paths; they must agree.
     from eventcoder.schema.validate import prepare
 
     cb = Codebook.default()
-    rows = []
-    for base, changes in variants:
-        row = dict(GOOD[base])
-        for field, pick in changes.items():
-            row[field] = _MUTATIONS[field][pick % len(_MUTATIONS[field])]
-        rows.append(row)
-    text = text_layout(rows * copies)
-    typed = prepare(text, cb).frame.select(text.columns)
+    typed = prepare(table, cb).frame.select(table.columns)
     found = [
         set(validate(frame, cb).failures.select("row", "rule", "field").iter_rows())
-        for frame in (text, typed)
+        for frame in (table, typed)
     ]
     assert found[0] == found[1]
