@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 
@@ -21,10 +20,10 @@ from eventcoder.annotate.client import create_coder
 from eventcoder.annotate.config import control_field, labeling_config, parse_controls
 from eventcoder.annotate.convert import read_export
 from eventcoder.annotate.exports import pull_export
-from eventcoder.annotate.projects import create_project
-from eventcoder.annotate.tasks import import_tasks
+from eventcoder.annotate.projects import Project, create_project
+from eventcoder.annotate.tasks import import_tasks, project_tasks
 from eventcoder.schema.codebook import Codebook
-from eventcoder.settings import server_settings
+from eventcoder.settings import ServerSettings, server_settings
 from tests.browser import chromium, code_in_editor, fill_region, sign_in
 from tests.lsserver import LabelStudioServer
 
@@ -66,6 +65,18 @@ def _respaced(words: str, spacing: dict[str, str]) -> str:
     return words
 
 
+def _project(
+    settings: ServerSettings, cb: Codebook, title: str, articles: list[dict], folder: Path
+) -> tuple[Project, dict[str, int]]:
+    """A new project with ``articles`` imported (from a JSON-lines file, as users do); the task
+    id of each article."""
+    source = folder / "articles.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in articles))
+    project = create_project(settings, cb, title=title, overlap=1)
+    import_tasks(settings, project.id, read_articles(source))
+    return project, {k: t.task_id for k, t in project_tasks(settings, project.id).items()}
+
+
 def _layout(name: str) -> tuple[str, list[tuple]]:
     """The article text of a layout, and the marks with its spacing."""
     newline, spacing = LAYOUTS[name]
@@ -85,18 +96,8 @@ def test_editor_offsets_hold_across_paragraphs(
     cb = Codebook.default()
     settings = server_settings(ls_server.url, ls_server.token)
     layouts = {name: _layout(name) for name in sorted(LAYOUTS)}
-    source = tmp_path / "articles.jsonl"
-    source.write_bytes(
-        b"".join(orjson.dumps({"id": n, "text": t}) + b"\n" for n, (t, _) in layouts.items())
-    )
-    project = create_project(settings, cb, title="paragraphs", overlap=1)
-    import_tasks(settings, project.id, read_articles(source))
-    tasks = httpx.get(
-        f"{ls_server.url}/api/tasks/",
-        params={"project": project.id},
-        headers={"Authorization": f"Token {ls_server.token}"},
-    ).json()["tasks"]
-    task_ids = {t["data"]["id"]: t["id"] for t in tasks}
+    articles = [{"id": name, "text": text} for name, (text, _) in layouts.items()]
+    project, task_ids = _project(settings, cb, "paragraphs", articles, tmp_path)
     coder = create_coder(settings, "paragraphs@example.org")
     with chromium(tmp_path) as driver:
         sign_in(driver, ls_server.url, coder.email, coder.password.reveal())
@@ -144,15 +145,9 @@ def test_a_coder_codes_an_event_in_the_editor(ls_server: LabelStudioServer, tmp_
     cb = Codebook.default()
     settings = server_settings(ls_server.url, ls_server.token)
     text, _ = _layout("spacing")
-    source = tmp_path / "articles.jsonl"
-    source.write_bytes(orjson.dumps({"id": "coded", "text": text, "source": "Enab Baladi"}))
-    project = create_project(settings, cb, title="coded in the editor", overlap=1)
-    import_tasks(settings, project.id, read_articles(source))
-    task = httpx.get(
-        f"{ls_server.url}/api/tasks/",
-        params={"project": project.id},
-        headers={"Authorization": f"Token {ls_server.token}"},
-    ).json()["tasks"][0]["id"]
+    article = {"id": "coded", "text": text, "source": "Enab Baladi"}
+    project, task_ids = _project(settings, cb, "coded in the editor", [article], tmp_path)
+    task = task_ids["coded"]
     coder = create_coder(settings, "editor-coder@example.org")
     tags = {}
     for control in parse_controls(labeling_config(cb)).values():
