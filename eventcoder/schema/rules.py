@@ -55,6 +55,14 @@ class Check:
     rule: Rule
     field: str
     violation: pl.Expr
+    # For a check across rows (a uniqueness rule): the fields whose combination must not repeat.
+    # None for a check of each row on its own values.
+    unique_key: tuple[str, ...] | None = None
+
+    @property
+    def row_local(self) -> bool:
+        """Whether a row breaks the check through its own values alone."""
+        return self.unique_key is None
 
     @property
     def name(self) -> str:
@@ -228,7 +236,7 @@ def _unique(rule: Rule, cb: Codebook) -> list[Check]:
     key = pl.struct(fields) if len(fields) > 1 else pl.col(fields[0])
     # Rows whose key is entirely blank are not compared (e.g. ids not yet assigned).
     any_set = pl.any_horizontal([pl.col(f).is_not_null() for f in fields])
-    return [Check(rule, ", ".join(fields), key.is_duplicated() & any_set)]
+    return [Check(rule, ", ".join(fields), key.is_duplicated() & any_set, tuple(fields))]
 
 
 def _actor_type_listed(rule: Rule, cb: Codebook) -> list[Check]:

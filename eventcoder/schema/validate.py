@@ -288,7 +288,8 @@ def _type_fields(
     by_value = [f for f in by_value if frame.schema[f.name] != polars_dtype(f) or f.vocabulary]
     lists = frame.select(pl.col(f.name).unique().implode() for f in by_value)
     distinct = [lists[f.name][0] for f in by_value]
-    numeric = [f for f in cb.fields if f.type in ("integer", "number") and f not in by_value]
+    done = {f.name for f in by_value}
+    numeric = [f for f in cb.fields if f.type in ("integer", "number") and f.name not in done]
     fast = {
         f.name: pl.col(f.name).cast(polars_dtype(f), strict=False)
         for f in numeric
@@ -310,7 +311,6 @@ def _type_fields(
             typed.append(expr.alias(f.name))
         if bad.len():
             flags.append(pl.col(f.name).is_in(bad.implode()).alias(f"{_BAD}{f.name}"))
-    done = {f.name for f in by_value}
     for f in cb.fields:
         if f.name in done:
             continue
@@ -461,7 +461,7 @@ def _violating_rows(data: pl.DataFrame, cb: Codebook, checks: list[Check]) -> li
     screened = [
         i
         for i, c in enumerate(checks)
-        if c.rule.kind != "unique" and set(c.violation.meta.root_names()) <= vocab
+        if c.row_local and set(c.violation.meta.root_names()) <= vocab
     ]
     skip: set[int] = set()
     if screened:
@@ -470,15 +470,15 @@ def _violating_rows(data: pl.DataFrame, cb: Codebook, checks: list[Check]) -> li
         if combos.height <= data.height // 4:
             broken = combos.select(checks[i].violation.any().alias(str(i)) for i in screened)
             skip = {i for i in screened if not broken[str(i)][0]}
-    direct = [i for i, c in enumerate(checks) if i not in skip and c.rule.kind != "unique"]
+    direct = [i for i, c in enumerate(checks) if i not in skip and c.row_local]
     masks = data.select(checks[i].violation.alias(str(i)) for i in direct) if direct else None
     none = pl.Series("", [], pl.UInt32)
     out = []
     for i, check in enumerate(checks):
         if i in skip:
             out.append(none)
-        elif check.rule.kind == "unique":
-            out.append(_duplicated_rows(data, list(check.rule.params["fields"])))
+        elif check.unique_key is not None:
+            out.append(_duplicated_rows(data, list(check.unique_key)))
         else:
             out.append(masks.get_column(str(i)).arg_true())  # type: ignore[union-attr]
     return out
