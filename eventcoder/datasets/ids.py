@@ -121,10 +121,6 @@ def _merge_serials(*maps: Mapping[str, int]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def _fingerprint(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
-    return row_hash(columns)
-
-
 def assign_ids(
     gold: pl.DataFrame,
     cb: Codebook,
@@ -182,8 +178,8 @@ def _match(
 ) -> pl.DataFrame:
     """``(_g, event_id_cnty)`` for the gold rows that match a previous event of their article."""
     prev = previous.with_row_index("_p")
-    new_fp = gold.select("_g", "article_id", _fp=_fingerprint(gold, common))
-    old_fp = prev.select("_p", "article_id", ID, _fp=_fingerprint(prev, common))
+    new_fp = gold.select("_g", "article_id", _fp=row_hash(common))
+    old_fp = prev.select("_p", "article_id", ID, _fp=row_hash(common))
     # Exact matches: equal fingerprints, paired in order when an article repeats an event.
     # Numbering the repeats is a window over every (article, fingerprint): skipped when, as
     # usual, no event repeats.
