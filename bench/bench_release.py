@@ -168,7 +168,7 @@ def main() -> None:
             pq.write_table(events_arrow, work / f"base-events-{i}.parquet")
             pq.write_table(ann_arrow, work / f"base-annotations-{i}.parquet")
 
-        def release(i: int) -> None:
+        def release(i: int, version: str = "1.0.0") -> None:
             publish(
                 gold,
                 annotations,
@@ -176,28 +176,17 @@ def main() -> None:
                 None,
                 cb,
                 name=f"bench{i}",
-                version="1.0.0",
+                version=version,
                 root=work / "datasets",
             )
 
+        def next_release(i: int) -> None:
+            # bench0's next version on top of its 1.0.0 (ids matched against the previous one)
+            release(0, version=f"1.1.{i}")
+
         t_base = _median(baseline, args.repeats)
         t_rel = _median(release, args.repeats)
-        # The next release of bench0 on top of its 1.0.0 (ids matched against the previous one).
-        times = []
-        for i in range(args.repeats):
-            start = time.perf_counter()
-            publish(
-                gold,
-                annotations,
-                None,
-                None,
-                cb,
-                name="bench0",
-                version=f"1.1.{i}",
-                root=work / "datasets",
-            )
-            times.append(time.perf_counter() - start)
-        t_next = statistics.median(times)
+        t_next = _median(next_release, args.repeats)
         print(
             f"pyarrow write_table (events + annotations): {t_base:7.2f} s (median of "
             f"{args.repeats})"
