@@ -415,9 +415,10 @@ def _run_schema(
     """Failures of the pandera column schema (types, required) and of every rule check.
 
     pandera checks the columns; the rule checks, the very expressions the pandera schema's
-    dataframe checks wrap (``tables.schema``), are evaluated here in one polars pass. pandera's
-    polars backend runs each check as its own query and serialises every failing row, which
-    costs 40x more on a million rows; a test proves both paths find the same failures.
+    dataframe checks wrap (``tables.schema``), are evaluated here together, with the shortcuts
+    of :func:`_violating_rows`. pandera's polars backend runs each check as its own query and
+    serialises every failing row, which costs 40x more on a million rows; tests prove both
+    paths, and the shortcuts, find the same failures.
     """
     parts = [_column_failures(data, cb, table, absent)]
     if checks:
