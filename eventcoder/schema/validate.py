@@ -468,6 +468,7 @@ def _violating_rows(data: pl.DataFrame, cb: Codebook, checks: list[Check]) -> li
     if screened:
         used = sorted({n for i in screened for n in checks[i].violation.meta.root_names()})
         combos = data.select(used).unique()
+        # Few rows per combination (a small table) would make the screen cost what it saves.
         if combos.height <= data.height // 4:
             broken = combos.select(checks[i].violation.any().alias(str(i)) for i in screened)
             skip = {i for i in screened if not broken[str(i)][0]}
