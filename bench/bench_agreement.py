@@ -170,7 +170,7 @@ def main() -> None:
         if args.align_only:
             align_events(table, cb, on_progress=tick)
         else:
-            from eventcoder.datasets.scores import agreement
+            from eventcoder.datasets.agreement import agreement
 
             agreement(table, cb, n_boot=args.boot, seed=0, on_progress=tick)
         times.append(time.perf_counter() - start)

@@ -20,7 +20,7 @@ from functools import partial
 import krippendorff
 import numpy as np
 
-from eventcoder.datasets.agreement import krippendorff_alpha
+from eventcoder.datasets.reliability import krippendorff_alpha
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 

@@ -539,8 +539,8 @@ def agreement_cmd(
     from rich.progress import Progress
 
     from eventcoder.annotate.convert import read_annotations
-    from eventcoder.datasets.report import write_report
-    from eventcoder.datasets.scores import agreement
+    from eventcoder.datasets.agreement import agreement
+    from eventcoder.datasets.agreement_report import write_report
 
     cb = _codebook(codebook)
     with console.status("reading annotations"):

@@ -8,7 +8,7 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
      │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
      ├── ServerError          Label Studio could not be reached or refused a request
      ├── AgreementError       a reliability statistic is undefined for the data given
-     │                        (eventcoder.datasets.agreement; also a ValueError)
+     │                        (raised by eventcoder.datasets.reliability; also a ValueError)
      └── ReleaseError         a dataset release cannot be written or verified
           └── ReleaseExistsError  that version exists already (releases are immutable)
 
@@ -62,6 +62,14 @@ class ServerError(EventcoderError):
 
     def __init__(self, message: str, *, status: int | None = None):
         self.status = status
+        super().__init__(message)
+
+
+class AgreementError(EventcoderError, ValueError):
+    """Reliability data that cannot give the requested statistic; ``statistic`` names it."""
+
+    def __init__(self, message: str, *, statistic: str | None = None):
+        self.statistic = statistic
         super().__init__(message)
 
 

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from eventcoder.annotate.convert import read_export, write_conversion
 from eventcoder.datasets.adjudicate import adjudicate, write_adjudication
+from eventcoder.datasets.agreement import agreement
+from eventcoder.datasets.agreement_report import write_report
 from eventcoder.datasets.align import align_events
 from eventcoder.datasets.release import publish, read_events, verify
-from eventcoder.datasets.report import write_report
-from eventcoder.datasets.scores import agreement
 from eventcoder.errors import ReleaseExistsError
 from eventcoder.schema.codebook import Codebook
 

@@ -16,9 +16,9 @@ from eventcoder.annotate.config import check_config, labeling_config
 from eventcoder.annotate.convert import export_to_annotations
 from eventcoder.annotate.results import event_results
 from eventcoder.datasets.adjudicate import adjudicate
+from eventcoder.datasets.agreement import agreement
 from eventcoder.datasets.align import align_events
 from eventcoder.datasets.release import publish, verify
-from eventcoder.datasets.scores import agreement
 from eventcoder.schema.codebook import Codebook
 
 CODEBOOK = Path(__file__).parent / "data" / "mini-codebook.yaml"

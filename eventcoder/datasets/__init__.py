@@ -1,7 +1,18 @@
 """Coded annotations turned into datasets: alignment, agreement, adjudication, releases."""
 
 from eventcoder.datasets.adjudicate import Adjudication, Policy, adjudicate, write_adjudication
-from eventcoder.datasets.agreement import (
+from eventcoder.datasets.agreement import AgreementResult, agreement
+from eventcoder.datasets.agreement_report import render_html, render_markdown, write_report
+from eventcoder.datasets.align import (
+    Alignment,
+    align_events,
+    match_events,
+    read_aligned,
+    similarity_matrix,
+)
+from eventcoder.datasets.ids import assign_ids
+from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
+from eventcoder.datasets.reliability import (
     AgreementError,
     BootstrapCI,
     bootstrap_ci,
@@ -12,23 +23,12 @@ from eventcoder.datasets.agreement import (
     pairwise_cohen_kappa,
     percent_agreement,
 )
-from eventcoder.datasets.align import (
-    Alignment,
-    align_events,
-    match_events,
-    read_aligned,
-    similarity_matrix,
-)
-from eventcoder.datasets.ids import assign_ids
-from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
-from eventcoder.datasets.report import render_html, render_markdown, write_report
 from eventcoder.datasets.review import (
     close_review,
     push_review,
     read_adjudication,
     review_tasks,
 )
-from eventcoder.datasets.scores import AgreementResult, agreement
 
 __all__ = [
     "Adjudication",

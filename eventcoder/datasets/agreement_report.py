@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from eventcoder.datasets.scores import AgreementResult, write_json
+from eventcoder.datasets.agreement import AgreementResult, write_json
 from eventcoder.files import atomic_write_parquet, atomic_write_text
 
 __all__ = ["render_html", "render_markdown", "write_report"]

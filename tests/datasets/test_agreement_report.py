@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from eventcoder.cli import app
-from eventcoder.datasets.report import render_html, render_markdown, write_report
-from eventcoder.datasets.scores import agreement, to_dict
+from eventcoder.datasets.agreement import agreement, to_dict
+from eventcoder.datasets.agreement_report import render_html, render_markdown, write_report
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import empty_table
 from tests.browser import chromium
