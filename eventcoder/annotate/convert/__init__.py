@@ -113,6 +113,14 @@ from eventcoder.annotate.config import (
     labeling_config,
     parse_controls,
 )
+from eventcoder.annotate.convert.reading import (
+    PREDICTION_JSON,
+    RESULT_JSON,
+    TEXT_VALUE,
+    check_brackets,
+    frame,
+    load_export,
+)
 from eventcoder.errors import ExportFormatError, InputError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import PROVENANCE, table_columns
@@ -141,46 +149,6 @@ MENTION_SCHEMA: dict[str, pl.DataType] = {
     "span_end": pl.Int64(),
     "text": pl.String(),
 }
-
-# What the reader keeps of each result: the region and every kind of value a control can give.
-_RESULT = (
-    "STRUCT(id VARCHAR, from_name VARCHAR, to_name VARCHAR, type VARCHAR, "
-    'value STRUCT(start BIGINT, "end" BIGINT, text JSON, labels VARCHAR[], '
-    "choices VARCHAR[], number JSON, datetime VARCHAR))[]"
-)
-_COLUMNS = {
-    "id": "BIGINT",
-    "project": "BIGINT",
-    "data": "JSON",
-    "annotations": (
-        f"STRUCT(id BIGINT, completed_by JSON, result {_RESULT}, "
-        "was_cancelled BOOLEAN, created_at VARCHAR, updated_at VARCHAR, "
-        "lead_time DOUBLE)[]"
-    ),
-    "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
-}
-_RESULT_JSON = orjson.dumps(
-    [
-        {
-            "id": "VARCHAR",
-            "from_name": "VARCHAR",
-            "to_name": "VARCHAR",
-            "type": "VARCHAR",
-            "value": {
-                "start": "BIGINT",
-                "end": "BIGINT",
-                "text": "JSON",
-                "labels": ["VARCHAR"],
-                "choices": ["VARCHAR"],
-                "number": "JSON",
-                "datetime": "VARCHAR",
-            },
-        }
-    ]
-).decode()
-# A character outside the Basic Multilingual Plane: two UTF-16 code units, one code point.
-_ASTRAL = r"[\x{10000}-\x{10FFFF}]"
-_PREDICTION = '[{"id": "BIGINT", "model_version": "VARCHAR", "score": "DOUBLE", "result": "JSON"}]'
 
 
 @dataclass(frozen=True)
@@ -240,74 +208,6 @@ def _controls(cb: Codebook, config: str | None) -> dict[str, Control]:
     return parse_controls(config if config is not None else labeling_config(cb))
 
 
-def _fail(path: Path, err: Exception) -> ExportFormatError:
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return ExportFormatError(
-        f"{path}: not a complete Label Studio JSON export ({first[:160]}); export it again as JSON",
-        path=str(path),
-    )
-
-
-_TEXT_VALUE = """
-    CASE
-      WHEN r.value.choices IS NOT NULL THEN array_to_string(r.value.choices, '; ')
-      WHEN r.value.number IS NOT NULL THEN json_extract_string(r.value.number, '$')
-      WHEN r.value.datetime IS NOT NULL THEN r.value.datetime
-      WHEN json_type(r.value.text) = 'ARRAY'
-        THEN array_to_string(from_json(r.value.text, '["VARCHAR"]'), '; ')
-      ELSE json_extract_string(r.value.text, '$')
-    END"""
-
-
-def _load(
-    con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook, controls: dict[str, Control]
-) -> None:
-    """Read the export into DuckDB tables ``ann`` (one row per annotation) and ``res``."""
-    cols = ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items())
-    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
-    data_cols = ", ".join(
-        f"json_extract_string(data, '$.{n}') AS \"data__{n}\"" for n in task_fields
-    )
-    try:
-        con.execute(
-            f"""
-          CREATE TEMP TABLE tasks AS
-          SELECT id AS task_id, project AS project_id,
-                 json_extract_string(data, '$.id') AS article_id,
-                 json_extract_string(data, '$.text') AS article_text,
-                 coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
-                          false) AS astral,
-                 {data_cols}, annotations, predictions
-          FROM read_json(?, format='array', columns={{{cols}}}, maximum_object_size=67108864)
-        """,
-            [str(path)],
-        )
-    except duckdb.Error as err:
-        raise _fail(path, err) from None
-    coder = (
-        "coalesce(json_extract_string(a.completed_by, '$.email'), "
-        "json_extract_string(a.completed_by, '$'))"
-    )
-    con.execute(f"""
-      CREATE TEMP TABLE ann AS
-      SELECT t.task_id, t.project_id, t.article_id, a.id AS annotation_id, {coder} AS coder,
-             coalesce(a.was_cancelled, false) AS was_cancelled,
-             a.created_at, a.updated_at, a.lead_time, a.result
-      FROM (SELECT task_id, project_id, article_id, unnest(annotations) AS a FROM tasks) t
-    """)
-    con.execute(f"""
-      CREATE TEMP TABLE res AS
-      SELECT annotation_id, r.id AS region, r.from_name, r.type,
-             r.value.start AS span_start, r.value."end" AS span_end,
-             r.value.labels AS labels, r.value.choices AS choices,
-             json_extract_string(r.value.text, '$') AS span_text,
-             json_type(r.value.text) AS text_type, {_TEXT_VALUE} AS value
-      FROM (SELECT annotation_id, unnest(result) AS r FROM ann)
-    """)
-    # The nested columns are unnested now; dropping them frees most of the parsed export.
-    con.execute("ALTER TABLE ann DROP COLUMN result; ALTER TABLE tasks DROP COLUMN annotations")
-
-
 # --------------------------------------------------------------------------------------------
 # Converting
 # --------------------------------------------------------------------------------------------
@@ -323,7 +223,7 @@ def read_export(
     path = Path(path)
     if not path.exists():
         raise ExportFormatError(f"{path}: no such file", path=str(path))
-    _check_brackets(path)
+    check_brackets(path)
     say = on_progress or (lambda _msg: None)
     controls = _controls(cb, config)
     con = duckdb.connect()
@@ -337,32 +237,11 @@ def read_export(
             f"SET memory_limit = '{limit >> 20}MB'"
         )
         say("reading export")
-        _load(con, path, cb, controls)
+        load_export(con, path, cb)
         say("checking results")
         return _convert(con, path, cb, controls, say)
     finally:
         con.close()
-
-
-def _check_brackets(path: Path) -> None:
-    """Fail fast on a file that is not one JSON array (empty, an object, cut off at the end)."""
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-        fh.seek(max(0, path.stat().st_size - 4096))
-        tail = fh.read().rstrip()
-    if not head.startswith(b"[") or not tail.endswith(b"]"):
-        what = (
-            "empty"
-            if not head
-            else "not a JSON list of tasks"
-            if not head.startswith(b"[")
-            else "cut off before its end"
-        )
-        raise ExportFormatError(
-            f"{path}: not a complete Label Studio JSON export (the file is {what}); export it "
-            "again as JSON",
-            path=str(path),
-        )
 
 
 def export_to_annotations(
@@ -384,10 +263,6 @@ def export_to_annotations(
         path = Path(tmp) / "export.json"
         path.write_bytes(orjson.dumps(list(tasks)))
         return read_export(path, cb, config, on_progress)
-
-
-def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
-    return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
 
 
 def _convert(
@@ -475,7 +350,7 @@ def _convert(
     recounted = _recount_utf16(con)
     _restore_editor_text(con)
     # Structural problems, one row each (value as text), before any pivoting.
-    problems = _frame(
+    problems = frame(
         con,
         """
       WITH items AS (
@@ -520,7 +395,7 @@ def _convert(
             IS DISTINCT FROM m.text
     """,
     )
-    bad_choices = _frame(
+    bad_choices = frame(
         con,
         """
       SELECT r.annotation_id, r.region AS event_key, f.field, r.from_name, ch AS value
@@ -540,7 +415,7 @@ def _convert(
     )
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     say("building event rows")
-    events = _frame(
+    events = frame(
         con,
         f"""
       WITH vals AS (
@@ -562,13 +437,13 @@ def _convert(
       LEFT JOIN piv p ON p.annotation_id = e.annotation_id AND p.region = e.region
     """,
     )
-    annotations_meta = _frame(
+    annotations_meta = frame(
         con,
         """
       SELECT task_id, article_id, annotation_id, coder, was_cancelled, created_at, updated_at,
              lead_time FROM ann""",
     )
-    mentions = _frame(
+    mentions = frame(
         con,
         "SELECT annotation_id, region, label, span_start, span_end, text FROM men",
     )
@@ -679,7 +554,7 @@ def _recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     are looked at (the rest never cost more than the one comparison the span check makes
     anyway); each such article's text is read once.
     """
-    suspects = _frame(
+    suspects = frame(
         con,
         """
       WITH s AS (
@@ -780,18 +655,18 @@ def _choice_problems(bad: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
 
 def _predictions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per prediction result, kept apart from human annotations."""
-    return _frame(
+    return frame(
         con,
         f"""
       WITH p AS (
-        SELECT task_id, article_id, unnest(from_json(predictions, '{_PREDICTION}')) AS p
+        SELECT task_id, article_id, unnest(from_json(predictions, '{PREDICTION_JSON}')) AS p
         FROM tasks WHERE json_type(predictions -> '$[0]') = 'OBJECT'
       ),
       r AS (SELECT task_id, article_id, p.id AS prediction_id, p.model_version, p.score,
-                   unnest(from_json(p.result, '{_RESULT_JSON}')) AS r FROM p)
+                   unnest(from_json(p.result, '{RESULT_JSON}')) AS r FROM p)
       SELECT task_id, article_id, prediction_id, model_version, score, r.id AS region,
              r.from_name, r.value.start AS span_start, r.value."end" AS span_end,
-             array_to_string(r.value.labels, '; ') AS labels, {_TEXT_VALUE} AS value
+             array_to_string(r.value.labels, '; ') AS labels, {TEXT_VALUE} AS value
       FROM r
     """,
     )
