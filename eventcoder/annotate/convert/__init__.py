@@ -103,13 +103,13 @@ import duckdb
 import orjson
 import polars as pl
 
-from eventcoder.annotate.config import (
-    EVENT_LABEL,
-    LABELS_NAME,
-    Control,
-    control_field,
-    labeling_config,
-    parse_controls,
+from eventcoder.annotate.config import Control, labeling_config, parse_controls
+from eventcoder.annotate.convert.events import (
+    annotation_rows,
+    event_rows,
+    mention_rows,
+    prediction_rows,
+    region_tables,
 )
 from eventcoder.annotate.convert.offsets import (
     editor_text,
@@ -117,13 +117,11 @@ from eventcoder.annotate.convert.offsets import (
     restore_editor_text,
     utf16_to_code_points,
 )
-from eventcoder.annotate.convert.reading import (
-    PREDICTION_JSON,
-    RESULT_JSON,
-    TEXT_VALUE,
-    check_brackets,
-    frame,
-    load_export,
+from eventcoder.annotate.convert.reading import check_brackets, load_export
+from eventcoder.annotate.convert.structure import (
+    check_config,
+    field_controls,
+    structural_problems,
 )
 from eventcoder.errors import ExportFormatError, InputError
 from eventcoder.schema.codebook import Codebook
@@ -289,228 +287,23 @@ def _convert(
     controls: dict[str, Control],
     say: Callable[[str], None],
 ) -> Conversion:
-    names = sorted(controls)
-    known_labels = list(controls[LABELS_NAME].choices) if LABELS_NAME in controls else []
-    con.register("_controls", pl.DataFrame({"from_name": names}).to_arrow())
-    # An export with results but none from our controls was made with another config.
-    found = con.execute("""
-        SELECT count(*) FILTER (WHERE from_name IN (SELECT from_name FROM _controls)),
-               count(*), min(a.task_id) FILTER (WHERE r.from_name NOT IN
-                                                 (SELECT from_name FROM _controls))
-        FROM res r JOIN ann a USING (annotation_id)""").fetchall()[0]
-    if found and found[1] and not found[0]:
-        raise ExportFormatError(
-            f"{path}: task {found[2]}: made with another labeling config (no result uses this "
-            "codebook's controls); convert it with the codebook of its project",
-            path=str(path),
-            task=found[2],
-        )
-    if LABELS_NAME not in controls or EVENT_LABEL not in known_labels:
-        raise ExportFormatError(
-            f"{path}: the labeling config has no {EVENT_LABEL!r} label", path=str(path)
-        )
-
-    field_controls = {n: control_field(n, cb) for n in names if n != LABELS_NAME}
-    field_controls = {n: f for n, f in field_controls.items() if f is not None}
-    choice_rows = [(n, ch) for n, c in controls.items() if c.tag == "Choices" for ch in c.choices]
-    con.register(
-        "_choices",
-        pl.DataFrame(
-            {"from_name": [n for n, _ in choice_rows], "choice": [c for _, c in choice_rows]},
-            schema={"from_name": pl.String, "choice": pl.String},
-        ).to_arrow(),
-    )
-    con.register(
-        "_fields",
-        pl.DataFrame(
-            {"from_name": list(field_controls), "field": list(field_controls.values())},
-            schema={"from_name": pl.String, "field": pl.String},
-        ).to_arrow(),
-    )
-    con.register("_labels", pl.DataFrame({"label": known_labels}).to_arrow())
-    # A region label the config does not offer means the export was made with another version
-    # of the config: its regions cannot be read as this codebook's, so refuse the file.
-    unknown = con.execute(f"""
-        SELECT a.task_id, l FROM (SELECT annotation_id, unnest(labels) AS l FROM res
-                                  WHERE from_name = '{LABELS_NAME}') r
-        JOIN ann a USING (annotation_id)
-        WHERE l NOT IN (SELECT label FROM _labels) ORDER BY a.task_id LIMIT 1""").fetchall()
-    if unknown:
-        task, label = unknown[0]
-        raise ExportFormatError(
-            f"{path}: task {task}: unknown label {label!r} (the labeling config offers "
-            f"{', '.join(known_labels)}); convert it with the codebook of its project",
-            path=str(path),
-            task=task,
-        )
-
-    # Event regions: one per (annotation, region id) labelled Event.
-    con.execute(f"""
-      CREATE TEMP TABLE ev AS
-      SELECT r.annotation_id, r.region, first(r.span_start) AS span_start,
-             first(r.span_end) AS span_end, first(r.span_text) AS evidence
-      FROM res r
-      WHERE r.from_name = '{LABELS_NAME}' AND list_contains(r.labels, '{EVENT_LABEL}')
-      GROUP BY ALL
-    """)
-    # Mention regions: one per (annotation, region id, label) with a label other than Event.
-    con.execute(f"""
-      CREATE TEMP TABLE men AS
-      SELECT annotation_id, region, label, first(span_start) AS span_start,
-             first(span_end) AS span_end, first(span_text) AS text
-      FROM (SELECT annotation_id, region, span_start, span_end, span_text,
-                   unnest(labels) AS label
-            FROM res WHERE from_name = '{LABELS_NAME}')
-      WHERE label <> '{EVENT_LABEL}'
-      GROUP BY ALL
-    """)
+    check_config(con, path, cb, controls)
+    fields = field_controls(cb, controls)
+    region_tables(con)
     recounted = recount_utf16(con)
     restore_editor_text(con)
-    # Structural problems, one row each (value as text), before any pivoting.
-    problems = frame(
-        con,
-        """
-      WITH items AS (
-        SELECT r.*, f.field, e.region IS NOT NULL AS has_event
-        FROM res r LEFT JOIN _fields f USING (from_name)
-        LEFT JOIN ev e ON e.annotation_id = r.annotation_id AND e.region = r.region
-      )
-      SELECT annotation_id, region AS event_key, from_name AS field, 'unknown-control' AS rule,
-             value, 'no control called ' || from_name || ' in the labeling config' AS message
-      FROM items WHERE from_name NOT IN (SELECT from_name FROM _controls)
-
-      UNION ALL
-      SELECT annotation_id, region, field, 'orphan-control', value,
-             field || ' is set for region ' || coalesce(region, '(none)')
-               || ', which is no Event region'
-      FROM items WHERE field IS NOT NULL AND NOT has_event AND region IS NOT NULL
-      UNION ALL
-      SELECT annotation_id, region, field, 'not-per-region', value,
-             field || ' is set for the whole article, not for an Event region'
-      FROM items WHERE field IS NOT NULL AND region IS NULL
-      UNION ALL
-      SELECT annotation_id, region, field, 'repeated-control', string_agg(value, ' | '),
-             field || ' is filled ' || count(*) || ' times for this region'
-      FROM items WHERE field IS NOT NULL AND has_event
-      GROUP BY annotation_id, region, field, from_name HAVING count(*) > 1
-      UNION ALL
-      SELECT e.annotation_id, e.region, 'evidence', 'span-mismatch',
-             e.evidence,
-             'offsets ' || e.span_start || '-' || e.span_end
-               || ' do not cut this text out of the article'
-      FROM ev e JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
-      WHERE e.span_start IS NULL OR e.span_end IS NULL OR e.evidence IS NULL
-         OR substring(t.article_text, e.span_start + 1, e.span_end - e.span_start)
-            IS DISTINCT FROM e.evidence
-      UNION ALL
-      SELECT m.annotation_id, m.region, 'mention', 'span-mismatch', m.text,
-             m.label || ' mention: offsets ' || coalesce(m.span_start::VARCHAR, '?') || '-'
-               || coalesce(m.span_end::VARCHAR, '?') || ' do not cut this text out of the article'
-      FROM men m JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
-      WHERE m.span_start IS NULL OR m.span_end IS NULL OR m.text IS NULL
-         OR substring(t.article_text, m.span_start + 1, m.span_end - m.span_start)
-            IS DISTINCT FROM m.text
-    """,
-    )
-    bad_choices = frame(
-        con,
-        """
-      SELECT r.annotation_id, r.region AS event_key, f.field, r.from_name, ch AS value
-      FROM (SELECT annotation_id, region, from_name, unnest(choices) AS ch
-            FROM res WHERE choices IS NOT NULL) r
-      JOIN _fields f USING (from_name)
-      WHERE NOT EXISTS (SELECT 1 FROM _choices c WHERE c.from_name = r.from_name
-                        AND c.choice = r.ch)
-    """,
-    )
-    problems = pl.concat([problems, _choice_problems(bad_choices, cb)], how="diagonal_relaxed")
-
-    # One row per Event region: the pivot, generated from the config's controls.
-    fields = sorted(set(field_controls.values()))
-    pivots = ",\n".join(
-        f"first(r.value) FILTER (WHERE f.field = '{name}') AS \"{name}\"" for name in fields
-    )
-    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    problems = structural_problems(con, cb)
     say("building event rows")
-    events = frame(
-        con,
-        f"""
-      WITH vals AS (
-        SELECT r.annotation_id, r.region, f.field, r.value
-        FROM res r JOIN _fields f USING (from_name)
-      ),
-      piv AS (
-        SELECT annotation_id, region{"," if pivots else ""}
-               {pivots.replace("r.value", "value").replace("f.field", "field")}
-        FROM vals GROUP BY annotation_id, region
-      )
-      SELECT a.project_id, a.task_id, a.article_id, a.annotation_id, a.coder,
-             e.region AS event_key, e.span_start, e.span_end, e.evidence,
-             a.created_at, a.updated_at, a.lead_time,
-             {", ".join(f'p."{n}"' for n in fields) or "NULL AS _none"},
-             {", ".join(f't."data__{n}"' for n in task_fields)}
-      FROM ev e JOIN ann a USING (annotation_id)
-      JOIN tasks t ON t.task_id = a.task_id
-      LEFT JOIN piv p ON p.annotation_id = e.annotation_id AND p.region = e.region
-    """,
-    )
-    annotations_meta = frame(
-        con,
-        """
-      SELECT task_id, article_id, annotation_id, coder, was_cancelled, created_at, updated_at,
-             lead_time FROM ann""",
-    )
-    mentions = frame(
-        con,
-        "SELECT annotation_id, region, label, span_start, span_end, text FROM men",
-    )
-    predictions = _predictions(con)
-    return _assemble(cb, events, problems, annotations_meta, predictions, say, mentions, recounted)
-
-
-def _choice_problems(bad: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
-    """Choice values a control does not offer, under the field's vocabulary rule id if any."""
-    if bad.height == 0:
-        return pl.DataFrame(
-            schema={
-                "annotation_id": pl.Int64,
-                "event_key": pl.String,
-                "field": pl.String,
-                "rule": pl.String,
-                "value": pl.String,
-                "message": pl.String,
-            }
-        )
-    rule_of = {r.params.get("field"): r for r in cb.rules if r.kind == "in_vocabulary"}
-    rules = bad["field"].map_elements(
-        lambda f: rule_of[f].id if f in rule_of else "choice-not-in-config", return_dtype=pl.String
-    )
-    return bad.select(
-        "annotation_id",
-        "event_key",
-        "field",
-        rules.alias("rule"),
-        "value",
-        pl.format("{} is not offered by control {}", "value", "from_name").alias("message"),
-    )
-
-
-def _predictions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """One row per prediction result, kept apart from human annotations."""
-    return frame(
-        con,
-        f"""
-      WITH p AS (
-        SELECT task_id, article_id, unnest(from_json(predictions, '{PREDICTION_JSON}')) AS p
-        FROM tasks WHERE json_type(predictions -> '$[0]') = 'OBJECT'
-      ),
-      r AS (SELECT task_id, article_id, p.id AS prediction_id, p.model_version, p.score,
-                   unnest(from_json(p.result, '{RESULT_JSON}')) AS r FROM p)
-      SELECT task_id, article_id, prediction_id, model_version, score, r.id AS region,
-             r.from_name, r.value.start AS span_start, r.value."end" AS span_end,
-             array_to_string(r.value.labels, '; ') AS labels, {TEXT_VALUE} AS value
-      FROM r
-    """,
+    events = event_rows(con, cb, fields)
+    return _assemble(
+        cb,
+        events,
+        problems,
+        annotation_rows(con),
+        prediction_rows(con),
+        say,
+        mention_rows(con),
+        recounted,
     )
 
 
