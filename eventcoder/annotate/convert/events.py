@@ -12,19 +12,27 @@ import duckdb
 import polars as pl
 
 from eventcoder.annotate.config import EVENT_LABEL, LABELS_NAME
-from eventcoder.annotate.convert.reading import PREDICTION_JSON, RESULT_JSON, TEXT_VALUE, frame
+from eventcoder.annotate.convert.reading import (
+    PREDICTION_JSON,
+    RESULT_JSON,
+    TEXT_VALUE,
+    frame,
+    sql_name,
+    sql_text,
+)
 from eventcoder.schema.codebook import Codebook
 
 
 def region_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Build the DuckDB tables ``ev`` (Event regions) and ``men`` (mention regions)."""
+    labels, event = sql_text(LABELS_NAME), sql_text(EVENT_LABEL)
     # Event regions: one per (annotation, region id) labelled Event.
     con.execute(f"""
       CREATE TEMP TABLE ev AS
       SELECT r.annotation_id, r.region, first(r.span_start) AS span_start,
              first(r.span_end) AS span_end, first(r.span_text) AS evidence
       FROM res r
-      WHERE r.from_name = '{LABELS_NAME}' AND list_contains(r.labels, '{EVENT_LABEL}')
+      WHERE r.from_name = {labels} AND list_contains(r.labels, {event})
       GROUP BY ALL
     """)
     # Mention regions: one per (annotation, region id, label) with a label other than Event.
@@ -34,8 +42,8 @@ def region_tables(con: duckdb.DuckDBPyConnection) -> None:
              first(span_end) AS span_end, first(span_text) AS text
       FROM (SELECT annotation_id, region, span_start, span_end, span_text,
                    unnest(labels) AS label
-            FROM res WHERE from_name = '{LABELS_NAME}')
-      WHERE label <> '{EVENT_LABEL}'
+            FROM res WHERE from_name = {labels})
+      WHERE label <> {event}
       GROUP BY ALL
     """)
 
@@ -44,34 +52,46 @@ def event_rows(
     con: duckdb.DuckDBPyConnection, cb: Codebook, field_controls: dict[str, str]
 ) -> pl.DataFrame:
     """One row per Event region: its annotation, span, the fields its controls fill, task data."""
-    # One row per Event region: the pivot, generated from the config's controls.
-    fields = sorted(set(field_controls.values()))
-    pivots = ",\n".join(
-        f"first(r.value) FILTER (WHERE f.field = '{name}') AS \"{name}\"" for name in fields
+    # Each field's column is the value of whichever of its controls the region has: a field
+    # can have several controls (one sub-event control per event type, shown conditionally).
+    controls_of: dict[str, list[str]] = {}
+    for control, name in sorted(field_controls.items()):
+        controls_of.setdefault(name, []).append(control)
+    fields = sorted(controls_of)
+    pivot = ", ".join(
+        [
+            "annotation_id",
+            "region",
+            *(
+                f"first(value) FILTER (WHERE from_name IN ({_texts(controls_of[n])})) "
+                f"AS {sql_name(n)}"
+                for n in fields
+            ),
+        ]
     )
-    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    task_fields = [sql_name(f"data__{f.name}") for f in cb.fields_by_origin("assisted", "coded")]
     return frame(
         con,
         f"""
-      WITH vals AS (
-        SELECT r.annotation_id, r.region, f.field, r.value
-        FROM res r JOIN _fields f USING (from_name)
-      ),
-      piv AS (
-        SELECT annotation_id, region{"," if pivots else ""}
-               {pivots.replace("r.value", "value").replace("f.field", "field")}
-        FROM vals GROUP BY annotation_id, region
+      WITH piv AS (
+        SELECT {pivot} FROM res
+        WHERE from_name IN ({_texts(list(field_controls)) or "NULL"})
+        GROUP BY annotation_id, region
       )
       SELECT a.project_id, a.task_id, a.article_id, a.annotation_id, a.coder,
              e.region AS event_key, e.span_start, e.span_end, e.evidence,
              a.created_at, a.updated_at, a.lead_time,
-             {", ".join(f'p."{n}"' for n in fields) or "NULL AS _none"},
-             {", ".join(f't."data__{n}"' for n in task_fields)}
+             {", ".join(f"p.{sql_name(n)}" for n in fields) or "NULL AS _none"},
+             {", ".join(f"t.{n}" for n in task_fields)}
       FROM ev e JOIN ann a USING (annotation_id)
       JOIN tasks t ON t.task_id = a.task_id
       LEFT JOIN piv p ON p.annotation_id = e.annotation_id AND p.region = e.region
     """,
     )
+
+
+def _texts(values: list[str]) -> str:
+    return ", ".join(sql_text(v) for v in values)
 
 
 def annotation_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -85,7 +85,7 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
     cols = ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items())
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
-        f"json_extract_string(data, '$.{n}') AS \"data__{n}\"" for n in task_fields
+        f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
     )
     try:
         con.execute(
@@ -151,3 +151,13 @@ def check_brackets(path: Path) -> None:
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     """The result of ``sql`` as a polars frame (zero-copy through Arrow)."""
     return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
+
+
+def sql_text(value: str) -> str:
+    """``value`` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_name(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
