@@ -10,6 +10,7 @@ result). Why not ``orjson.loads``, and what it costs: ``docs/convert.md``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import orjson
@@ -18,47 +19,64 @@ import polars as pl
 from eventcoder.errors import ExportFormatError
 from eventcoder.schema.codebook import Codebook
 
-# What the reader keeps of each result: the region and every kind of value a control can give.
-_RESULT = (
-    "STRUCT(id VARCHAR, from_name VARCHAR, to_name VARCHAR, type VARCHAR, "
-    'value STRUCT(start BIGINT, "end" BIGINT, text JSON, labels VARCHAR[], '
-    "choices VARCHAR[], number JSON, datetime VARCHAR))[]"
-)
-_COLUMNS = {
+# The shapes the reader keeps, as DuckDB's JSON structure specs: a type name, a one-element
+# list for a list, a dict for a struct. Keys left out are skipped by the parser.
+_Spec = str | list[Any] | dict[str, Any]
+
+# A result: the region and every kind of value a control can give.
+_RESULT: _Spec = {
+    "id": "VARCHAR",
+    "from_name": "VARCHAR",
+    "to_name": "VARCHAR",
+    "type": "VARCHAR",
+    "value": {
+        "start": "BIGINT",
+        "end": "BIGINT",
+        "text": "JSON",
+        "labels": ["VARCHAR"],
+        "choices": ["VARCHAR"],
+        "number": "JSON",
+        "datetime": "VARCHAR",
+    },
+}
+_ANNOTATION: _Spec = {
+    "id": "BIGINT",
+    "completed_by": "JSON",
+    "result": [_RESULT],
+    "was_cancelled": "BOOLEAN",
+    "created_at": "VARCHAR",
+    "updated_at": "VARCHAR",
+    "lead_time": "DOUBLE",
+}
+_TASK: dict[str, _Spec] = {
     "id": "BIGINT",
     "project": "BIGINT",
     "data": "JSON",
-    "annotations": (
-        f"STRUCT(id BIGINT, completed_by JSON, result {_RESULT}, "
-        "was_cancelled BOOLEAN, created_at VARCHAR, updated_at VARCHAR, "
-        "lead_time DOUBLE)[]"
-    ),
+    "annotations": [_ANNOTATION],
     "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
 }
-RESULT_JSON = orjson.dumps(
-    [
-        {
-            "id": "VARCHAR",
-            "from_name": "VARCHAR",
-            "to_name": "VARCHAR",
-            "type": "VARCHAR",
-            "value": {
-                "start": "BIGINT",
-                "end": "BIGINT",
-                "text": "JSON",
-                "labels": ["VARCHAR"],
-                "choices": ["VARCHAR"],
-                "number": "JSON",
-                "datetime": "VARCHAR",
-            },
-        }
-    ]
-).decode()
+_PREDICTION: _Spec = {
+    "id": "BIGINT",
+    "model_version": "VARCHAR",
+    "score": "DOUBLE",
+    "result": "JSON",
+}
+
+
+def _sql_type(spec: _Spec) -> str:
+    """The DuckDB type of a spec: ``{"a": ["VARCHAR"]}`` gives ``STRUCT("a" VARCHAR[])``."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, list):
+        return f"{_sql_type(spec[0])}[]"
+    return "STRUCT(" + ", ".join(f"{sql_name(k)} {_sql_type(v)}" for k, v in spec.items()) + ")"
+
+
+# ``from_json`` takes the spec as JSON text: the results and predictions stored as JSON.
+RESULT_JSON = orjson.dumps([_RESULT]).decode()
+PREDICTION_JSON = orjson.dumps([_PREDICTION]).decode()
 # A character outside the Basic Multilingual Plane: two UTF-16 code units, one code point.
 _ASTRAL = r"[\x{10000}-\x{10FFFF}]"
-PREDICTION_JSON = (
-    '[{"id": "BIGINT", "model_version": "VARCHAR", "score": "DOUBLE", "result": "JSON"}]'
-)
 
 
 def _fail(path: Path, err: Exception) -> ExportFormatError:
@@ -82,7 +100,7 @@ TEXT_VALUE = """
 
 def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
     """Read the export into DuckDB tables ``ann`` (one row per annotation) and ``res``."""
-    cols = ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items())
+    cols = ", ".join(f"{sql_text(k)}: {sql_text(_sql_type(v))}" for k, v in _TASK.items())
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
         f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
