@@ -95,7 +95,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +103,14 @@ import orjson
 import polars as pl
 
 from eventcoder.annotate.config import Control, labeling_config, parse_controls
+from eventcoder.annotate.convert.assemble import assemble
+from eventcoder.annotate.convert.conversion import (
+    KEY,
+    MENTION_SCHEMA,
+    REJECT_SCHEMA,
+    Conversion,
+    write_conversion,
+)
 from eventcoder.annotate.convert.events import (
     annotation_rows,
     event_rows,
@@ -125,8 +132,6 @@ from eventcoder.annotate.convert.structure import (
 )
 from eventcoder.errors import ExportFormatError, InputError
 from eventcoder.schema.codebook import Codebook
-from eventcoder.schema.tables import PROVENANCE, table_columns
-from eventcoder.schema.validate import validate
 
 __all__ = [
     "KEY",
@@ -140,78 +145,6 @@ __all__ = [
     "utf16_to_code_points",
     "write_conversion",
 ]
-
-REJECT_SCHEMA: dict[str, pl.DataType] = {
-    "task_id": pl.Int64(),
-    "article_id": pl.String(),
-    "annotation_id": pl.Int64(),
-    "coder": pl.String(),
-    "event_key": pl.String(),
-    "field": pl.String(),
-    "rule": pl.String(),
-    "value": pl.String(),
-    "message": pl.String(),
-}
-KEY = ["task_id", "annotation_id", "event_key"]
-MENTION_SCHEMA: dict[str, pl.DataType] = {
-    "task_id": pl.Int64(),
-    "article_id": pl.String(),
-    "annotation_id": pl.Int64(),
-    "coder": pl.String(),
-    "region": pl.String(),
-    "label": pl.String(),
-    "span_start": pl.Int64(),
-    "span_end": pl.Int64(),
-    "text": pl.String(),
-}
-
-
-@dataclass(frozen=True)
-class Conversion:
-    """What an export became. ``total == accepted + rejected + skipped`` (annotations)."""
-
-    annotations: pl.DataFrame
-    rejects: pl.DataFrame
-    skipped: pl.DataFrame
-    predictions: pl.DataFrame
-    warnings: pl.DataFrame
-    total: int
-    accepted: int
-    rejected: int
-    events_accepted: int = 0
-    events_rejected: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    # One row per accepted annotation (task, article, coder, events found), those with no event
-    # included: event detection needs to know who coded an article and found nothing in it.
-    coded: pl.DataFrame = field(default_factory=pl.DataFrame)
-    # One row per mention region (Actor, Place, Date, Fatalities) of an accepted annotation.
-    mentions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MENTION_SCHEMA))
-
-    @property
-    def skipped_count(self) -> int:
-        return self.skipped.height
-
-    def reconciliation(self) -> str:
-        """The one-line account of every annotation in the export."""
-        return (
-            f"{self.total:,} annotations: {self.accepted:,} accepted, {self.rejected:,} rejected, "
-            f"{self.skipped_count:,} skipped"
-        )
-
-    def summary(self) -> dict[str, Any]:
-        """Plain-data counts, for ``--json`` and reports."""
-        return {
-            "annotations": self.total,
-            "accepted": self.accepted,
-            "rejected": self.rejected,
-            "skipped": self.skipped_count,
-            "events_accepted": self.events_accepted,
-            "events_rejected": self.events_rejected,
-            "rejects": self.rejects.height,
-            "warnings": self.warnings.height,
-            "predictions": self.predictions.height,
-            "mentions": self.mentions.height,
-        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,7 +228,7 @@ def _convert(
     problems = structural_problems(con, cb)
     say("building event rows")
     events = event_rows(con, cb, fields)
-    return _assemble(
+    return assemble(
         cb,
         events,
         problems,
@@ -304,188 +237,6 @@ def _convert(
         say,
         mention_rows(con),
         recounted,
-    )
-
-
-def _assemble(
-    cb: Codebook,
-    events: pl.DataFrame,
-    problems: pl.DataFrame,
-    meta: pl.DataFrame,
-    predictions: pl.DataFrame,
-    say: Callable[[str], None],
-    mentions: pl.DataFrame,
-    recounted: pl.DataFrame,
-) -> Conversion:
-    columns = table_columns(cb, "annotations")
-    # Fields left blank by the coder fall back to the article's own value (source, country...).
-    fill = [
-        pl.coalesce(pl.col(n), pl.col(f"data__{n}")).alias(n)
-        if n in events.columns
-        else pl.col(f"data__{n}").alias(n)
-        for n in (f.name for f in cb.fields_by_origin("assisted", "coded"))
-    ]
-    events = events.with_columns(fill).drop([c for c in events.columns if c.startswith("data__")])
-    prov_types = {name: dtype for name, dtype, *_ in PROVENANCE}
-    events = events.with_columns(
-        pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False),
-        pl.col("updated_at").str.to_datetime(time_zone="UTC", strict=False),
-    ).with_columns(
-        pl.col(n).cast(t, strict=False) for n, t in prov_types.items() if n in events.columns
-    )
-    # Values stay text until the validator types them, so "many" becomes a field-type failure.
-    present = [c for c in columns if c in events.columns]
-    events = events.select(present)
-    say("validating")
-    result = validate(events, cb, table="annotations")
-    by_row = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
-    # Uniqueness rules compare events of one coder's annotation: across coders the same event
-    # is coded on purpose, several times.
-    unique = {r.id: r for r in cb.rules if r.kind == "unique"}
-    failures = pl.concat(
-        [
-            result.failures.filter(~pl.col("rule").is_in(list(unique))),
-            _unique_failures(
-                result.accepted.vstack(result.rejected.drop("row", "reasons")),
-                list(unique.values()),
-                present,
-            ),
-        ],
-        how="diagonal_relaxed",
-    )
-    errors = failures.filter(pl.col("severity") == "error")
-    warnings = failures.filter(pl.col("severity") == "warning").select(
-        *by_row, "field", "rule", "value", "message"
-    )
-    owners = meta.select("task_id", "article_id", "annotation_id", "coder")
-    utf16 = recounted.join(owners, on="annotation_id", how="left").select(
-        "task_id",
-        "article_id",
-        "annotation_id",
-        "coder",
-        pl.col("region").alias("event_key"),
-        pl.when(pl.col("kind") == "event")
-        .then(pl.lit("evidence"))
-        .otherwise(pl.lit("mention"))
-        .alias("field"),
-        pl.lit("utf16-offsets").alias("rule"),
-        pl.format("{}-{}", "utf16_start", "utf16_end").alias("value"),
-        pl.format(
-            "offsets counted in UTF-16 code units; kept as code points {}-{}",
-            "span_start",
-            "span_end",
-        ).alias("message"),
-    )
-    warnings = pl.concat([warnings, utf16], how="vertical_relaxed")
-
-    accepted_rows = result.accepted.join(
-        failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
-    )
-    result = type(result)(accepted_rows, result.rejected, failures, result.notes)
-    structural = problems.join(owners, on="annotation_id", how="left")
-    rejects = pl.concat(
-        [
-            errors.select(*by_row, "field", "rule", "value", "message"),
-            structural.select(*REJECT_SCHEMA),
-        ],
-        how="vertical_relaxed",
-    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
-    rejects = rejects.unique(
-        subset=["annotation_id", "event_key", "field", "rule", "value"],
-        keep="first",
-        maintain_order=True,
-    )
-
-    done = meta.filter(~pl.col("was_cancelled"))
-    bad_ann = rejects.select("annotation_id").unique()
-    all_events = result.accepted.select(KEY).vstack(result.rejected.select(KEY))
-    rejected_events = rejects.select(KEY).unique()
-    held = result.accepted.join(bad_ann, on="annotation_id", how="semi").join(
-        rejected_events, on=KEY, how="anti"
-    )
-    withdrawn = held.select(
-        *by_row,
-        pl.lit(None, pl.String).alias("field"),
-        pl.lit("annotation-rejected").alias("rule"),
-        pl.lit(None, pl.String).alias("value"),
-        pl.lit("another result of this annotation was rejected").alias("message"),
-    )
-    rejects = pl.concat([rejects, withdrawn.cast(REJECT_SCHEMA)])  # type: ignore[arg-type]
-    rejects = rejects.sort(
-        ["task_id", "annotation_id", "event_key", "rule", "field"], nulls_last=True
-    )
-    accepted = result.accepted.join(bad_ann, on="annotation_id", how="anti")
-    accepted = accepted.select([c for c in columns if c in accepted.columns])
-    accepted = accepted.sort(["task_id", "annotation_id", "span_start", "event_key"])
-    rejected_ann = done.join(bad_ann, on="annotation_id", how="semi").height
-    skipped = meta.filter(pl.col("was_cancelled")).drop("was_cancelled")
-    skipped = skipped.with_columns(
-        pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False),
-        pl.col("updated_at").str.to_datetime(time_zone="UTC", strict=False),
-    )
-    events_total = all_events.height
-    coded = (
-        done.join(bad_ann, on="annotation_id", how="anti")
-        .select("task_id", "article_id", "annotation_id", "coder")
-        .join(accepted.group_by("annotation_id").len("events"), on="annotation_id", how="left")
-        .with_columns(pl.col("events").fill_null(0).cast(pl.Int64))
-        .sort("task_id", "annotation_id")
-    )
-    mentions = (
-        mentions.join(
-            coded.select("annotation_id", "task_id", "article_id", "coder"),
-            on="annotation_id",
-            how="inner",
-        )
-        .select(*MENTION_SCHEMA)
-        .cast(MENTION_SCHEMA)  # type: ignore[arg-type]
-        .sort("task_id", "annotation_id", "span_start", "region", "label", nulls_last=True)
-    )
-    return Conversion(
-        annotations=accepted,
-        rejects=rejects,
-        skipped=skipped.sort("annotation_id"),
-        predictions=predictions.sort("task_id", "prediction_id", "region"),
-        warnings=warnings,
-        total=meta.height,
-        accepted=done.height - rejected_ann,
-        rejected=rejected_ann,
-        events_accepted=accepted.height,
-        events_rejected=events_total - accepted.height,
-        notes=result.notes,
-        coded=coded,
-        mentions=mentions,
-    )
-
-
-def _unique_failures(rows: pl.DataFrame, rules: list, present: list[str]) -> pl.DataFrame:
-    """Failures of uniqueness rules, checked within each annotation."""
-    parts = []
-    for rule in rules:
-        fields = [f for f in rule.params["fields"] if f in present]
-        if len(fields) != len(rule.params["fields"]):
-            continue
-        dup = rows.filter(pl.len().over("annotation_id", *fields) > 1)
-        parts.append(
-            dup.select(
-                "task_id",
-                "article_id",
-                "annotation_id",
-                "coder",
-                "event_key",
-                pl.lit(", ".join(fields)).alias("field"),
-                pl.lit(rule.id).alias("rule"),
-                pl.lit(rule.severity).alias("severity"),
-                pl.concat_str(
-                    [pl.col(f).cast(pl.String).fill_null("") for f in fields], separator=", "
-                ).alias("value"),
-                pl.lit(rule.message).alias("message"),
-            )
-        )
-    return (
-        pl.concat(parts)
-        if parts
-        else pl.DataFrame(schema={"rule": pl.String, "severity": pl.String})
     )
 
 
@@ -520,24 +271,3 @@ def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.D
         )
     beside = path.with_name("coded.parquet")
     return frame, pl.read_parquet(beside) if beside.exists() and beside != path else None
-
-
-def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
-    """Write the conversion's tables as Parquet files in ``folder``, atomically; return paths."""
-    from eventcoder.files import atomic_write_parquet
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tables = {
-        "annotations": conv.annotations,
-        "rejects": conv.rejects,
-        "skipped": conv.skipped,
-        "predictions": conv.predictions,
-        "warnings": conv.warnings,
-        "coded": conv.coded,
-        "mentions": conv.mentions,
-    }
-    return {
-        name: atomic_write_parquet(frame, folder / f"{name}.parquet")
-        for name, frame in tables.items()
-    }
