@@ -1,19 +1,10 @@
 """Label Studio JSON exports turned into validated tables, with every annotation accounted for.
 
-Reader. An export is one JSON array of tasks, each holding its annotations, each holding a flat
-list of results. A plain ``orjson.loads`` builds tens of millions of Python objects for a large
-export (about 29 s and 6.6 GB for 811 MB), so the export is read with DuckDB's ``read_json``
-and an explicit column spec: the parser streams the array, keeps only the keys named below, types
-them as it goes, and ``unnest`` flattens tasks -> annotations -> results into one columnar
-table without a Python object per value. The per-region results are then pivoted to one row per
-event region with conditional aggregation in the same SQL (the pivot is generated from the
-labeling config's control names). polars reads the result zero-copy through Arrow and the
-codebook validator runs on it. Small files and in-memory task lists go through the same code (a
-task list is written to a temporary file first), so what the tests check is what runs at scale.
-``bench/bench_convert.py`` measures it against ``orjson.loads``: on a 1.46 GB synthetic export
-(100,000 tasks x 3 annotations x 2 events, 11 results per event; 2-core machine) ``orjson.loads``
-took 196 s with a 12.5 GB peak, the whole convert 35 s with a 4.1 GB peak (2.8x the file), with
-DuckDB capped at 1.5x the file size (it spills beyond that).
+The package, in pipeline order: :mod:`.reading` (the export into DuckDB tables),
+:mod:`.structure` (does each result fit the labeling config), :mod:`.events` (event and mention
+regions, one row per event), :mod:`.offsets` (UTF-16 offsets, the editor's text; the evidence
+for both is in ``docs/convert.md``), :mod:`.assemble` (validation and the accounting below),
+:mod:`.conversion` (the result and its tables).
 
 Counting. Every annotation ends up in exactly one of three states, so that
 ``total = accepted + rejected + skipped``:
@@ -47,40 +38,9 @@ utf16-offsets          (warning) a region's offsets fit its text only in UTF-16 
                        kept as code points
 =====================  ==========================================================================
 
-Offsets. ``span_start``/``span_end`` in ``annotations`` and ``mentions`` are Unicode code point
-offsets into the article text (Python's ``text[span_start:span_end]``), which is also what Label
-Studio 1.23.2's editor sends. Read from the sources shipped in its own package
-(``web/dist/apps/labelstudio/358.js.map``, the same files as ``web/libs/editor/src`` of
-HumanSignal/label-studio): on mouse-up the Text tag's view (``tags/object/RichText/view.jsx``)
-calls ``fixCodePointsInRange`` on the selection (``utils/selection-tools.js``: "In python and
-other modern tools complex unicode symbols handled as code points, not UTF chars"), and
-``addRegion`` (``RichText/model.js``) takes the region's ``start``/``end`` from
-``rangeToGlobalOffset``, whose ``findGlobalOffset`` counts every text node as
-``[...node.textContent].length``, in code points. Older editors counted UTF-16 code units
-(label-studio issues #1008 and #1347; pull request #1559, "Store code points instead of js
-length"). The server stores whatever it is sent, so UTF-16 offsets still arrive: in exports of
-projects coded with those versions, and from any client that counts as JavaScript's
-``String.length`` does. An article
-with a character outside the Basic Multilingual Plane (an emoji, a mathematical letter, a CJK
-extension character) gives such offsets away: they cut the wrong text. So a region whose
-offsets do not cut its own text in code points, in an article with such a character, is read
-again in UTF-16 code units (:func:`utf16_to_code_points`, only for those regions, each such
-article's text read once); if that cuts exactly its text, the offsets are kept as code points
-and a warning with rule ``utf16-offsets`` names the region and its original offsets. Otherwise,
-and for every article without such a character, the offsets are a ``span-mismatch``. Recorded:
-``tests/data/ls_export_unicode.json``, where a coder marked "Russian jets" after three such
-characters in the real 1.23.2 editor (headless Chromium) and it stored 21-33, the code points
-(UTF-16 would be 27-39). Cost, measured on 30,000 tasks (489 MB, 90,000 annotations): 6.2 s
-either way when no article has such a character; 7.1 s when every article has one before
-every region and every offset is in UTF-16 (all recounted), against 6.3 s before this check.
-
-Text as shown. The same editor counts every character in its offsets (line breaks, ``\\r\\n`` as
-two characters as in Python, repeated spaces), but stores a region's text as the selection is
-shown: runs of spaces read as one, spaces next to a line break dropped, each line break written
-as the two characters ``\\n`` (:func:`editor_text`). A region whose offsets cut a text that the
-editor shows as its stored text is right, and takes the article's own text. Recorded in the real
-editor: ``tests/data/ls_export_paragraphs_*.json`` (LF, CRLF, doubled spaces and a tab, lines
-holding one space, no-break spaces, which it keeps).
+Offsets. ``span_start``/``span_end`` are Unicode code points into the article text, as Label
+Studio 1.23.2's editor sends them; offsets in UTF-16 code units and region text stored as the
+editor shows it are recognised region by region (``docs/convert.md``).
 
 Mentions. Regions labelled with a mention label (``Actor``, ``Place``, ``Date``, ``Fatalities``,
 see :mod:`eventcoder.annotate.config`) carry no field; they become the ``mentions`` table, one row

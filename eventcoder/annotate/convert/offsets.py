@@ -4,7 +4,7 @@ Offsets in the tables are Unicode code points into the article (Python's ``text[
 as Label Studio 1.23.2's editor sends them. Older editors and other clients counted UTF-16 code
 units; the editor stores a region's text as the selection is shown. Both are recognised here,
 region by region, and never guessed: the history and the recorded evidence are in
-``docs/editor-text.md``.
+``docs/convert.md``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ An export is one JSON array of tasks, each holding its annotations, each holding
 results. DuckDB's ``read_json`` with an explicit column spec streams the array, keeps only the
 keys named below, types them as it goes, and ``unnest`` flattens tasks -> annotations ->
 results into the tables ``tasks``, ``ann`` (one row per annotation) and ``res`` (one row per
-result). Why not ``orjson.loads``, and what it costs: ``docs/convert.md``.
+result). Why not ``orjson.loads``: ``docs/convert.md``; figures: ``bench/bench_convert.py``.
 """
 
 from __future__ import annotations
