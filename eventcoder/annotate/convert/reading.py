@@ -16,6 +16,7 @@ import duckdb
 import orjson
 import polars as pl
 
+from eventcoder.annotate.config import LABELS_NAME
 from eventcoder.errors import ExportFormatError
 from eventcoder.schema.codebook import Codebook
 
@@ -75,6 +76,9 @@ def _sql_type(spec: _Spec) -> str:
 # ``from_json`` takes the spec as JSON text: the results and predictions stored as JSON.
 RESULT_JSON = orjson.dumps([_RESULT]).decode()
 PREDICTION_JSON = orjson.dumps([_PREDICTION]).decode()
+# read_json's buffer: what it parses at a time, per thread (a task may be larger). Larger
+# buffers cost memory and no speed.
+_BUFFER = 16 << 20
 # A character outside the Basic Multilingual Plane: two UTF-16 code units, one code point.
 _ASTRAL = r"[\x{10000}-\x{10FFFF}]"
 
@@ -99,13 +103,20 @@ TEXT_VALUE = """
 
 
 def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
-    """Read the export into DuckDB tables ``ann`` (one row per annotation) and ``res``."""
+    """Read the export into DuckDB tables ``tasks``, ``ann`` (one row per annotation) and ``res``.
+
+    Memory: ``tasks`` holds the parsed export once; ``ann`` and ``res`` are unnested straight
+    from it (never a second nested copy), and ``res`` keeps a region's text only on its label
+    result (the other results of a region repeat it), so long articles with many regions cost
+    little more than their text.
+    """
     cols = ", ".join(f"{sql_text(k)}: {sql_text(_sql_type(v))}" for k, v in _TASK.items())
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
         f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
     )
     try:
+        # records='true': every element must be an object (a task), never a bare value.
         con.execute(
             f"""
           CREATE TEMP TABLE tasks AS
@@ -115,11 +126,12 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
                  coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
                           false) AS astral,
                  {data_cols}, annotations, predictions
-          FROM read_json(?, format='array', columns={{{cols}}}, maximum_object_size=67108864)
+          FROM read_json(?, format='array', records='true', columns={{{cols}}},
+                         maximum_object_size={_BUFFER})
         """,
             [str(path)],
         )
-    except duckdb.Error as err:
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as err:
         raise _fail(path, err) from None
     coder = (
         "coalesce(json_extract_string(a.completed_by, '$.email'), "
@@ -129,41 +141,53 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
       CREATE TEMP TABLE ann AS
       SELECT t.task_id, t.project_id, t.article_id, a.id AS annotation_id, {coder} AS coder,
              coalesce(a.was_cancelled, false) AS was_cancelled,
-             a.created_at, a.updated_at, a.lead_time, a.result
+             a.created_at, a.updated_at, a.lead_time, a.result IS NULL AS no_result
       FROM (SELECT task_id, project_id, article_id, unnest(annotations) AS a FROM tasks) t
     """)
+    labels = sql_text(LABELS_NAME)
     con.execute(f"""
       CREATE TEMP TABLE res AS
-      SELECT annotation_id, r.id AS region, r.from_name, r.type,
+      SELECT task_id, a.id AS annotation_id, r.id AS region, r.from_name, r.to_name, r.type,
              r.value.start AS span_start, r.value."end" AS span_end,
              r.value.labels AS labels, r.value.choices AS choices,
-             json_extract_string(r.value.text, '$') AS span_text,
-             json_type(r.value.text) AS text_type, {TEXT_VALUE} AS value
-      FROM (SELECT annotation_id, unnest(result) AS r FROM ann)
+             CASE WHEN r.from_name = {labels} THEN json_extract_string(r.value.text, '$')
+             END AS span_text,
+             CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
+      FROM (SELECT task_id, a, unnest(a.result) AS r
+            FROM (SELECT task_id, unnest(annotations) AS a FROM tasks))
     """)
-    # The nested columns are unnested now; dropping them frees most of the parsed export.
-    con.execute("ALTER TABLE ann DROP COLUMN result; ALTER TABLE tasks DROP COLUMN annotations")
+    # The nested column is unnested now; dropping it frees most of the parsed export.
+    con.execute("ALTER TABLE tasks DROP COLUMN annotations")
 
 
 def check_brackets(path: Path) -> None:
-    """Fail fast on a file that is not one JSON array (empty, an object, cut off at the end)."""
+    """Fail fast on a file that is not one JSON list of tasks ending where the file ends."""
     with path.open("rb") as fh:
         head = fh.read(4096).lstrip()
         fh.seek(max(0, path.stat().st_size - 4096))
         tail = fh.read().rstrip()
-    if not head.startswith(b"[") or not tail.endswith(b"]"):
-        what = (
-            "empty"
-            if not head
-            else "not a JSON list of tasks"
-            if not head.startswith(b"[")
-            else "cut off before its end"
-        )
-        raise ExportFormatError(
-            f"{path}: not a complete Label Studio JSON export (the file is {what}); export it "
-            "again as JSON",
-            path=str(path),
-        )
+    # The closing bracket must close the list of tasks: right after a task (``}``) or after the
+    # opening bracket of an empty list. ``[...] junk ]`` and ``[...]]`` end in ``]`` too.
+    before = tail[:-1].rstrip()
+    closed = tail.endswith(b"]") and (before.endswith(b"}") or before == b"[")
+    if head.startswith(b"[") and closed:
+        return
+    if not head:
+        what = "the file is empty"
+    elif not head.startswith(b"["):
+        what = "the file is not a JSON list of tasks"
+    elif b"}]" in tail:
+        what = f"bytes follow the list of tasks: the file ends in {_ending(tail)}"
+    else:
+        what = f"the file is cut off before its end: it ends in {_ending(tail)}"
+    raise ExportFormatError(
+        f"{path}: not a complete Label Studio JSON export ({what}); export it again as JSON",
+        path=str(path),
+    )
+
+
+def _ending(tail: bytes) -> str:
+    return repr(tail[-20:].decode("utf-8", "replace"))
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
