@@ -70,10 +70,13 @@ class Build:
                 version=self.version,
             )
         self.claimed.add(rel)
+        (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
         return self.folder / rel
 
 
 Writer = Callable[[Build], dict[str, str]]
+REFERENCES = "references/"
+REFERENCE_KEYS = ("actors", "gazetteer")  # the codebook's reference lists, by their keys
 
 
 @dataclass(frozen=True)
@@ -154,22 +157,39 @@ def _agreement(b: Build) -> dict[str, str]:
 
 
 def _codebook(b: Build) -> dict[str, str]:
-    """The codebook used, with the reference lists it names copied beside it."""
+    """The codebook used; its reference lists go in ``references/`` (see :func:`_references`)."""
     data = b.cb.to_dict()
-    base = Path(b.cb.path).parent if b.cb.path else None
-    refs = data.get("references", {})
-    for key, rel in list(refs.items()):
-        source = Path(rel) if Path(rel).is_absolute() or base is None else base / rel
-        if source.is_file():
-            shutil.copyfile(source, b.claim(source.name))
-            refs[key] = source.name
-        else:
-            del refs[key]
-    if not refs:
+    refs = _reference_names(b)
+    if refs:
+        data["references"] = {key: f"{REFERENCES}{name}" for key, (_, name) in refs.items()}
+    else:
         data.pop("references", None)
     b.claim("codebook.yaml").write_text(
         yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
+    return {}
+
+
+def _reference_names(b: Build) -> dict[str, tuple[Path, str]]:
+    """``{key: (source, name in references/)}`` of the codebook's reference lists.
+
+    The name is the release's choice, ``actors.csv`` or ``gazetteer.parquet``: a reference list
+    stored under its own name could replace another file of the release (``events.parquet``)
+    or another list (``actors/list.csv`` and ``gazetteer/list.csv``).
+    """
+    refs = b.cb.to_dict().get("references", {})
+    base = Path(b.cb.path).parent if b.cb.path else None
+    out = {}
+    for key, rel in refs.items():
+        source = Path(rel) if Path(rel).is_absolute() or base is None else base / rel
+        if key in REFERENCE_KEYS and source.is_file():
+            out[key] = (source, key + (".parquet" if source.suffix == ".parquet" else ".csv"))
+    return out
+
+
+def _references(b: Build) -> dict[str, str]:
+    for source, name in _reference_names(b).values():
+        shutil.copyfile(source, b.claim(f"{REFERENCES}{name}"))
     return {}
 
 
@@ -349,6 +369,12 @@ FILES: tuple[ReleaseFile, ...] = (
         when=lambda b: b.agreement is not None,
     ),
     ReleaseFile("codebook.yaml", "the coding scheme used", _codebook),
+    ReleaseFile(
+        REFERENCES,
+        "the codebook's reference lists (actors, gazetteer), under names of the release's own",
+        _references,
+        when=lambda b: bool(_reference_names(b)),
+    ),
     ReleaseFile("ids.json", "the highest event id serial ever issued per prefix", _ids),
     ReleaseFile(
         "CHANGELOG.md", "this release against the previous one, then older ones", _changelog
