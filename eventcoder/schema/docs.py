@@ -28,6 +28,19 @@ def field_rows(cb: Codebook) -> list[dict[str, str]]:
     ]
 
 
+def hierarchy_rows(cb: Codebook) -> list[dict[str, str]]:
+    """One plain row per event category in hierarchy order, with its text attributes; [] if none."""
+    if cb.hierarchy is None:
+        return []
+    terms = cb.hierarchy.terms
+    attrs = sorted({k for t in terms for k, v in t.attributes.items() if isinstance(v, str)})
+    return [
+        {"#": str(i), cb.hierarchy.name: str(t.value)}
+        | {a: str(t.attributes.get(a, "")) for a in attrs}
+        for i, t in enumerate(terms, 1)
+    ]
+
+
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
