@@ -52,7 +52,6 @@ table promises offsets that can be trusted.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,7 +62,7 @@ import orjson
 import polars as pl
 
 from eventcoder.annotate.config import Control, labeling_config, parse_controls
-from eventcoder.annotate.convert.assemble import assemble
+from eventcoder.annotate.convert.assemble import Extracted, build_conversion
 from eventcoder.annotate.convert.conversion import (
     KEY,
     MENTION_SCHEMA,
@@ -84,13 +83,13 @@ from eventcoder.annotate.convert.offsets import (
     restore_editor_text,
     utf16_to_code_points,
 )
-from eventcoder.annotate.convert.reading import check_brackets, load_export
+from eventcoder.annotate.convert.reading import check_brackets, connection, load_export
 from eventcoder.annotate.convert.structure import (
     check_config,
     field_controls,
     structural_problems,
 )
-from eventcoder.errors import ExportFormatError, InputError
+from eventcoder.errors import ExportFormatError, InputError, ResourceError
 from eventcoder.schema.codebook import Codebook
 
 __all__ = [
@@ -134,22 +133,21 @@ def read_export(
     check_brackets(path)
     say = on_progress or (lambda _msg: None)
     controls = _controls(cb, config)
-    con = duckdb.connect()
-    try:
-        threads = os.cpu_count() or 1
-        # DuckDB spills to disk past its limit; 1.5x the file keeps the whole convert within
-        # about 3x the export's size once polars holds the (much smaller) event rows.
-        limit = max(512 << 20, int(path.stat().st_size * 1.5))
-        con.execute(
-            f"SET threads = {threads}; SET preserve_insertion_order = false; "
-            f"SET memory_limit = '{limit >> 20}MB'"
-        )
+    with connection(path) as con:
         say("reading export")
         load_export(con, path, cb)
         say("checking results")
-        return _convert(con, path, cb, controls, say)
-    finally:
-        con.close()
+        parts = _extract(con, path, cb, controls, say)
+    # DuckDB's tables are gone now: only the (much smaller) frames stay for validation.
+    try:
+        return build_conversion(cb, parts, say)
+    except MemoryError:
+        raise ResourceError(
+            f"{path}: ran out of memory validating its events; the export is not at fault: "
+            "free memory or use a machine with more",
+            resource="memory",
+            path=path,
+        ) from None
 
 
 def export_to_annotations(
@@ -173,13 +171,13 @@ def export_to_annotations(
         return read_export(path, cb, config, on_progress)
 
 
-def _convert(
+def _extract(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     cb: Codebook,
     controls: dict[str, Control],
     say: Callable[[str], None],
-) -> Conversion:
+) -> Extracted:
     check_config(con, path, cb, controls)
     fields = field_controls(cb, controls)
     region_tables(con)
@@ -187,16 +185,13 @@ def _convert(
     restore_editor_text(con)
     problems = structural_problems(con, cb)
     say("building event rows")
-    events = event_rows(con, cb, fields)
-    return assemble(
-        cb,
-        events,
-        problems,
-        annotation_rows(con),
-        prediction_rows(con),
-        say,
-        mention_rows(con),
-        recounted,
+    return Extracted(
+        events=event_rows(con, cb, fields),
+        problems=problems,
+        meta=annotation_rows(con),
+        predictions=prediction_rows(con),
+        mentions=mention_rows(con),
+        recounted=recounted,
     )
 
 

@@ -8,6 +8,7 @@ event is accounted for too.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -20,30 +21,39 @@ _BY_ROW = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
 _OWNERS = ["task_id", "article_id", "annotation_id", "coder"]
 
 
-def assemble(
-    cb: Codebook,
-    events: pl.DataFrame,
-    problems: pl.DataFrame,
-    meta: pl.DataFrame,
-    predictions: pl.DataFrame,
-    say: Callable[[str], None],
-    mentions: pl.DataFrame,
-    recounted: pl.DataFrame,
-) -> Conversion:
-    """The conversion: accepted events, rejects, warnings and the tables beside them."""
+@dataclass(frozen=True)
+class Extracted:
+    """What the SQL stage hands on, as plain frames (DuckDB's memory is free again by then)."""
+
+    events: pl.DataFrame  # one row per Event region, field values as text
+    problems: pl.DataFrame  # structural problems: annotation_id, event_key, field, rule, ...
+    meta: pl.DataFrame  # one row per annotation
+    predictions: pl.DataFrame
+    mentions: pl.DataFrame
+    recounted: pl.DataFrame  # regions whose UTF-16 offsets were recounted
+
+
+def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None]) -> Conversion:
+    """The conversion: accepted events, rejects, warnings and the tables beside them.
+
+    Every event row ends up in ``annotations`` or with at least one row in ``rejects``, whatever
+    the severity of any rule: the validator's verdict on a row is recomputed here from the
+    failures kept (uniqueness rules are checked per annotation, not across coders).
+    """
+    meta = parts.meta
     columns = table_columns(cb, "annotations")
-    events = _typed(cb, events, columns)
+    events = _typed(cb, parts.events, columns)
     say("validating")
     result = validate(events, cb, table="annotations")
-    failures = _failures(cb, result, events.columns)
+    rows = pl.concat([result.accepted, result.rejected.drop("row", "reasons")], how="vertical")
+    failures = _failures(cb, result, rows, events.columns)
     owners = meta.select(_OWNERS)
-    warnings = _warnings(failures, recounted, owners)
-    accepted_rows = result.accepted.join(
+    warnings = _warnings(failures, parts.recounted, owners)
+    accepted_rows = rows.join(
         failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
     )
-    rejects = _rejects(failures, problems, owners)
+    rejects = _rejects(failures, parts.problems, owners)
     bad_ann = rejects.select("annotation_id").unique()
-    all_events = accepted_rows.select(KEY).vstack(result.rejected.select(KEY))
     rejects = pl.concat([rejects, _withdrawn(accepted_rows, rejects, bad_ann)]).sort(
         ["task_id", "annotation_id", "event_key", "rule", "field"], nulls_last=True
     )
@@ -57,16 +67,16 @@ def assemble(
         annotations=accepted,
         rejects=rejects,
         skipped=_skipped(meta),
-        predictions=predictions.sort("task_id", "prediction_id", "region"),
+        predictions=parts.predictions.sort("task_id", "prediction_id", "region"),
         warnings=warnings,
         total=meta.height,
         accepted=done.height - rejected_ann,
         rejected=rejected_ann,
         events_accepted=accepted.height,
-        events_rejected=all_events.height - accepted.height,
+        events_rejected=rows.height - accepted.height,
         notes=result.notes,
         coded=coded,
-        mentions=_mentions(mentions, coded),
+        mentions=_mentions(parts.mentions, coded),
     )
 
 
@@ -91,7 +101,9 @@ def _typed(cb: Codebook, events: pl.DataFrame, columns: list[str]) -> pl.DataFra
     return events.select([c for c in columns if c in events.columns])
 
 
-def _failures(cb: Codebook, result: ValidationResult, present: list[str]) -> pl.DataFrame:
+def _failures(
+    cb: Codebook, result: ValidationResult, rows: pl.DataFrame, present: list[str]
+) -> pl.DataFrame:
     """The validator's failures, with uniqueness rules checked within each annotation."""
     # Uniqueness rules compare events of one coder's annotation: across coders the same event
     # is coded on purpose, several times.
@@ -99,11 +111,7 @@ def _failures(cb: Codebook, result: ValidationResult, present: list[str]) -> pl.
     return pl.concat(
         [
             result.failures.filter(~pl.col("rule").is_in(list(unique))),
-            _unique_failures(
-                result.accepted.vstack(result.rejected.drop("row", "reasons")),
-                list(unique.values()),
-                present,
-            ),
+            _unique_failures(rows, list(unique.values()), present),
         ],
         how="diagonal_relaxed",
     )

@@ -9,6 +9,11 @@ result). Why not ``orjson.loads``: ``docs/convert.md``; figures: ``bench/bench_c
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +22,7 @@ import orjson
 import polars as pl
 
 from eventcoder.annotate.config import LABELS_NAME
-from eventcoder.errors import ExportFormatError
+from eventcoder.errors import ExportFormatError, ResourceError
 from eventcoder.schema.codebook import Codebook
 
 # The shapes the reader keeps, as DuckDB's JSON structure specs: a type name, a one-element
@@ -83,6 +88,89 @@ _BUFFER = 16 << 20
 _ASTRAL = r"[\x{10000}-\x{10FFFF}]"
 
 
+@contextmanager
+def connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection for converting the export at ``path``, its memory sized to the machine.
+
+    DuckDB keeps its tables within ``memory_limit`` and spills the rest to a temporary folder of
+    its own (removed afterwards). Running out of memory or disk anyway raises
+    :class:`ResourceError`, which names the machine, never the export.
+    """
+    available = available_memory()
+    limit = memory_limit(path.stat().st_size, available)
+    spill = tempfile.mkdtemp(prefix="eventcoder-spill-")
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"SET threads = {os.cpu_count() or 1}; SET preserve_insertion_order = false; "
+            f"SET memory_limit = '{limit >> 20}MB'; SET temp_directory = {sql_text(spill)}"
+        )
+        yield con
+    except (duckdb.OutOfMemoryException, MemoryError):
+        raise ResourceError(
+            f"{path}: ran out of memory converting it ({limit >> 20:,} MB allowed of "
+            f"{available >> 20:,} MB available); the export is not at fault: free memory or "
+            "use a machine with more",
+            resource="memory",
+            path=path,
+        ) from None
+    except duckdb.IOException as err:
+        if "space left" not in str(err):
+            raise
+        raise ResourceError(
+            f"{path}: no disk space left to spill to in {tempfile.gettempdir()}; the export is "
+            "not at fault: free disk space there or point TMPDIR at a larger disk",
+            resource="disk",
+            path=path,
+        ) from None
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def memory_limit(size: int, available: int) -> int:
+    """DuckDB's memory limit in bytes for an export of ``size`` bytes on this machine.
+
+    1.5x the export (beyond that DuckDB spills), at least 1 GB (the parser's buffers and the
+    tables of a small export), and never more than 60% of the memory available: polars holds
+    the event rows beside it, and the whole convert stays within about 3x the export.
+    """
+    return max(256 << 20, min(max(1 << 30, size * 3 // 2), available * 6 // 10))
+
+
+_CGROUP = Path("/sys/fs/cgroup")
+
+
+def available_memory() -> int:
+    """Bytes of memory this process can still use: the system's, or its cgroup's if less."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            cap = (_CGROUP / limit_file).read_text().strip()
+            if cap.isdigit():
+                found.append(int(cap) - int((_CGROUP / usage_file).read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    if not found:
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            found.append(4 << 30)
+    return max(0, min(found))
+
+
 def _fail(path: Path, err: Exception) -> ExportFormatError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return ExportFormatError(
@@ -115,6 +203,11 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
     data_cols = ", ".join(
         f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
     )
+    # One thread parses: the parser holds a chunk of 2,048 tasks per thread in memory, which
+    # for long articles with many regions is hundreds of MB each; one thread keeps the peak
+    # near one chunk and, on a shared machine, reads as fast (docs/convert.md).
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
+    con.execute("SET threads = 1")
     try:
         # records='true': every element must be an object (a task), never a bare value.
         con.execute(
@@ -131,8 +224,12 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
         """,
             [str(path)],
         )
-    except (duckdb.InvalidInputException, duckdb.ConversionException) as err:
+    except (duckdb.OutOfMemoryException, duckdb.IOException):
+        raise  # the machine's limits, not the file's fault: see connection()
+    except duckdb.Error as err:
         raise _fail(path, err) from None
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
     coder = (
         "coalesce(json_extract_string(a.completed_by, '$.email'), "
         "json_extract_string(a.completed_by, '$'))"
