@@ -53,6 +53,7 @@ table promises offsets that can be trusted.
 from __future__ import annotations
 
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,9 +84,17 @@ from eventcoder.annotate.convert.offsets import (
     restore_editor_text,
     utf16_to_code_points,
 )
-from eventcoder.annotate.convert.reading import check_brackets, connection, load_export
+from eventcoder.annotate.convert.reading import (
+    check_brackets,
+    connection,
+    read_tasks,
+    unnest_tasks,
+)
 from eventcoder.annotate.convert.structure import (
+    check_annotations,
     check_config,
+    check_results,
+    check_tasks,
     field_controls,
     structural_problems,
 )
@@ -111,8 +120,14 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-def _controls(cb: Codebook, config: str | None) -> dict[str, Control]:
-    return parse_controls(config if config is not None else labeling_config(cb))
+def _targets(xml: str) -> set[str]:
+    """The object tags (``toName``) the config's controls label: results name one of them."""
+    return {
+        name.strip()
+        for el in ET.fromstring(xml).iter()
+        for name in el.attrib.get("toName", "").split(",")
+        if name.strip()
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,12 +147,21 @@ def read_export(
         raise ExportFormatError(f"{path}: no such file", path=str(path))
     check_brackets(path)
     say = on_progress or (lambda _msg: None)
-    controls = _controls(cb, config)
+    xml = config if config is not None else labeling_config(cb)
+    try:
+        controls, targets = parse_controls(xml), _targets(xml)
+    except ET.ParseError as err:
+        raise InputError(
+            f"the labeling config is not XML ({err}); pass the project's config"
+        ) from None
     with connection(path) as con:
         say("reading export")
-        load_export(con, path, cb)
+        read_tasks(con, path, cb)
+        notes = check_tasks(con, path)
+        unnest_tasks(con)
+        check_annotations(con, path)
         say("checking results")
-        parts = _extract(con, path, cb, controls, say)
+        parts = _extract(con, path, cb, controls, targets, say, notes)
     # DuckDB's tables are gone now: only the (much smaller) frames stay for validation.
     try:
         return build_conversion(cb, parts, say)
@@ -176,9 +200,12 @@ def _extract(
     path: Path,
     cb: Codebook,
     controls: dict[str, Control],
+    targets: set[str],
     say: Callable[[str], None],
+    notes: list[str],
 ) -> Extracted:
     check_config(con, path, cb, controls)
+    check_results(con, path, controls, targets)
     fields = field_controls(cb, controls)
     region_tables(con)
     recounted = recount_utf16(con)
@@ -192,6 +219,7 @@ def _extract(
         predictions=prediction_rows(con),
         mentions=mention_rows(con),
         recounted=recounted,
+        notes=tuple(notes),
     )
 
 

@@ -31,6 +31,7 @@ class Extracted:
     predictions: pl.DataFrame
     mentions: pl.DataFrame
     recounted: pl.DataFrame  # regions whose UTF-16 offsets were recounted
+    notes: tuple[str, ...] = ()  # what was done to the export as a whole (a repeated task)
 
 
 def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None]) -> Conversion:
@@ -74,7 +75,7 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
         rejected=rejected_ann,
         events_accepted=accepted.height,
         events_rejected=rows.height - accepted.height,
-        notes=result.notes,
+        notes=parts.notes + tuple(result.notes),
         coded=coded,
         mentions=_mentions(parts.mentions, coded),
     )

@@ -190,14 +190,8 @@ TEXT_VALUE = """
     END"""
 
 
-def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
-    """Read the export into DuckDB tables ``tasks``, ``ann`` (one row per annotation) and ``res``.
-
-    Memory: ``tasks`` holds the parsed export once; ``ann`` and ``res`` are unnested straight
-    from it (never a second nested copy), and ``res`` keeps a region's text only on its label
-    result (the other results of a region repeat it), so long articles with many regions cost
-    little more than their text.
-    """
+def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
+    """Read the export into the DuckDB table ``tasks``, annotations still nested."""
     cols = ", ".join(f"{sql_text(k)}: {sql_text(_sql_type(v))}" for k, v in _TASK.items())
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
@@ -230,6 +224,16 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
         raise _fail(path, err) from None
     finally:
         con.execute(f"SET threads = {int(threads)}")
+
+
+def unnest_tasks(con: duckdb.DuckDBPyConnection) -> None:
+    """Unnest ``tasks`` into ``ann`` (one row per annotation) and ``res`` (one per result).
+
+    Memory: ``tasks`` holds the parsed export once; ``ann`` and ``res`` are unnested straight
+    from it (never a second nested copy), and ``res`` keeps a region's text only on its label
+    result (the other results of a region repeat it), so long articles with many regions cost
+    little more than their text.
+    """
     coder = (
         "coalesce(json_extract_string(a.completed_by, '$.email'), "
         "json_extract_string(a.completed_by, '$'))"
