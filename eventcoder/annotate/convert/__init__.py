@@ -18,14 +18,21 @@ Counting. Every annotation ends up in exactly one of three states, so that
 - **accepted**: everything else, including an annotation submitted with no event (the coder found
   none). Its events are the rows of ``annotations``.
 
-A region label the config does not offer is not a reject but an :class:`ExportFormatError`: the
-export was made with another config, whose regions this codebook cannot read.
+What cannot be read as an export of this codebook's config is not a reject but an
+:class:`ExportFormatError` (exit 2, one line): duplicate task or annotation ids, a result from a
+control, of a type or on an object the config does not have, a region label it does not offer,
+bytes after the closing ``]`` (:mod:`.structure`, :mod:`.reading`). Accepting such a file would
+read another config's regions as this codebook's, or one article's regions against another's
+text. A task repeated whole is taken once, with a note in ``notes``. Every event is accounted
+for under any rule severity: uniqueness rules compare events within one annotation (coders code
+the same events on purpose), and an event leaves only as a row of ``annotations`` or with a
+row in ``rejects``.
 
 Rule ids the converter adds to the validator's (``required-field``, ``field-type``) and the
 codebook's own (``sub-event-type-known``, ...):
 
 =====================  ==========================================================================
-unknown-control        a result's ``from_name`` is no control of the labeling config
+result-missing         a submitted annotation whose ``result`` is null (not "no event found")
 choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
 orphan-control         a per-region value whose region id is no Event region of the annotation
 repeated-control       the same control filled more than once for one region
