@@ -43,7 +43,12 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     """
     meta = parts.meta
     columns = table_columns(cb, "annotations")
-    events = _typed(cb, parts.events, columns)
+    # A cancelled annotation is skipped whole: regions drawn before skipping are no coding.
+    cancelled = meta.filter(pl.col("was_cancelled")).select("annotation_id")
+    events = parts.events.join(cancelled, on="annotation_id", how="anti")
+    problems = parts.problems.join(cancelled, on="annotation_id", how="anti")
+    events_skipped = parts.events.height - events.height
+    events = _typed(cb, events, columns)
     say("validating")
     result = validate(events, cb, table="annotations")
     rows = pl.concat([result.accepted, result.rejected.drop("row", "reasons")], how="vertical")
@@ -53,7 +58,7 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     accepted_rows = rows.join(
         failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
     )
-    rejects = _rejects(failures, parts.problems, owners)
+    rejects = _rejects(failures, problems, owners)
     bad_ann = rejects.select("annotation_id").unique()
     rejects = pl.concat([rejects, _withdrawn(accepted_rows, rejects, bad_ann)]).sort(
         ["task_id", "annotation_id", "event_key", "rule", "field"], nulls_last=True
@@ -75,6 +80,7 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
         rejected=rejected_ann,
         events_accepted=accepted.height,
         events_rejected=rows.height - accepted.height,
+        events_skipped=events_skipped,
         notes=parts.notes + tuple(result.notes),
         coded=coded,
         mentions=_mentions(parts.mentions, coded),
