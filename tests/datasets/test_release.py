@@ -21,16 +21,10 @@ from eventcoder.datasets.adjudicate import adjudicate
 from eventcoder.datasets.ids import assign_ids, highest_serials
 from eventcoder.datasets.release import publish, read_events, verify
 from eventcoder.errors import ReleaseError, ReleaseExistsError
-from eventcoder.schema import load_codebook
 from tests.datasets.coded import PROTEST, SHELLING, STRIKE, coded, rows
 
 T1 = datetime(2024, 3, 1, tzinfo=timezone.utc)
 T2 = datetime(2024, 4, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def cb():
-    return load_codebook()
 
 
 def three(base: dict, article: str, k: int, **per_coder: dict) -> list[dict]:
