@@ -25,6 +25,8 @@ ends with what to do, and never holds a secret: ``str(err)`` passes through
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from eventcoder.redaction import redact
 
 
@@ -104,7 +106,16 @@ class AgreementError(EventcoderError, ValueError):
 
 
 class ReleaseError(EventcoderError):
-    """A release could not be written, or a written release does not verify."""
+    """A release could not be written, or a written release does not verify.
+
+    ``path`` is the release folder (or the file) the error is about, ``version`` the release's
+    version when one is known.
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, version: str | None = None):
+        self.path = None if path is None else str(path)
+        self.version = version
+        super().__init__(message)
 
 
 class ReleaseExistsError(ReleaseError):
