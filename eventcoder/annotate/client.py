@@ -169,6 +169,24 @@ def create_coder(settings: ServerSettings, email: str, password: str | None = No
     )
 
 
+def create_coders(settings: ServerSettings, emails: list[str]) -> list[Coder | ServerError]:
+    """Return, for each email in order, the new coder or the server's refusal of that email.
+
+    A refusal of one email (taken, invalid) does not stop the others; a server that cannot be
+    reached at all (``ServerError.status`` is None) raises at once, since every email would fail
+    the same way.
+    """
+    made: list[Coder | ServerError] = []
+    for email in emails:
+        try:
+            made.append(create_coder(settings, email))
+        except ServerError as err:
+            if err.status is None:
+                raise
+            made.append(err)
+    return made
+
+
 def _whoami(url: str, token: str) -> dict[str, Any]:
     """Return ``/api/current-user/whoami`` for the holder of a legacy token."""
     headers = {"Authorization": f"Token {token}"}

@@ -1,0 +1,232 @@
+"""Commands of the annotation stage: projects, coders, tasks, exports and their conversion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eventcoder.cli.app import app, console, err_console, say_error
+from eventcoder.cli.options import (
+    ApiKeyOption,
+    CodebookOption,
+    ProjectOption,
+    UrlOption,
+    codebook_at,
+    progress_bar,
+)
+from eventcoder.settings import server_settings
+
+project_app = typer.Typer(help="Create Label Studio projects from codebooks.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Put articles into a project as tasks.", no_args_is_help=True)
+export_app = typer.Typer(help="Pull annotations from a project.", no_args_is_help=True)
+coders_app = typer.Typer(help="Give coders accounts on the server.", no_args_is_help=True)
+app.add_typer(project_app, name="project")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(export_app, name="export")
+app.add_typer(coders_app, name="coders")
+
+
+@project_app.command("create")
+def project_create(
+    title: Annotated[str, typer.Option("--title", "-t", help="Project title (unique).")],
+    description: Annotated[
+        str | None, typer.Option("--description", help="Project description.")
+    ] = None,
+    overlap: Annotated[
+        int, typer.Option("--overlap", min=1, help="Coders per task (2 or 3 to measure agreement).")
+    ] = 2,
+    codebook: CodebookOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Create a project: labeling config and coder instructions generated from the codebook."""
+    from eventcoder.annotate.projects import create_project
+
+    settings = server_settings(url, api_key)
+    cb = codebook_at(codebook)
+    with console.status("creating the project"):
+        project = create_project(
+            settings, cb, title=title, description=description, overlap=overlap
+        )
+    console.print(
+        f"created project {project.id} [bold]{project.title}[/] ({overlap} coders per task): "
+        f"{project.url}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@tasks_app.command("import")
+def tasks_import(
+    file: Annotated[
+        Path, typer.Argument(help="Articles (.jsonl or .csv): id, text, title, source, url, ...")
+    ],
+    project: ProjectOption,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Tasks per POST.")] = 500,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Import articles as tasks; articles already in the project are not imported again.
+
+    An article whose id is in the project with another title or text is reported and left as it
+    is (exit code 1): its task may have annotations whose offsets the new text would break.
+    """
+    from rich.progress import MofNCompleteColumn
+
+    from eventcoder.annotate.articles import read_articles
+    from eventcoder.annotate.projects import find_project
+    from eventcoder.annotate.tasks import import_tasks
+
+    settings = server_settings(url, api_key)
+    articles = read_articles(file)
+    target = find_project(settings, project)
+    with progress_bar(MofNCompleteColumn()) as bar:
+        job = bar.add_task("importing", total=None)
+        report = import_tasks(
+            settings,
+            target.id,
+            articles,
+            batch_size=batch_size,
+            on_progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    console.print(
+        f"{report.total} articles: {report.added} added, {report.unchanged} unchanged, "
+        f"{len(report.changed)} changed (not imported) -> project {target.id} {target.url}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.changed:
+        shown = ", ".join(report.changed[:20]) + (" ..." if len(report.changed) > 20 else "")
+        console.print(
+            f"[yellow]changed:[/] {shown}: edit these tasks on the server, or import the "
+            "new versions under new ids.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+
+
+@export_app.command("pull")
+def export_pull(
+    project: ProjectOption,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="JSON file to write (default: project-<id>.json)."),
+    ] = None,
+    only_annotated: Annotated[
+        bool, typer.Option("--only-annotated", help="Leave out tasks nobody has annotated.")
+    ] = False,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Pull a snapshot export (coders' emails, skips and predictions included) to a JSON file."""
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    from eventcoder.annotate.exports import pull_export
+    from eventcoder.annotate.projects import find_project
+
+    settings = server_settings(url, api_key)
+    target = find_project(settings, project)
+    path = output or Path(f"project-{target.id}.json")
+    with progress_bar(DownloadColumn(), TransferSpeedColumn()) as bar:
+        job = bar.add_task("downloading", total=None)
+        pull_export(
+            settings,
+            target.id,
+            path,
+            only_annotated=only_annotated,
+            on_progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    console.print(
+        f"wrote {path} ({path.stat().st_size:,} bytes) from project {target.id}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@coders_app.command("add")
+def coders_add(
+    emails: Annotated[list[str], typer.Argument(help="Email address of each new coder.")],
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Create coder accounts; print each login address and one-time password, once.
+
+    Passwords are shown here only and written nowhere: hand each to its coder privately. The
+    coders' API tokens are not shown; coders log in with their email and password instead. An
+    email the server refuses (taken, invalid) is reported and the others are still created
+    (exit code 2 if any was refused).
+    """
+    from eventcoder.annotate.client import create_coders
+
+    made = create_coders(server_settings(url, api_key), emails)
+    refused = 0
+    for coder in made:
+        if isinstance(coder, Exception):
+            say_error(str(coder))
+            refused += 1
+            continue
+        # typer.echo, not rich: no wrapping or markup may alter a password
+        typer.echo(f"{coder.email}\t{coder.login_url}\tpassword: {coder.password.reveal()}")
+    if refused < len(emails):
+        err_console.print(
+            "Shown once and saved nowhere: give each coder their password privately and ask "
+            "them to change it after logging in (Account & Settings).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if refused:
+        raise typer.Exit(2)
+
+
+@project_app.command("config")
+def project_config(
+    codebook: CodebookOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Print the Label Studio labeling config (XML) generated from the codebook."""
+    from eventcoder.annotate.config import labeling_config
+    from eventcoder.files import atomic_write_text
+
+    xml = labeling_config(codebook_at(codebook))
+    if output is None:
+        typer.echo(xml)
+    else:
+        atomic_write_text(xml + "\n", output)
+        console.print(f"wrote {output}")
+
+
+@app.command("convert")
+def convert_cmd(
+    export: Annotated[Path, typer.Argument(help="Label Studio JSON export (snapshot or quick).")],
+    codebook: CodebookOption = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Labeling config XML the project used (default: from the codebook).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the Parquet tables (default: beside the export)."
+        ),
+    ] = None,
+) -> None:
+    """Convert an export into annotations, mentions, rejects, skipped and predictions tables."""
+    from eventcoder.annotate.convert import read_export, write_conversion
+
+    cb = codebook_at(codebook)
+    xml = config.read_text(encoding="utf-8") if config is not None else None
+    with console.status("converting") as status:
+        conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
+        paths = write_conversion(conv, out or export.parent)
+    for path in paths.values():
+        console.print(f"wrote {path}")
+    console.print(conv.reconciliation(), highlight=False)
+    raise typer.Exit(1 if conv.rejected else 0)

@@ -1,0 +1,133 @@
+"""Commands of the scheme stage: ``codebook show|docs|check`` and ``validate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from eventcoder.cli.app import app, console
+from eventcoder.cli.options import CodebookOption, codebook_at
+
+if TYPE_CHECKING:
+    from eventcoder.schema.validate import ValidationResult
+
+codebook_app = typer.Typer(help="Show, document and check coding schemes.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+
+@codebook_app.command("show")
+def codebook_show(codebook: CodebookOption = None) -> None:
+    """Show the scheme as readable tables: fields, event categories, rules."""
+    from eventcoder.schema.docs import field_rows, hierarchy_rows
+
+    cb = codebook_at(codebook)
+    console.print(f"[bold]{cb.title}[/]  ({cb.label})")
+    fields = field_rows(cb)
+    columns = ("field", "type", "required", "origin", "level", "vocabulary")
+    table = Table("field", "type", "req", "origin", "level", "vocabulary", title="Fields")
+    for row in fields:
+        table.add_row(*(row[c] for c in columns))
+    console.print(table)
+    categories = hierarchy_rows(cb)
+    if categories:
+        cats = Table(*categories[0], title="Event categories (hierarchy order)")
+        for row in categories:
+            cats.add_row(*row.values())
+        console.print(cats)
+    rules = Table("rule", "kind", "severity", "message", title=f"Rules ({len(cb.rules)})")
+    for r in cb.rules:
+        rules.add_row(r.id, r.kind, r.severity, r.message)
+    console.print(rules)
+
+
+@codebook_app.command("docs")
+def codebook_docs(
+    codebook: CodebookOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Write Markdown coding instructions for annotators, generated from the codebook."""
+    from eventcoder.schema.docs import codebook_markdown
+
+    text = codebook_markdown(codebook_at(codebook))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+@codebook_app.command("check")
+def codebook_check(path: Annotated[Path, typer.Argument(help="Codebook YAML file.")]) -> None:
+    """Load a codebook file and report every problem in it."""
+    cb = codebook_at(path)
+    n_vocab = sum(len(v.terms) for v in cb.vocabularies.values())
+    console.print(
+        f"[green]ok[/] {path}: {cb.label}, {len(cb.fields)} fields, "
+        f"{len(cb.vocabularies)} vocabularies ({n_vocab} values), {len(cb.rules)} rules"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# validate
+# --------------------------------------------------------------------------------------------
+
+
+@app.command("validate")
+def validate_cmd(
+    table: Annotated[
+        Path, typer.Argument(help="Events table in ACLED export format (CSV or Parquet).")
+    ],
+    codebook: CodebookOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the result files (default: beside the table)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
+    ] = False,
+) -> None:
+    """Validate an events table; write accepted, rejected and warnings Parquet files."""
+    from eventcoder.schema.validate import validate_file, write_result
+
+    cb = codebook_at(codebook)
+    with console.status("validating"):
+        result = validate_file(table, cb)
+    paths = write_result(result, out or table.parent, stem=table.stem)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result.summary(), indent=2, default=str))
+        raise typer.Exit(1 if result.rejected.height else 0)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    render_validation(result)
+    for path in paths.values():
+        console.print(f"wrote {path}")
+    raise typer.Exit(1 if result.rejected.height else 0)
+
+
+def render_validation(result: ValidationResult) -> None:
+    """Print the reconciliation line and the per-rule counts of a ValidationResult."""
+    counts = result.counts_by_rule()
+    if counts.height:
+        t = Table("rule", "severity", "failures", "rows", title="Failures by rule")
+        for row in counts.iter_rows(named=True):
+            color = "red" if row["severity"] == "error" else "yellow"
+            t.add_row(
+                row["rule"],
+                f"[{color}]{row['severity']}[/]",
+                f"{row['failures']:,}",
+                f"{row['rows']:,}",
+            )
+        console.print(t)
+    console.print(
+        f"{result.total:,} rows: {result.accepted.height:,} accepted, "
+        f"{result.rejected.height:,} rejected, {result.warnings.height:,} warnings"
+    )

@@ -1,0 +1,59 @@
+"""The one error handler: every stage's errors print one red line; --debug shows the traceback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eventcoder.cli import app
+from eventcoder.errors import EventcoderError
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["codebook", "check", "{missing}"],
+        ["validate", "{missing}"],
+        ["convert", "{missing}"],
+        ["agreement", "{missing}"],
+        ["verify", "{missing}"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_an_unusable_input_is_one_line_and_exit_2_in_every_stage(
+    args: list[str], tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "nothing-here.json")
+    result = runner.invoke(app, [a.format(missing=missing) for a in args])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "nothing-here" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_every_problem_of_a_codebook_is_printed(tmp_path: Path) -> None:
+    bad = tmp_path / "cb.yaml"
+    bad.write_text("fields: 3\nvocabularies: 4\n", encoding="utf-8")
+    result = runner.invoke(app, ["codebook", "check", str(bad)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(lines) >= 2, result.output
+
+
+def test_debug_lets_the_exception_through_and_leaves_the_environment_alone(
+    tmp_path: Path,
+) -> None:
+    before = dict(os.environ)
+    result = runner.invoke(app, ["--debug", "verify", str(tmp_path / "none")])
+    assert isinstance(result.exception, EventcoderError)
+    assert dict(os.environ) == before
+    # the next invocation without --debug is handled again
+    again = runner.invoke(app, ["verify", str(tmp_path / "none")])
+    assert again.exit_code == 2 and again.exception is not None
+    assert not isinstance(again.exception, EventcoderError)
