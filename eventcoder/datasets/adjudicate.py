@@ -53,11 +53,9 @@ from typing import Any
 import polars as pl
 
 from eventcoder.errors import InputError
-from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.codebook import NUMERIC_TIES, TIE_POLICIES, Codebook  # checked at load
 from eventcoder.schema.validate import validate
 
-TIE_POLICIES = ("unresolved", "first-coder", "lowest", "median")
-NUMERIC_TIES = ("lowest", "median")
 METHODS = ("unanimous", "majority", "adjudicator", "tie-policy", "unresolved", "derived")
 EVENT_FIELD = "(event)"  # review-queue rows about whether an event happened at all
 KEY = ["aligned_event", "field"]
