@@ -54,9 +54,16 @@ def server_start(
             "on your network in (put it behind a VPN or a proxy with its own login).",
         ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = (
-        8080
-    ),
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            envvar="EVENTCODER_SERVER_PORT",
+            help="Port to listen on.",
+        ),
+    ] = 8080,
     admin: Annotated[
         str,
         typer.Option(
