@@ -314,14 +314,20 @@ def _form_errors(page: str) -> str:
 def _refusal(host: str, email: str, problems: str, status: int) -> str:
     """Return, for a person, why the sign-up form refused ``email`` and what to do about it."""
     if "valid email" in problems.lower():
-        return f"{email!r} is not an email address: give each coder's full address (name@example.org)."
+        return (
+            f"{email!r} is not an email address: give each coder's full address "
+            "(name@example.org)."
+        )
     if "already exists" in problems.lower():
         return (
             f"{email} has an account on {host} already: that coder logs in as before, or give "
             "another address."
         )
     said = problems.rstrip(". ") if problems else f"HTTP {status}"
-    return f"Label Studio at {host} refused to sign up {email} ({said}): check the address, try again."
+    return (
+        f"Label Studio at {host} refused to sign up {email} ({said}): check the address "
+        "and try again."
+    )
 
 
 def _at(url: str | None) -> str:
