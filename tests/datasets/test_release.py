@@ -517,3 +517,12 @@ def test_cli_release_takes_the_adjudication_folder_whole(cb, tmp_path):
     res = runner.invoke(app, [*base, "--version", "1.0.1", "--gold", str(adj_dir / "gold.parquet")])
     assert res.exit_code == 0, res.output
     assert "published from gold events alone" in " ".join(res.output.split())
+
+
+def test_the_readme_lists_every_release_file():
+    from eventcoder.datasets.release_files import FILES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Releases: what they hold and guarantee")[1].split("\n\n| file")[1]
+    listed = [line.split("`")[1] for line in table.split("\n\n")[0].splitlines() if "| `" in line]
+    assert sorted(listed) == sorted(f.name for f in FILES)
