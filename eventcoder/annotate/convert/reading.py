@@ -10,6 +10,7 @@ result). Why not ``orjson.loads``: ``docs/convert.md``; figures: ``bench/bench_c
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -277,7 +278,7 @@ def check_brackets(path: Path) -> None:
         what = "the file is empty"
     elif not head.startswith(b"["):
         what = "the file is not a JSON list of tasks"
-    elif b"}]" in tail:
+    elif re.search(rb"\}\s*\]", tail):
         what = f"bytes follow the list of tasks: the file ends in {_ending(tail)}"
     else:
         what = f"the file is cut off before its end: it ends in {_ending(tail)}"

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from eventcoder.annotate.config import EVENT_LABEL, LABELS_NAME, Control, control_field
-from eventcoder.annotate.convert.reading import frame
+from eventcoder.annotate.convert.reading import frame, sql_name
 from eventcoder.errors import ExportFormatError
 from eventcoder.schema.codebook import Codebook
 
@@ -54,9 +54,10 @@ def check_tasks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             task=missing[1],
         )
     # Everything convert reads of a task: equal in every copy, or the copies are two tasks.
-    repeats = con.execute("""
-        SELECT task_id, count(*) AS copies,
-               count(DISTINCT (COLUMNS(* EXCLUDE (task_id)))) AS variants
+    columns = [d[0] for d in con.execute("SELECT * FROM tasks LIMIT 0").description]
+    content = ", ".join(sql_name(c) for c in columns if c != "task_id")
+    repeats = con.execute(f"""
+        SELECT task_id, count(*) AS copies, count(DISTINCT ({content})) AS variants
         FROM tasks GROUP BY task_id HAVING count(*) > 1 ORDER BY task_id""").fetchall()
     differing = [task for task, _, variants in repeats if variants > 1]
     if differing:
