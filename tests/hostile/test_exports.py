@@ -209,7 +209,7 @@ def test_bytes_after_the_closing_bracket_are_refused(
 
 def test_a_list_of_bare_values_is_refused(cb: Codebook, tmp_path: Path) -> None:
     message = _refused(_write(tmp_path, [1, 2, 3]), cb)
-    assert "not a complete Label Studio JSON export" in message
+    assert "its last element is no task" in message
 
 
 def test_result_null_is_a_problem_not_no_event(cb: Codebook, tmp_path: Path) -> None:

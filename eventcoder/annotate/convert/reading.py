@@ -174,6 +174,7 @@ def available_memory() -> int:
 
 def _fail(path: Path, err: Exception) -> ExportFormatError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    first = re.sub(r' in file "[^"]*"', "", first)  # the path leads the message already
     return ExportFormatError(
         f"{path}: not a complete Label Studio JSON export ({first[:160]}); export it again as JSON",
         path=str(path),
@@ -280,6 +281,8 @@ def check_brackets(path: Path) -> None:
         what = "the file is not a JSON list of tasks"
     elif re.search(rb"\}\s*\]", tail):
         what = f"bytes follow the list of tasks: the file ends in {_ending(tail)}"
+    elif tail.endswith(b"]"):
+        what = f"its last element is no task: the file ends in {_ending(tail)}"
     else:
         what = f"the file is cut off before its end: it ends in {_ending(tail)}"
     raise ExportFormatError(
