@@ -87,7 +87,15 @@ def test_convert_prints_rejects_by_rule_warnings_and_files(tmp_path: Path) -> No
     written = re.findall(r"^wrote (.+)$", out, re.M)
     assert sorted(Path(p).name for p in written) == sorted(
         f"{n}.parquet"
-        for n in ("annotations", "rejects", "skipped", "predictions", "warnings", "coded", "mentions")
+        for n in (
+            "annotations",
+            "rejects",
+            "skipped",
+            "predictions",
+            "warnings",
+            "coded",
+            "mentions",
+        )
     )
     assert all(Path(p).is_file() for p in written)
 
