@@ -350,6 +350,10 @@ class _Loader:
         for rule in rules:
             for entry, message in check_rule(rule, cb):
                 self.bad(f"rules[{rule.id}]{entry}", message)
+        from eventcoder.schema.reading import settings_problems
+
+        for entry, message in settings_problems(settings):
+            self.bad(entry, message)
         hierarchy = settings.get("hierarchy")
         if hierarchy and hierarchy not in vocabularies:
             self.bad("settings.hierarchy", f"no vocabulary called {hierarchy!r}")
