@@ -221,6 +221,7 @@ class _Typing:
         self.changes: list[pl.DataFrame] = []
         self.notes: list[str] = []
         self.flagged = pl.DataFrame()
+        self.blanked = False  # whether some cell was read as blank
 
     def run(self) -> pl.DataFrame:
         frame, cb = self.frame, self.cb
@@ -273,7 +274,21 @@ class _Typing:
             if self.from_text and dtype == pl.String and c not in cb.field_names
         ]
         self.flagged = frame.select(self.flags) if self.flags else pl.DataFrame()
-        return frame.with_columns(*typed, *other_text)
+        out = frame.with_columns(*typed, *other_text)
+        # Null counts are metadata: finding whether any cell was read as blank costs nothing.
+        text = [
+            c
+            for c, d in frame.schema.items()
+            if d == pl.String and (c not in cb.field_names or cb.field(c).type == "string")
+        ]
+        if self.blanked or any(out[c].null_count() > frame[c].null_count() for c in text):
+            tokens = ", ".join(self.tokens)
+            self.notes.append(
+                "read cells holding only spaces"
+                + (f" or a missing-value token ({tokens})" if tokens else "")
+                + " as blank"
+            )
+        return out
 
     def _date_range(self, f: Field) -> None:
         col = pl.col(f.name)
@@ -297,6 +312,8 @@ class _Typing:
         if source == pl.String:
             read = _blank(read.str.strip_chars(), self.tokens)
         small = small.with_columns(read.alias("read"))
+        if source == pl.String and small["read"].null_count():
+            self.blanked = True
         vocab = cb.vocabularies.get(f.vocabulary) if f.vocabulary else None
         spell: dict[str, str] = {}
         nulls: list[str] = []
