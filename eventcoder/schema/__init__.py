@@ -10,15 +10,26 @@ from eventcoder.schema.tables import (
 )
 from eventcoder.schema.validate import ValidationResult, read_table, validate, validate_file
 
+# isort: split
+# After tables: pandera is first imported there, where pyspark's import warning is silenced.
+from eventcoder.schema.references import (
+    ReferenceLists,
+    build_references,
+    build_references_from_files,
+)
+
 __all__ = [
     "Codebook",
     "Field",
+    "ReferenceLists",
     "Rule",
     "Term",
     "ValidationResult",
     "Vocabulary",
     "annotations_schema",
     "arrow_schema",
+    "build_references",
+    "build_references_from_files",
     "codebook_markdown",
     "events_schema",
     "load_codebook",

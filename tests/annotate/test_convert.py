@@ -23,17 +23,12 @@ from eventcoder.annotate.convert import (
 )
 from eventcoder.cli import app
 from eventcoder.errors import ExportFormatError
-from eventcoder.schema import Codebook, load_codebook
+from eventcoder.schema import Codebook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SNAPSHOT = DATA / "ls_export_snapshot.json"
 QUICK = DATA / "ls_export_quick.json"
 FOREIGN = DATA / "ls_export_foreign.json"
-
-
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return load_codebook(None)
 
 
 @pytest.fixture(scope="module")
@@ -513,11 +508,11 @@ def test_editor_text_in_sql_is_editor_text_in_python(texts: list[str]) -> None:
     """The converter checks regions in SQL; the rule is written down once more in Python."""
     import duckdb
 
-    from eventcoder.annotate.convert import _EDITOR_TEXT_SQL
+    from eventcoder.annotate.convert.offsets import EDITOR_TEXT_SQL
 
     con = duckdb.connect()
     con.register("t", pl.DataFrame({"s": texts}, schema={"s": pl.String}).to_arrow())
-    got = [r[0] for r in con.execute(f"SELECT {_EDITOR_TEXT_SQL.format('s')} FROM t").fetchall()]
+    got = [r[0] for r in con.execute(f"SELECT {EDITOR_TEXT_SQL.format('s')} FROM t").fetchall()]
     assert got == [editor_text(t) for t in texts]
 
 

@@ -1,0 +1,102 @@
+"""What an export becomes: the :class:`Conversion` and its tables' schemas, and writing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+REJECT_SCHEMA: dict[str, pl.DataType] = {
+    "task_id": pl.Int64(),
+    "article_id": pl.String(),
+    "annotation_id": pl.Int64(),
+    "coder": pl.String(),
+    "event_key": pl.String(),
+    "field": pl.String(),
+    "rule": pl.String(),
+    "value": pl.String(),
+    "message": pl.String(),
+}
+KEY = ["task_id", "annotation_id", "event_key"]
+MENTION_SCHEMA: dict[str, pl.DataType] = {
+    "task_id": pl.Int64(),
+    "article_id": pl.String(),
+    "annotation_id": pl.Int64(),
+    "coder": pl.String(),
+    "region": pl.String(),
+    "label": pl.String(),
+    "span_start": pl.Int64(),
+    "span_end": pl.Int64(),
+    "text": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What an export became. ``total == accepted + rejected + skipped`` (annotations)."""
+
+    annotations: pl.DataFrame
+    rejects: pl.DataFrame
+    skipped: pl.DataFrame
+    predictions: pl.DataFrame
+    warnings: pl.DataFrame
+    total: int
+    accepted: int
+    rejected: int
+    events_accepted: int = 0
+    events_rejected: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    # One row per accepted annotation (task, article, coder, events found), those with no event
+    # included: event detection needs to know who coded an article and found nothing in it.
+    coded: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # One row per mention region (Actor, Place, Date, Fatalities) of an accepted annotation.
+    mentions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MENTION_SCHEMA))
+
+    @property
+    def skipped_count(self) -> int:
+        return self.skipped.height
+
+    def reconciliation(self) -> str:
+        """The one-line account of every annotation in the export."""
+        return (
+            f"{self.total:,} annotations: {self.accepted:,} accepted, {self.rejected:,} rejected, "
+            f"{self.skipped_count:,} skipped"
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Plain-data counts, for ``--json`` and reports."""
+        return {
+            "annotations": self.total,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "skipped": self.skipped_count,
+            "events_accepted": self.events_accepted,
+            "events_rejected": self.events_rejected,
+            "rejects": self.rejects.height,
+            "warnings": self.warnings.height,
+            "predictions": self.predictions.height,
+            "mentions": self.mentions.height,
+        }
+
+
+def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
+    """Write the conversion's tables as Parquet files in ``folder``, atomically; return paths."""
+    from eventcoder.files import atomic_write_parquet
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "annotations": conv.annotations,
+        "rejects": conv.rejects,
+        "skipped": conv.skipped,
+        "predictions": conv.predictions,
+        "warnings": conv.warnings,
+        "coded": conv.coded,
+        "mentions": conv.mentions,
+    }
+    return {
+        name: atomic_write_parquet(frame, folder / f"{name}.parquet")
+        for name, frame in tables.items()
+    }
