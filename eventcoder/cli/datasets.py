@@ -405,8 +405,16 @@ def review_close(
     from eventcoder.datasets.review import close_review, read_adjudication
     from eventcoder.errors import InputError
 
-    if (project is None) == (export is None):
-        raise InputError("give the review project (--project) or its export (--export), not both")
+    if project is None and export is None:
+        raise InputError(
+            "which review? Give --project ID_OR_TITLE to pull the review project now, or "
+            "--export FILE for an export of it pulled before."
+        )
+    if project is not None and export is not None:
+        raise InputError(
+            "--project and --export both name the review: give one (--project pulls the "
+            "project now, --export reads an export pulled before)."
+        )
     cb = codebook_at(codebook)
     adj = read_adjudication(folder)
     table = None
