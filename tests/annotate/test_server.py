@@ -206,3 +206,34 @@ def test_an_unreadable_pid_file_counts_as_none(tmp_path: Path) -> None:
     (tmp_path / PID).write_text("{not json")
     assert not server_status(tmp_path).running
     assert not (tmp_path / PID).exists()
+
+
+# ---- the commands (a real start is in tests/test_readme.py, through the README) ------------
+
+
+def test_cli_status_and_stop_of_a_folder_with_no_server(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    status = CliRunner().invoke(app, ["server", "status", str(tmp_path)])
+    assert status.exit_code == 1
+    assert status.output.strip() == f"no server from {tmp_path.resolve()} is running"
+    stop = CliRunner().invoke(app, ["server", "stop", str(tmp_path)])
+    assert stop.exit_code == 0
+    assert stop.output.strip() == f"no server from {tmp_path} was running"
+
+
+def test_cli_start_without_label_studio_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = CliRunner().invoke(app, ["server", "start", str(tmp_path / "srv")])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: no label-studio on PATH") and "make label-studio" in line
+    assert result.stdout == ""  # nothing an eval would run
