@@ -179,7 +179,11 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
 
 def test_a_program_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
     program = tmp_path / "label-studio"
-    program.write_text("#!/bin/sh\necho 'django.db.utils.OperationalError: disk full'\nexit 3\n")
+    program.write_text(
+        "#!/bin/sh\n"
+        'touch "$LABEL_STUDIO_BASE_DATA_DIR/label_studio.sqlite3"\n'  # a half-made database
+        "echo 'django.db.utils.OperationalError: disk full'\nexit 3\n"
+    )
     program.chmod(program.stat().st_mode | stat.S_IEXEC)
     folder = tmp_path / "srv"
     with pytest.raises(ServerError) as caught:
@@ -188,6 +192,7 @@ def test_a_program_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
     assert "exited with code 3" in message and "disk full" in message
     assert str(folder / "server.log") in message
     assert not (folder / PID).exists()
+    assert not is_initialised(folder)  # the next start is a first start, and shows the key
 
 
 def test_a_stale_pid_file_is_removed_and_its_pid_never_signalled(tmp_path: Path) -> None:
