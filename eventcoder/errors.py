@@ -19,6 +19,8 @@ validation result. Exceptions are for input that cannot be used at all.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class EventcoderError(Exception):
     """Root of every error eventcoder raises on purpose; ``str(err)`` is one line for a person."""
@@ -83,7 +85,16 @@ class AgreementError(EventcoderError, ValueError):
 
 
 class ReleaseError(EventcoderError):
-    """A release could not be written, or a written release does not verify."""
+    """A release could not be written, or a written release does not verify.
+
+    ``path`` is the release folder (or the file) the error is about, ``version`` the release's
+    version when one is known.
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, version: str | None = None):
+        self.path = None if path is None else str(path)
+        self.version = version
+        super().__init__(message)
 
 
 class ReleaseExistsError(ReleaseError):

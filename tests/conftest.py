@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from eventcoder.schema.codebook import Codebook
 from tests.lsserver import BINARY_ENV, LabelStudioServer, find_label_studio, running_server
 
 # ---- Label Studio server and a clean environment (annotate/client) ---------------------------
@@ -44,3 +45,12 @@ def ls_server() -> Iterator[LabelStudioServer]:
 
 
 # ---- end of Label Studio server block --------------------------------------------------------
+
+
+# ---- the bundled codebook ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cb() -> Codebook:
+    """The bundled ACLED-style codebook (a frozen object: one load serves the session)."""
+    return Codebook.default()

@@ -3,9 +3,10 @@
 ``running_server()`` starts ``label-studio start`` on a free port with a fresh data folder, a
 known admin and a legacy API token, and kills it when the block ends. The server can be killed
 (``stop()``, SIGKILL to its process group, as a crash would) and started again on the same data
-and port (``start()`` or ``restart()``). Everything it writes, its home folder and its log
-included, stays in the temporary folder; it does not call the network (no version check, no
-analytics, no Sentry).
+and port (``start()`` or ``restart()``). It runs on the library's own server code
+(:mod:`eventcoder.annotate.server`, what ``eventcoder server start`` runs): the same closed
+environment, invite-only sign-up, no calls to the network (no version check, no analytics, no
+Sentry), everything (home folder and log included) inside the temporary folder.
 """
 
 from __future__ import annotations
@@ -13,17 +14,24 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from eventcoder.annotate.server import (
+    DATA,
+    LOG,
+    Admin,
+    log_tail,
+    start_server,
+    stop_server,
+    url_for,
+)
+from eventcoder.errors import ServerError
+from eventcoder.settings import Secret
 
 BINARY_ENV = "EVENTCODER_LABEL_STUDIO"
 REPO = Path(__file__).resolve().parent.parent
@@ -61,62 +69,54 @@ class LabelStudioServer:
     email: str = "admin@example.org"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     token: str = field(default_factory=lambda: secrets.token_hex(20))
-    process: subprocess.Popen[bytes] | None = None
+    invite_only: bool = True
+    pid: int | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return url_for("127.0.0.1", self.port)
+
+    @property
+    def process(self) -> int | None:
+        """The server's pid while it runs, else None."""
+        return self.pid
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.root / DATA
 
     @property
     def log_path(self) -> Path:
-        return self.root / "server.log"
+        return self.root / LOG
 
     def start(self, timeout: float = START_TIMEOUT) -> float:
         """Start the server and wait until ``/health`` says UP; return the seconds it took.
 
         Raises RuntimeError with the tail of the server's log if it exits or is not up in time.
         """
-        if self.process is not None:
+        if self.pid is not None:
             raise RuntimeError("the Label Studio server is running already")
-        (self.root / "home").mkdir(parents=True, exist_ok=True)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        began = time.monotonic()
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [self.binary, "start", "--no-browser", "--internal-host", "127.0.0.1"]
-                + ["--port", str(self.port)],
-                env=self._environ(),
-                cwd=self.root,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as one in stop()
+        admin = Admin(self.email, Secret(self.password), Secret(self.token))
+        try:
+            started = start_server(
+                self.root,
+                binary=self.binary,
+                port=self.port,
+                admin=admin,
+                invite_only=self.invite_only,
+                timeout=timeout,
             )
-        while time.monotonic() - began < timeout:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                self.process = None
-                raise RuntimeError(f"label-studio exited with {code}:\n{self.log_tail()}")
-            if self._healthy():
-                return time.monotonic() - began
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"label-studio not up after {timeout:.0f} s:\n{self.log_tail()}")
+        except ServerError as err:
+            raise RuntimeError(f"{err}\n{self.log_tail()}") from None
+        self.pid = started.pid
+        return started.seconds
 
     def stop(self) -> None:
         """Kill the server at once (SIGKILL to its process group), as a crash would."""
-        if self.process is None:
+        if self.pid is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        self.process = None
+        stop_server(self.root, force=True)
+        self.pid = None
 
     def restart(self, timeout: float = START_TIMEOUT) -> float:
         """Kill the server and start it again on the same data and port; return the start time."""
@@ -125,49 +125,20 @@ class LabelStudioServer:
 
     def log_tail(self, lines: int = 40) -> str:
         """Return the last lines of the server's log."""
-        if not self.log_path.exists():
-            return "(no log)"
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def _healthy(self) -> bool:
-        try:
-            answer = httpx.get(f"{self.url}/health", timeout=2.0)
-            return answer.status_code == 200 and answer.json().get("status") == "UP"
-        except (httpx.HTTPError, ValueError):  # not listening yet, or not JSON yet
-            return False
-
-    def _environ(self) -> dict[str, str]:
-        """Return a small, closed environment: Label Studio reads many plain names (HOST, DEBUG)."""
-        home = self.root / "home"
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "TMPDIR": str(self.root),
-            "HOME": str(home),  # it writes ~/.config/label-studio/user_id
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local" / "share"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir),
-            "LABEL_STUDIO_USERNAME": self.email,
-            "LABEL_STUDIO_PASSWORD": self.password,
-            "LABEL_STUDIO_USER_TOKEN": self.token,
-            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-            # the same key on every start, so sessions and tokens survive a restart
-            "SECRET_KEY": f"eventcoder-tests-{self.token}",
-            "LATEST_VERSION_CHECK": "false",
-            "COLLECT_ANALYTICS": "false",
-            "SENTRY_DSN": "",
-            "FRONTEND_SENTRY_DSN": "",
-            "PYTHONUNBUFFERED": "1",
-        }
+        return log_tail(self.root, lines)
 
 
 @contextmanager
-def running_server(binary: str, timeout: float = START_TIMEOUT) -> Iterator[LabelStudioServer]:
-    """Yield a started server in a fresh temporary folder; kill it and remove the folder after."""
+def running_server(
+    binary: str, timeout: float = START_TIMEOUT, *, invite_only: bool = True
+) -> Iterator[LabelStudioServer]:
+    """Yield a started server in a fresh temporary folder; kill it and remove the folder after.
+
+    ``invite_only=False`` opens sign-up to anyone (``DISABLE_SIGNUP_WITHOUT_LINK=false``), for
+    scripts that make coders through the bare sign-up form.
+    """
     root = Path(tempfile.mkdtemp(prefix="eventcoder-ls-"))
-    server = LabelStudioServer(binary=binary, root=root)
+    server = LabelStudioServer(binary=binary, root=root, invite_only=invite_only)
     try:
         server.start(timeout)
         yield server

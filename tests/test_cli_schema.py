@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -117,7 +118,11 @@ def test_extended_codebook_flows_through_show_docs_validate(
 
 def test_codebook_check_names_file_and_entry(tmp_path: Path, extended_codebook: Path) -> None:
     ok = runner.invoke(app, ["codebook", "check", str(extended_codebook)])
-    assert ok.exit_code == 0 and "ok" in ok.output
+    assert ok.exit_code == 0
+    assert re.match(
+        r"ok \S+: .+, \d+ fields, \d+ vocabularies \(\d+ values\), \d+ rules",
+        " ".join(ok.output.split()),
+    )
     raw = yaml.safe_load(extended_codebook.read_text(encoding="utf-8"))
     raw["rules"][-1]["kind"] = "wishful"
     raw["rules"][0]["field"] = "nonexistent"

@@ -17,6 +17,13 @@ from eventcoder.annotate.convert import (
 from eventcoder.annotate.exports import pull_export
 from eventcoder.annotate.projects import Project, create_project, find_project, instructions_html
 from eventcoder.annotate.results import event_results
+from eventcoder.annotate.server import (
+    ServerStatus,
+    StartedServer,
+    server_status,
+    start_server,
+    stop_server,
+)
 from eventcoder.annotate.tasks import ImportReport, import_tasks, project_tasks
 
 __all__ = [
@@ -24,6 +31,8 @@ __all__ = [
     "Conversion",
     "ImportReport",
     "Project",
+    "ServerStatus",
+    "StartedServer",
     "check_config",
     "coder_layout_markdown",
     "create_project",
@@ -39,5 +48,8 @@ __all__ = [
     "read_annotations",
     "read_articles",
     "read_export",
+    "server_status",
+    "start_server",
+    "stop_server",
     "write_conversion",
 ]

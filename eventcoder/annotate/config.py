@@ -145,16 +145,18 @@ def _choices(
     el = ET.SubElement(
         parent,
         "Choices",
-        name=name,
-        toName=TEXT_NAME,
-        perRegion="true",
-        choice="single-radio",
-        showInline="false",
-        **attrs,
+        {
+            "name": name,
+            "toName": TEXT_NAME,
+            "perRegion": "true",
+            "choice": "single-radio",
+            "showInline": "false",
+        }
+        | attrs,
     )
     for i, value in enumerate(values):
-        extra = {"hint": hints[i]} if hints and hints[i] else {}
-        ET.SubElement(el, "Choice", value=value, **extra)
+        hint = {"hint": hints[i]} if hints and hints[i] else {}
+        ET.SubElement(el, "Choice", {"value": value} | hint)
 
 
 def _control(
@@ -187,11 +189,7 @@ def _control(
         ET.SubElement(
             view,
             "Number",
-            name=f.name,
-            toName=TEXT_NAME,
-            perRegion="true",
-            **step,
-            **_range(cb, f.name),
+            {"name": f.name, "toName": TEXT_NAME, "perRegion": "true"} | step | _range(cb, f.name),
         )
     else:
         placeholder = hints.get(f.name, "")
@@ -201,13 +199,15 @@ def _control(
         ET.SubElement(
             view,
             "TextArea",
-            name=f.name,
-            toName=TEXT_NAME,
-            perRegion="true",
-            editable="true",
-            maxSubmissions="1",
-            rows="3" if f.name == cb.settings.get("evidence_field") else "1",
-            **({"placeholder": placeholder} if placeholder else {}),
+            {
+                "name": f.name,
+                "toName": TEXT_NAME,
+                "perRegion": "true",
+                "editable": "true",
+                "maxSubmissions": "1",
+                "rows": "3" if f.name == cb.settings.get("evidence_field") else "1",
+            }
+            | ({"placeholder": placeholder} if placeholder else {}),
         )
 
 

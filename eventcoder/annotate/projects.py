@@ -47,7 +47,8 @@ def instructions_html(cb: Codebook) -> str:
     schemes (``javascript:``) are not made, so a codebook cannot inject markup into the page.
     """
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return renderer.render(instructions_markdown(cb))
+    html: str = renderer.render(instructions_markdown(cb))
+    return html
 
 
 def create_project(

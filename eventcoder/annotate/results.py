@@ -62,13 +62,15 @@ def event_results(
     *,
     region: str,
     controls: Mapping[str, Control] | None = None,
+    origin: str = "prediction",
 ) -> list[dict[str, Any]]:
     """Label Studio results (one Event region and its per-region fields) for one coded event.
 
     ``event`` is a row of the annotations table (``span_start``, ``span_end`` and codebook
     fields); ``text`` the article, from which the region's text is cut so that the converter's
     span check holds. Blank fields get no result. The inverse of the converter: converting the
-    results gives back the event's field values.
+    results gives back the event's field values. ``origin`` is what Label Studio records of who
+    made the region: ``prediction`` for versions shown to a coder, ``manual`` for a coder's own.
     """
     controls = controls if controls is not None else parse_controls(labeling_config(cb))
     start, end = event.get("span_start"), event.get("span_end")
@@ -82,7 +84,7 @@ def event_results(
             "from_name": name,
             "to_name": TEXT_NAME,
             "type": kind,
-            "origin": "prediction",
+            "origin": origin,
             "value": {**span, **value},
         }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -36,7 +35,9 @@ def _lines(err: EventcoderError) -> list[str]:
 class _Root(TyperGroup):
     """The root group: sub-commands run inside its ``invoke``, so one ``except`` serves them all."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    # ``ctx`` is click's Context: typer 0.2x vendors its own click (``typer._click``), older
+    # releases use the click package, so the type is left open rather than naming either.
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except EventcoderError as err:

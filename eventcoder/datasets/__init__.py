@@ -1,6 +1,12 @@
 """Coded annotations turned into datasets: alignment, agreement, adjudication, releases."""
 
-from eventcoder.datasets.adjudicate import Adjudication, Policy, adjudicate, write_adjudication
+from eventcoder.datasets.adjudicate import (
+    Adjudication,
+    Policy,
+    adjudicate,
+    read_adjudication,
+    write_adjudication,
+)
 from eventcoder.datasets.agreement import AgreementResult, agreement
 from eventcoder.datasets.agreement_report import render_html, render_markdown, write_report
 from eventcoder.datasets.align import (
@@ -26,7 +32,6 @@ from eventcoder.datasets.reliability import (
 from eventcoder.datasets.review import (
     close_review,
     push_review,
-    read_adjudication,
     review_tasks,
 )
 

@@ -580,3 +580,21 @@ def write_adjudication(adj: Adjudication, folder: str | Path) -> dict[str, Path]
     with atomic_path(paths["review_csv"]) as tmp:
         adj.review.write_csv(tmp)
     return paths
+
+
+def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjudication:
+    """The adjudication written by ``write_adjudication`` to ``folder``.
+
+    The policy is not stored with the tables; pass it when it matters (default: ``Policy()``).
+    """
+    folder = Path(folder)
+    tables = {}
+    for name in ("gold", "decisions", "review", "rejected", "dropped"):
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            raise InputError(
+                f"{folder}: no {name}.parquet; pass the folder 'eventcoder adjudicate' wrote",
+                path=str(folder),
+            )
+        tables[name] = pl.read_parquet(path)
+    return Adjudication(**tables, policy=policy or Policy())

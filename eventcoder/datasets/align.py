@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
@@ -181,7 +182,7 @@ def similarity_matrix(
     *,
     weights: Mapping[str, float] | None = None,
     date_scale_days: float | None = None,
-) -> np.ndarray:
+) -> npt.NDArray[np.float64]:
     """Return the ``len(a) x len(b)`` similarity matrix of two coders' events of one article.
 
     ``a`` and ``b`` have annotations-table columns (``span_start``, ``span_end``, ``location``,
@@ -203,7 +204,7 @@ def similarity_matrix(
     return out
 
 
-def _assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
+def _assign(scores: npt.NDArray[np.float64], threshold: float) -> list[tuple[int, int, float]]:
     """Return the optimal assignment's pairs at or above ``threshold`` as ``(i, j, score)``."""
     if scores.size == 0:
         return []
@@ -307,11 +308,14 @@ def _matched_edges(cand: pl.DataFrame, threshold: float) -> pl.DataFrame:
     return pl.concat([easy, solved])
 
 
-def _clusters(n: int, edges: pl.DataFrame, coder_codes: np.ndarray) -> np.ndarray:
+def _clusters(
+    n: int, edges: pl.DataFrame, coder_codes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     """Return a cluster label per node: linked components, split where a coder would repeat."""
     a, b = edges["node_a"].to_numpy(), edges["node_b"].to_numpy()
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+    _, found = connected_components(graph, directed=False)
+    label: npt.NDArray[np.int64] = np.asarray(found, dtype=np.int64)
     # A component holding one coder twice is rebuilt greedily from its own links.
     per = pl.DataFrame({"label": label, "coder": coder_codes})
     bad = per.group_by("label", "coder").len().filter(pl.col("len") > 1)["label"].unique()

@@ -41,10 +41,15 @@ class CardFacts:
     coders: int
     articles: int
     rejects: int
-    review: int
+    # Events and rows of the review queue published beside the gold (review.parquet); None when
+    # the release was made from gold events alone, without the adjudication's queue.
+    review: tuple[int, int] | None
     data_files: str
     changes: dict[str, int]
     previous: str | None
+    # The release's files as (path, what it holds), folders ending in "/": from the release's
+    # list of files, so that the card lists exactly what is there.
+    files: tuple[tuple[str, str], ...] = ()
     agreement: pl.DataFrame | None = None
     decisions: dict[str, int] = field(default_factory=dict)
     policy: str = ""
@@ -149,18 +154,7 @@ def card_markdown(facts: CardFacts) -> str:
         "",
         "| file | what |",
         "|---|---|",
-        f"| `{facts.data_files}` | gold events, one row per event, columns in codebook order |",
-        "| `event_sources.parquet` | for each event id: the article and aligned event it "
-        "came from |",
-        f"| `annotations.parquet` | every coder's annotation ({facts.annotations} rows) |",
-        f"| `rejects.parquet` | problems found in coded annotations, one row per task, coder, "
-        f"field and rule ({facts.rejects} rows) |",
-        "| `decisions.parquet` | how each gold field was decided (when adjudicated here) |",
-        f"| `review.parquet` | disagreements left for an adjudicator ({facts.review} rows) |",
-        "| `changes.parquet` | what changed since the previous release |",
-        "| `codebook.yaml` | the coding scheme used, with its reference lists |",
-        "| `datapackage.json` | Frictionless Data Package: a Table Schema for every table |",
-        "| `SHA256SUMS` | checksums; `eventcoder verify` re-checks them |",
+        *(f"| `{path}` | {what} |" for path, what in facts.files),
         "",
     ]
     out += ["## Coverage", ""]
@@ -220,8 +214,7 @@ def card_markdown(facts: CardFacts) -> str:
     limits = list(facts.limitations) or [
         "Coverage is limited to the articles coded: events no article reported are missing.",
         "Fatalities follow the codebook's conservative rule (the lowest reported figure).",
-        f"{facts.review} disagreement row(s) await an adjudicator; those events are not in "
-        "this release.",
+        _review_line(facts.review),
     ]
     out += [f"- {line}" for line in limits]
     out.append("")
@@ -249,3 +242,20 @@ def card_markdown(facts: CardFacts) -> str:
     )
     out += ["## Citation", "", "```bibtex", cite, "```", ""]
     return "\n".join(out)
+
+
+def _review_line(review: tuple[int, int] | None) -> str:
+    """What the card says about events awaiting an adjudicator."""
+    if review is None:
+        return (
+            "This release was made from gold events alone, without the adjudication's review "
+            "queue: events that await an adjudicator, if any, are neither in this release nor "
+            "counted here (`eventcoder release --adjudication DIR` publishes the queue too)."
+        )
+    events, rows = review
+    if not events:
+        return "No event awaits an adjudicator: `review.parquet` is empty."
+    return (
+        f"{events} event(s) await an adjudicator ({rows} row(s) in `review.parquet`, one per "
+        "event, field and coder); they are not in this release."
+    )

@@ -10,15 +10,17 @@ from eventcoder.datasets.ids import ID
 from eventcoder.hashing import row_hash
 
 
-def changes_schema(id_col: str = ID) -> dict[str, pl.DataType]:
+def changes_schema(id_col: str = ID) -> pl.Schema:
     """Columns of the changes table, keyed by the codebook's id column."""
-    return {
-        id_col: pl.String(),
-        "change": pl.String(),  # added | removed | changed
-        "field": pl.String(),
-        "old": pl.String(),
-        "new": pl.String(),
-    }
+    return pl.Schema(
+        {
+            id_col: pl.String(),
+            "change": pl.String(),  # added | removed | changed
+            "field": pl.String(),
+            "old": pl.String(),
+            "new": pl.String(),
+        }
+    )
 
 
 # Assigned at publication, so never reported as a change of the event itself.
@@ -97,7 +99,7 @@ def diff_events(
     return Changes(table, previous, ID)
 
 
-def _fill(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _fill(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
     return frame.with_columns(
         *(pl.lit(None, pl.String).alias(c) for c in ("field", "old", "new"))
     ).cast(schema)

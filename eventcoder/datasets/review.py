@@ -62,7 +62,7 @@ from eventcoder.datasets.adjudicate import (
     EVENT_FIELD,
     REVIEW_SCHEMA,
     Adjudication,
-    Policy,
+    read_adjudication,
     voted_fields,
 )
 from eventcoder.errors import InputError, ServerError
@@ -283,24 +283,6 @@ def _send(settings: ServerSettings, project_id: int, batch: list[dict[str, Any]]
 # --------------------------------------------------------------------------------------------
 # Closing
 # --------------------------------------------------------------------------------------------
-
-
-def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjudication:
-    """The adjudication written by ``write_adjudication`` to ``folder``.
-
-    The policy is not stored with the tables; pass it when it matters (default: ``Policy()``).
-    """
-    folder = Path(folder)
-    tables = {}
-    for name in ("gold", "decisions", "review", "rejected", "dropped"):
-        path = folder / f"{name}.parquet"
-        if not path.exists():
-            raise InputError(
-                f"{folder}: no {name}.parquet; pass the folder 'eventcoder adjudicate' wrote",
-                path=str(folder),
-            )
-        tables[name] = pl.read_parquet(path)
-    return Adjudication(**tables, policy=policy or Policy())
 
 
 def _queued_coders(queue: pl.DataFrame) -> pl.DataFrame:

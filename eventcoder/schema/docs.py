@@ -91,8 +91,8 @@ def codebook_markdown(cb: Codebook) -> str:
                 for t in hierarchy.terms
                 for k in t.attributes
                 if k in cb.field_names
-                and cb.vocabulary_of(k) is not None
-                and cb.vocabulary_of(k).name != hierarchy.name
+                and (v := cb.vocabulary_of(k)) is not None
+                and v.name != hierarchy.name
             ),
             None,
         )
@@ -119,10 +119,10 @@ def codebook_markdown(cb: Codebook) -> str:
         if vocab is None or vocab is hierarchy or f.origin in ("derived", "release"):
             continue
         if hierarchy is not None and any(
-            vocab.name == cb.vocabulary_of(k).name
+            vocab.name == v.name
             for t in hierarchy.terms
             for k in t.attributes
-            if k in cb.field_names and cb.vocabulary_of(k)
+            if k in cb.field_names and (v := cb.vocabulary_of(k)) is not None
         ):
             continue
         out += [f"### `{f.name}`", ""]

@@ -177,7 +177,8 @@ def _pair_lookup(rule: Rule, cb: Codebook) -> list[Check]:
 
 def _date_part_expected(rule: Rule) -> pl.Expr:
     part = rule.params["part"]
-    return getattr(pl.col(rule.params["of"]).dt, part)().cast(pl.Int64)
+    extract: pl.Expr = getattr(pl.col(rule.params["of"]).dt, part)()
+    return extract.cast(pl.Int64)
 
 
 def _date_part(rule: Rule, cb: Codebook) -> list[Check]:

@@ -322,7 +322,7 @@ def main() -> None:
     binary = find_label_studio()
     assert binary, "set EVENTCODER_LABEL_STUDIO to a label-studio executable"
     cb = load_codebook(None)
-    with running_server(binary) as server:
+    with running_server(binary, invite_only=False) as server:
         admin = httpx.Client(
             base_url=server.url, timeout=60, headers={"Authorization": f"Token {server.token}"}
         )

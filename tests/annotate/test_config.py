@@ -15,12 +15,7 @@ from eventcoder.annotate.config import (
     labeling_config,
     parse_controls,
 )
-from eventcoder.schema import Codebook, load_codebook
-
-
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return load_codebook(None)
+from eventcoder.schema import Codebook
 
 
 def test_generated_config_passes_its_own_check(cb: Codebook) -> None:
@@ -150,20 +145,3 @@ def test_real_server_accepts_the_config(cb: Codebook, ls_server) -> None:
         assert created.status_code == 201, created.text
         project = http.get(f"/api/projects/{created.json()['id']}").json()
         assert parse_controls(project["label_config"]).keys() == parse_controls(xml).keys()
-
-
-def test_annotate_exports() -> None:
-    import eventcoder.annotate as annotate
-
-    assert set(annotate.__all__) >= {
-        "Conversion",
-        "check_config",
-        "coder_layout_markdown",
-        "export_to_annotations",
-        "labeling_config",
-        "parse_controls",
-        "read_export",
-        "write_conversion",
-    }
-    for name in annotate.__all__:
-        assert getattr(annotate, name) is not None

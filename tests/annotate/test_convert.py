@@ -23,17 +23,12 @@ from eventcoder.annotate.convert import (
 )
 from eventcoder.cli import app
 from eventcoder.errors import ExportFormatError
-from eventcoder.schema import Codebook, load_codebook
+from eventcoder.schema import Codebook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SNAPSHOT = DATA / "ls_export_snapshot.json"
 QUICK = DATA / "ls_export_quick.json"
 FOREIGN = DATA / "ls_export_foreign.json"
-
-
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return load_codebook(None)
 
 
 @pytest.fixture(scope="module")

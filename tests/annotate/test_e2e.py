@@ -19,17 +19,13 @@ import pytest
 from eventcoder.annotate.articles import read_articles
 from eventcoder.annotate.client import Coder, call, connection, create_coder
 from eventcoder.annotate.config import (
-    EVENT_LABEL,
-    LABELS_NAME,
-    TEXT_NAME,
-    Control,
-    control_field,
     labeling_config,
     parse_controls,
 )
 from eventcoder.annotate.convert import read_export
 from eventcoder.annotate.exports import pull_export
 from eventcoder.annotate.projects import create_project
+from eventcoder.annotate.results import event_results
 from eventcoder.annotate.tasks import ImportReport, import_tasks, project_tasks
 from eventcoder.schema.codebook import Codebook
 from eventcoder.settings import server_settings
@@ -138,41 +134,6 @@ PLAN: dict[str, dict[str, Any]] = {
 }
 
 
-def _control(controls: dict[str, Control], cb: Codebook, field: str, value: Any) -> Control:
-    """Return the config's control that takes ``value`` for ``field``."""
-    found = [c for c in controls.values() if control_field(c.name, cb) == field]
-    if len(found) > 1:  # a conditional field: one control per parent value
-        found = [c for c in found if str(value) in c.choices]
-    assert len(found) == 1, (field, value, [c.name for c in found])
-    return found[0]
-
-
-def _results(
-    controls: dict[str, Control], cb: Codebook, text: str, key: str, phrase: str, event: dict
-) -> list[dict[str, Any]]:
-    """Return the result entries of one Event region and its per-region fields."""
-    start = text.index(phrase)
-    span = {"start": start, "end": start + len(phrase), "text": phrase}
-
-    def entry(name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": key,
-            "from_name": name,
-            "to_name": TEXT_NAME,
-            "type": kind,
-            "origin": "manual",
-            "value": {**span, **value},
-        }
-
-    out = [entry(LABELS_NAME, "labels", {"labels": [EVENT_LABEL]})]
-    for field, value in event.items():
-        control = _control(controls, cb, field, value)
-        if control.tag in ("Choices", "TextArea"):
-            value = [str(value)]
-        out.append(entry(control.name, control.tag.lower(), {VALUE_KEYS[control.tag]: value}))
-    return out
-
-
 def _post(coder: Coder, url: str, task_id: int, result: list | None) -> int:
     """Post one annotation with the coder's own token; return its id."""
     with connection(server_settings(url, coder.token.reveal())) as ls:
@@ -221,8 +182,16 @@ def test_codebook_to_tables_end_to_end(ls_server: LabelStudioServer, tmp_path: P
             for i, event in enumerate(events):
                 key = f"{name}-{article_id}-{i}"
                 phrase = SPANS[(article_id, event["location"])]
-                result += _results(controls, cb, text[article_id], key, phrase, event)
                 start = text[article_id].index(phrase)
+                span = {"span_start": start, "span_end": start + len(phrase)}
+                result += event_results(
+                    {**event, **span},
+                    cb,
+                    text[article_id],
+                    region=key,
+                    controls=controls,
+                    origin="manual",
+                )
                 rows.append(
                     {
                         "task_id": task_id,

@@ -32,11 +32,6 @@ from tests.lsserver import LabelStudioServer, free_port
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return Codebook.default()
-
-
 @pytest.fixture()
 def settings(ls_server: LabelStudioServer) -> ServerSettings:
     return server_settings(ls_server.url, ls_server.token)

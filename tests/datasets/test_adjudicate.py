@@ -7,13 +7,7 @@ import pytest
 
 from eventcoder.datasets.adjudicate import EVENT_FIELD, Policy, adjudicate, write_adjudication
 from eventcoder.errors import InputError
-from eventcoder.schema import load_codebook
 from tests.datasets.coded import PROTEST, SHELLING, STRIKE, coded, rows
-
-
-@pytest.fixture(scope="module")
-def cb():
-    return load_codebook()
 
 
 def decision(adj, event: str, field: str) -> dict:

@@ -16,21 +16,15 @@ import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
-from eventcoder.datasets import release as release_mod
+from eventcoder.datasets import release_tables
 from eventcoder.datasets.adjudicate import adjudicate
 from eventcoder.datasets.ids import assign_ids, highest_serials
 from eventcoder.datasets.release import publish, read_events, verify
 from eventcoder.errors import ReleaseError, ReleaseExistsError
-from eventcoder.schema import load_codebook
 from tests.datasets.coded import PROTEST, SHELLING, STRIKE, coded, rows
 
 T1 = datetime(2024, 3, 1, tzinfo=timezone.utc)
 T2 = datetime(2024, 4, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def cb():
-    return load_codebook()
 
 
 def three(base: dict, article: str, k: int, **per_coder: dict) -> list[dict]:
@@ -150,7 +144,7 @@ def test_a_published_version_is_never_overwritten(cb, tmp_path):
 
 def test_a_crash_while_writing_leaves_no_partial_release(cb, tmp_path, monkeypatch):
     calls = []
-    write = release_mod._write_parquet
+    write = release_tables.write_parquet
 
     def crash(frame, schema, folder, name):
         calls.append(name)
@@ -158,7 +152,7 @@ def test_a_crash_while_writing_leaves_no_partial_release(cb, tmp_path, monkeypat
             raise OSError("disk full")
         return write(frame, schema, folder, name)
 
-    monkeypatch.setattr(release_mod, "_write_parquet", crash)
+    monkeypatch.setattr(release_tables, "write_parquet", crash)
     with pytest.raises(OSError, match="disk full"):
         first_release(cb, tmp_path)
     assert "events.parquet" in calls  # the crash came half-way

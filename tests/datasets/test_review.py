@@ -22,7 +22,6 @@ from eventcoder.datasets.review import (
     review_tasks,
 )
 from eventcoder.errors import InputError
-from eventcoder.schema import load_codebook
 from tests.datasets.coded import PROTEST, SHELLING, STRIKE, coded, rows
 
 X, Y, Z, ADJ = "x@ex.org", "y@ex.org", "z@ex.org", "adj@ex.org"
@@ -42,11 +41,6 @@ PHRASES = {
     ("a2", 1): "Russian aircraft struck Mozra",
     ("a3", 1): "A Russian air strike hit Mozra",
 }
-
-
-@pytest.fixture(scope="module")
-def cb():
-    return load_codebook()
 
 
 def span(article: str, k: int) -> dict[str, int]:

@@ -59,11 +59,6 @@ ACLED_COLUMNS = (
 ).split()
 
 
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return Codebook.default()
-
-
 def test_six_event_types_and_25_sub_event_types_in_hierarchy_order(cb: Codebook) -> None:
     assert list(cb.vocabularies["event_types"].values) == list(
         dict.fromkeys(e for e, _, _ in PUBLISHED_TAXONOMY)

@@ -14,11 +14,6 @@ from eventcoder.schema.validate import prepare, validate
 from tests.schema.rows import GOOD, text_layout
 
 
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return Codebook.default()
-
-
 def test_pandera_schema_and_validator_find_the_same_failures(cb: Codebook) -> None:
     rows = [dict(r) for r in GOOD]
     rows[0]["fatalities"] = "-2"

@@ -15,11 +15,6 @@ from eventcoder.schema.validate import validate
 from tests.schema.rows import GOOD, legacy_layout, numeric_layout, text_layout, with_change
 
 
-@pytest.fixture(scope="module")
-def cb() -> Codebook:
-    return Codebook.default()
-
-
 @pytest.mark.parametrize("layout", [text_layout, numeric_layout, legacy_layout])
 def test_layouts_validate_with_no_false_rejections(cb: Codebook, layout) -> None:
     result = validate(layout(), cb)

@@ -1,0 +1,61 @@
+"""SHA256SUMS, the checksum list of a release: written as ``sha256sum`` writes it, read strictly.
+
+One line per file: 64 hex digits, two spaces (or a space and ``*``, binary mode), the path
+relative to the release folder with ``/`` between parts; ``sha256sum -c SHA256SUMS`` run inside
+the release reads it. :func:`read_manifest` refuses whatever could let ``verify`` call a release
+whole when it is not, each in one line naming the line: a line with no name or no digest, a byte
+that is not UTF-8, a path that leaves the release (``../``, ``/etc/passwd``) and a path listed
+twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from eventcoder.errors import ReleaseError
+
+MANIFEST = "SHA256SUMS"
+_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.*)", re.ASCII)
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, as lower-case hex."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def checksums(
+    folder: Path, exclude: set[str], known: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` but ``exclude``; ``known`` digests are reused."""
+    known = known or {}
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel not in exclude:
+            out[rel] = known[rel] if rel in known else sha256(path)
+    return out
+
+
+def manifest_text(sums: Mapping[str, str]) -> str:
+    """The SHA256SUMS text of ``{path: digest}``, sorted by path."""
+    return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(sums.items()))
+
+
+def read_manifest(folder: Path) -> dict[str, str]:
+    """``{path: digest}`` as listed in ``folder/SHA256SUMS``."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ReleaseError(f"{folder}: no {MANIFEST}; is it a release folder?", path=folder)
+    listed: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            listed[rel.lstrip("*")] = digest
+    return listed

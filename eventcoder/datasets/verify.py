@@ -1,0 +1,153 @@
+"""Verifying a published release: checksums, the files a release may hold, Parquet schemas.
+
+``verify`` re-hashes every file ``SHA256SUMS`` lists, names the files that changed, went missing
+or were added, refuses files that :data:`~eventcoder.datasets.release_files.FILES` does not name
+and the files every release holds when they are absent, and checks each Parquet table's columns
+and types against ``datapackage.json`` and the codebook.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as arrow
+import pyarrow.parquet as pq
+
+from eventcoder.datasets.manifest import MANIFEST, read_manifest, sha256
+from eventcoder.datasets.release_files import FILES, entry_of
+from eventcoder.errors import ReleaseError
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.tables import arrow_schema
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What ``verify`` found; ``ok`` when nothing changed, went missing or broke its schema."""
+
+    path: Path
+    checked: int
+    changed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    unlisted: tuple[str, ...] = ()
+    schema_problems: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not (self.changed or self.missing or self.unlisted or self.schema_problems)
+
+    def problems(self) -> list[str]:
+        """One line per problem, for people."""
+        return (
+            [f"{p}: contents changed (checksum differs)" for p in self.changed]
+            + [f"{p}: missing" for p in self.missing]
+            + [f"{p}: not in {MANIFEST}" for p in self.unlisted]
+            + list(self.schema_problems)
+        )
+
+
+def verify(path: str | Path) -> VerifyReport:
+    """Re-check a release's checksums and Parquet schemas; name every file that changed.
+
+    Raises :class:`ReleaseError` when ``SHA256SUMS`` is missing or cannot be trusted.
+    """
+    path = Path(path)
+    listed = read_manifest(path)
+    changed, missing = [], []
+    for rel, digest in listed.items():
+        target = path / rel
+        if not target.is_file():
+            missing.append(rel)
+        elif sha256(target) != digest:
+            changed.append(rel)
+    present = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+    unlisted = sorted(present - set(listed) - {MANIFEST})
+    cb, package, unreadable = _descriptors(path)
+    problems = _unknown_files(listed, cb) + unreadable
+    if cb is not None and package is not None:
+        problems += _schema_problems(path, cb, package, skip=set(changed) | set(missing))
+    return VerifyReport(
+        path, len(listed), tuple(changed), tuple(missing), tuple(unlisted), tuple(problems)
+    )
+
+
+def _unknown_files(listed: dict[str, str], cb: Codebook | None) -> list[str]:
+    """Listed files no release holds, and files every release holds that are not listed."""
+    # Releases written before reference lists went into references/ hold them beside the
+    # codebook, under the names its references section gives them.
+    refs = () if cb is None else (cb.references.actors_path, cb.references.gazetteer_path)
+    legacy = {r for r in refs if r and "/" not in r}
+    out = [
+        f"{rel}: not a file a release holds"
+        for rel in listed
+        if entry_of(rel) is None and rel not in legacy
+    ]
+    for entry in FILES:
+        if not entry.optional and entry.name != MANIFEST and entry.name not in listed:
+            out.append(f"{entry.name}: missing (every release holds it)")
+    return out
+
+
+def _descriptors(path: Path) -> tuple[Codebook | None, dict[str, Any] | None, list[str]]:
+    """The release's codebook and datapackage.json, or the problem that keeps them unread."""
+    try:
+        cb = Codebook.from_file(path / "codebook.yaml")
+        package = json.loads((path / "datapackage.json").read_text())
+    except (OSError, ValueError, ReleaseError) as err:
+        return None, None, [f"cannot read codebook.yaml or datapackage.json: {err}"]
+    except Exception as err:  # noqa: BLE001 - a broken codebook is one problem among others
+        return None, None, [f"codebook.yaml: {str(err).splitlines()[0]}"]
+    return cb, package, []
+
+
+def _schema_problems(
+    path: Path, cb: Codebook, package: dict[str, Any], skip: set[str]
+) -> list[str]:
+    """Parquet files whose columns or types differ from the codebook and datapackage.json."""
+    problems: list[str] = []
+    expected = arrow_schema(cb, "events")
+    for res in package.get("resources", []):
+        rel = res.get("path")
+        if not isinstance(rel, str) or rel in skip or not (path / rel).is_file():
+            continue
+        if res.get("format") != "parquet":
+            continue
+        try:
+            actual = pq.read_schema(path / rel)
+        except (OSError, arrow.ArrowInvalid) as err:
+            problems.append(f"{rel}: not readable as Parquet ({err})")
+            continue
+        declared = [f["name"] for f in res.get("schema", {}).get("fields", [])]
+        if declared != actual.names:
+            problems.append(f"{rel}: columns differ from datapackage.json")
+        if res["name"].startswith("events"):
+            problems += _events_problems(rel, actual, expected, res.get("partition", {}))
+    return problems
+
+
+def _events_problems(
+    rel: str, actual: arrow.Schema, expected: arrow.Schema, partition: dict[str, str]
+) -> list[str]:
+    problems = []
+    for f in expected:
+        if f.name in partition:
+            continue
+        if f.name not in actual.names:
+            problems.append(f"{rel}: column {f.name} is missing")
+        elif not _same_type(actual.field(f.name).type, f.type):
+            problems.append(
+                f"{rel}: column {f.name} is {actual.field(f.name).type}, the codebook says {f.type}"
+            )
+    return problems
+
+
+def _same_type(a: arrow.DataType, b: arrow.DataType) -> bool:
+    """Whether two Arrow types are the same for a reader; text is text whatever its offsets.
+
+    Releases before eventcoder wrote with polars declared text as ``string``, later ones as
+    ``large_string``: both are plain UTF-8 in the Parquet file.
+    """
+    text = (arrow.string(), arrow.large_string(), arrow.string_view())
+    return a == b or (a in text and b in text)

@@ -1,0 +1,107 @@
+"""A dataset's folder: its name, its semantic versions, the lock that orders its releases, and
+the leftovers of interrupted ones.
+
+Versions are ``X.Y.Z`` in ASCII digits, matched in full (``"1.0.1\\n"`` and ``"1١.0.0"``, with
+an Arabic-Indic digit, are refused: they would publish folders beside ``1.0.1`` and ``11.0.0``).
+A new version must be greater than every published one. Two releases of one dataset never run
+at once: :func:`dataset_lock` holds an exclusive ``flock`` on ``ROOT/NAME/.lock`` from the moment
+the published versions are read until the new one is in place, so the second waits, then sees
+the first and is refused or builds on it (and its ids are issued above the first's).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from eventcoder.errors import ReleaseError
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+TEMP_MARK = ".partial-"
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    """``"1.2.3"`` -> ``(1, 2, 3)``; :class:`ReleaseError` for anything else."""
+    m = SEMVER.match(version)
+    if not m:
+        raise ReleaseError(
+            f"version {version!r} is not semantic (X.Y.Z, e.g. 1.0.0)",
+            version=version,
+        )
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def versions(root: str | Path, name: str) -> list[str]:
+    """Published versions of ``name`` under ``root``, lowest first."""
+    folder = Path(root) / name
+    if not folder.is_dir():
+        return []
+    found = [p.name for p in folder.iterdir() if p.is_dir() and SEMVER.match(p.name)]
+    return sorted(found, key=parse_version)
+
+
+def check_name(name: str) -> None:
+    """Raise :class:`ReleaseError` unless ``name`` can name a dataset folder."""
+    if not NAME.fullmatch(name):
+        raise ReleaseError(f"release name {name!r} must be letters, digits, '.', '_' or '-'")
+
+
+def check_new_version(root: str | Path, name: str, version: str) -> str | None:
+    """The version a new ``version`` of ``name`` follows (None for the first); ReleaseError
+    (ReleaseExistsError) unless it is greater than every published version.
+
+    Call it holding :func:`dataset_lock`, or another release may publish in between.
+    """
+    from eventcoder.errors import ReleaseExistsError
+
+    new = parse_version(version)
+    target = Path(root) / name / version
+    if target.exists():
+        raise ReleaseExistsError(
+            f"{target} exists; releases are immutable, publish a new version instead",
+            path=target,
+            version=version,
+        )
+    published = versions(root, name)
+    if published and parse_version(published[-1]) > new:
+        raise ReleaseError(
+            f"version {version} is below the latest release {published[-1]} of {name}; "
+            "versions only go up",
+            path=target,
+            version=version,
+        )
+    return published[-1] if published else None
+
+
+def clean_stale(folder: Path) -> list[str]:
+    """Remove unfinished release folders whose writing process is gone; one note if any."""
+    removed = []
+    for path in folder.iterdir():
+        if not (path.is_dir() and path.name.startswith(".") and TEMP_MARK in path.name):
+            continue
+        pid = path.name.split(TEMP_MARK, 1)[1].split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    if not removed:
+        return []
+    return [
+        f"removed {len(removed)} unfinished release folder(s) left by an interrupted run: "
+        + ", ".join(sorted(removed))
+    ]
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
