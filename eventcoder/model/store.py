@@ -85,7 +85,7 @@ def read_header(path: str | Path) -> dict[str, Any]:
         raise ModelError(f"{path}: no such model file", path=str(path)) from None
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as err:
         raise ModelError(
-            f"{path}: not an eventcoder model file ({err}); train one with `eventcoder model train`",
+            f"{path}: not an eventcoder model file ({err}); train one with eventcoder model train",
             path=str(path),
         ) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:

@@ -10,7 +10,7 @@ type's.
 
 Whether a sentence reports an event at all is read from the same margins: a text that no
 one-against-the-rest classifier claims (the best margin under the model's ``detect_margin``,
-set so that 95% of held-out training notes pass) is taken to report none.
+at most 0 and low enough for 95% of held-out training notes) is taken to report none.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from eventcoder.schema.codebook import Codebook
 WORD_FEATURES = 2**17
 CHAR_FEATURES = 2**18
 FEATURES = WORD_FEATURES + CHAR_FEATURES
+# Fewer held-out rows than this fit a temperature to noise (all right: near zero, overconfident).
+MIN_CALIBRATION_ROWS = 200
+UNCALIBRATED_TEMPERATURE = 0.1
 _DIGITS = re.compile(r"\d")
 
 
@@ -271,13 +274,23 @@ def fit(
         detect_margin=float("-inf"),
         codebook=codebook,
     )
-    if held.any():
+    if held.sum() >= MIN_CALIBRATION_ROWS:
         margins = np.asarray(xt[held] @ coef.T) + intercept
         truth = np.searchsorted(np.array(model.classes), labels[held])
         known = np.isin(labels[held], model.classes)
-        if known.sum():
-            model.temperature = _fit_temperature(margins[known], truth[known])
-        model.detect_margin = float(np.quantile(margins.max(axis=1), 0.05))
+        model.temperature = _fit_temperature(margins[known], truth[known])
+        # Any text a one-against-the-rest classifier claims (margin > 0) counts, and so do texts
+        # as weakly claimed as the weakest 5% of held-out notes.
+        model.detect_margin = min(0.0, float(np.quantile(margins.max(axis=1), 0.05)))
+    else:
+        # A fixed temperature as sharp as fitted ones usually are: at 1 the softmax of margins
+        # (mostly within -1..1) is so flat that summing leaves favours types with many leaves.
+        model.temperature = UNCALIBRATED_TEMPERATURE
+        model.detect_margin = 0.0
+        model.summary["notes"] = [
+            f"uncalibrated: {int(held.sum())} held-out rows, fewer than {MIN_CALIBRATION_ROWS}; "
+            f"scores are a softmax of the margins at temperature {UNCALIBRATED_TEMPERATURE}"
+        ]
     model.summary.update(
         rows=int(n),
         fitted_on=train_n,

@@ -106,11 +106,10 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """``{"<field>": {"accuracy", "macro_f1"}, ..., "rows", "calibration_error", ...}``."""
         out: dict[str, Any] = {
-            name: {"accuracy": s.accuracy, "macro_f1": s.macro_f1} for name, s in self.fields.items()
+            name: {"accuracy": s.accuracy, "macro_f1": s.macro_f1}
+            for name, s in self.fields.items()
         }
-        out.update(
-            rows=self.rows, calibration_error=self.calibration_error, detected=self.detected
-        )
+        out.update(rows=self.rows, calibration_error=self.calibration_error, detected=self.detected)
         return out
 
 
@@ -125,16 +124,17 @@ def evaluate(model: TextModel, frame: pl.DataFrame) -> Evaluation:
         guess = pred[f].to_numpy()
         labels = sorted(set(truth.tolist()) | set(guess.tolist()))
         confusion = (
-            pl.DataFrame({"truth": truth, "predicted": guess}, schema=[("truth", pl.String), ("predicted", pl.String)])
+            pl.DataFrame(
+                {"truth": truth, "predicted": guess},
+                schema=[("truth", pl.String), ("predicted", pl.String)],
+            )
             .group_by("truth", "predicted")
             .len("count")
             .sort("truth", "predicted")
         )
         scores[f] = FieldScore(
             accuracy=float((truth == guess).mean()) if len(truth) else 0.0,
-            macro_f1=float(
-                f1_score(truth, guess, labels=labels, average="macro", zero_division=0)
-            )
+            macro_f1=float(f1_score(truth, guess, labels=labels, average="macro", zero_division=0))
             if len(truth)
             else 0.0,
             confusion=confusion,
