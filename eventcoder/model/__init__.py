@@ -5,7 +5,7 @@ codebook's hierarchy; ``evaluate`` scores it; ``save_model``/``load_model`` keep
 that holds numbers and names only (see :mod:`eventcoder.model.store`).
 """
 
-from eventcoder.model.store import load_model, read_header, save_model
+from eventcoder.model.store import load_model, model_version, read_header, save_model
 from eventcoder.model.textmodel import Hierarchy, TextModel
 from eventcoder.model.training import (
     Evaluation,
@@ -24,6 +24,7 @@ __all__ = [
     "evaluate",
     "examples",
     "load_model",
+    "model_version",
     "read_examples",
     "read_header",
     "save_model",

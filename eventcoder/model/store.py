@@ -148,3 +148,17 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
     if cb is not None:
         model.check_codebook(cb)
     return model
+
+
+def model_version(path: str | Path) -> str:
+    """The label a model's predictions carry in Label Studio: file stem and content hash.
+
+    A model trained again into the same file gets a new label, so its predictions never pass
+    for the earlier model's.
+    """
+    path = Path(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as err:
+        raise ModelError(f"{path}: cannot read it ({err.strerror})", path=str(path)) from None
+    return f"{path.stem}-{digest[:12]}"
