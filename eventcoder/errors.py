@@ -8,6 +8,8 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
      │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
      ├── ServerError          Label Studio could not be reached or refused a request
      ├── ModelError           a model file is unreadable, damaged or made for another codebook
+     ├── OutputError          an output cannot be written (read-only folder, a file where a
+     │                        folder should be, a full disk); nothing of the set is left
      ├── AgreementError       a reliability statistic is undefined for the data given
      │                        (raised by eventcoder.datasets.reliability; also a ValueError)
      └── ReleaseError         a dataset release cannot be written or verified
@@ -15,17 +17,28 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
 
 Validation *failures* (a row breaking a rule) are never exceptions: they are data in the
 validation result. Exceptions are for input that cannot be used at all.
+
+Each error carries what it is about as attributes (``path``, ``entry``, ``task``, ``field``,
+``host``, ``status``), for code that handles it; its message, for a person, is one line that
+ends with what to do, and never holds a secret: ``str(err)`` passes through
+:func:`eventcoder.redaction.redact`, whatever a server or a file put into it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from eventcoder.redaction import redact
+
 
 class EventcoderError(Exception):
     """Root of every error eventcoder raises on purpose; ``str(err)`` is one line for a person."""
 
     exit_code = 2
+
+    def __str__(self) -> str:
+        # One line, secrets masked: a message may quote what a server or a file said.
+        return " ".join(redact(super().__str__()).splitlines())
 
 
 class CodebookError(EventcoderError):
@@ -61,10 +74,27 @@ class ExportFormatError(InputError):
 
 
 class ServerError(EventcoderError):
-    """Label Studio could not be reached, timed out, or answered with an error."""
+    """Label Studio could not be reached, timed out, or answered with an error.
 
-    def __init__(self, message: str, *, status: int | None = None):
+    ``host`` is the server's host[:port] (never its key or user name), ``status`` the HTTP
+    status when there was an answer.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, host: str | None = None):
         self.status = status
+        self.host = host
+        super().__init__(message)
+
+
+class OutputError(EventcoderError):
+    """An output could not be written; ``path`` names the file or folder it was about.
+
+    A command's outputs are written as one set: when this is raised, the folder holds what it
+    held before the command ran.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = None if path is None else str(path)
         super().__init__(message)
 
 

@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from importlib.resources import as_file
 from pathlib import Path
 
-from eventcoder.annotate.convert import read_export, write_conversion
-from eventcoder.datasets.adjudicate import adjudicate, write_adjudication
+import polars as pl
+
+from eventcoder.annotate.convert import Conversion, read_export, write_conversion
+from eventcoder.datasets.adjudicate import Adjudication, adjudicate, write_adjudication
 from eventcoder.datasets.agreement import agreement
 from eventcoder.datasets.agreement_report import write_report
 from eventcoder.datasets.align import align_events
@@ -148,26 +150,10 @@ def run_pipeline(
 
     report(STAGES[4], 4, total)
     target = root / name / version
-    try:
-        release = publish(
-            adj,
-            aligned,
-            conv.rejects,
-            work / "agreement",
-            cb,
-            name=name,
-            version=version,
-            root=root,
-            title=title,
-        )
-        published = True
-        notes.extend(release.notes)
-    except ReleaseExistsError:
-        published = False
-        notes.append(
-            f"{target} exists already and releases are immutable, so nothing was published; "
-            "it is shown as it is (delete that folder to publish it again)"
-        )
+    published, published_notes = _publish_once(
+        adj, aligned, conv, work / "agreement", cb, target, title=title
+    )
+    notes.extend(published_notes)
 
     report(STAGES[5], 5, total)
     check = verify(target)
@@ -199,6 +185,40 @@ def run_pipeline(
         problems=tuple(check.problems()),
         notes=tuple(notes),
     )
+
+
+def _publish_once(
+    adj: Adjudication,
+    aligned: pl.DataFrame,
+    conv: Conversion,
+    agreement_dir: Path,
+    cb: Codebook,
+    target: Path,
+    *,
+    title: str | None,
+) -> tuple[bool, list[str]]:
+    """Publish the release at ``target`` (root/name/version); return whether it was and notes.
+
+    A version published before is left as it is: releases are immutable, and the demo shows it.
+    """
+    try:
+        release = publish(
+            adj,
+            aligned,
+            conv.rejects,
+            agreement_dir,
+            cb,
+            name=target.parent.name,
+            version=target.name,
+            root=target.parent.parent,
+            title=title,
+        )
+    except ReleaseExistsError:
+        return False, [
+            f"{target} exists already and releases are immutable, so nothing was published; "
+            "it is shown as it is (delete that folder to publish it again)"
+        ]
+    return True, list(release.notes)
 
 
 def run_demo(

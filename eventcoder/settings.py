@@ -10,8 +10,12 @@ from __future__ import annotations
 import hmac
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
 
 from eventcoder.errors import ServerError
+from eventcoder.redaction import remember
 
 URL_ENV = "LABEL_STUDIO_URL"
 API_KEY_ENV = "LABEL_STUDIO_API_KEY"
@@ -22,13 +26,15 @@ API_KEY_FLAG = "--api-key"
 class Secret:
     """A string that never prints: ``repr``, ``str`` and f-strings show ``***``.
 
-    Call ``reveal()`` at the one place the value must be sent.
+    Call ``reveal()`` at the one place the value must be sent. Every value is remembered by
+    :mod:`eventcoder.redaction`, so no error message can show it, whoever wrote the message.
     """
 
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
         self._value = value
+        remember(value)
 
     def reveal(self) -> str:
         """Return the secret value itself."""
@@ -76,14 +82,38 @@ def server_settings(url: str | None = None, api_key: str | None = None) -> Serve
     key = (api_key or os.environ.get(API_KEY_ENV) or "").strip()
     if not url:
         raise ServerError(f"No Label Studio URL: pass {URL_FLAG} or set {URL_ENV}.")
-    if not url.startswith(("http://", "https://")):
-        raise ServerError(
-            f"Label Studio URL {url!r} does not start with http:// or https://: "
-            f"fix {URL_FLAG} or {URL_ENV}."
-        )
     if not key:
         raise ServerError(
             f"No Label Studio API key: pass {API_KEY_FLAG} or set {API_KEY_ENV} "
             "(Label Studio: Account & Settings > Access Token)."
         )
-    return ServerSettings(url=url.rstrip("/"), api_key=Secret(key))
+    return ServerSettings(url=_checked_url(url), api_key=Secret(key))
+
+
+def _checked_url(url: str) -> str:
+    """Return ``url`` without a trailing slash; ``ServerError`` unless it is a usable http(s) URL.
+
+    ``http://[::1`` or ``http://host:99999`` would otherwise fail deep inside httpx.
+    """
+    fix = f"fix {URL_FLAG} or {URL_ENV}"
+    if not url.lower().startswith(("http://", "https://")):
+        raise ServerError(
+            f"Label Studio URL {url!r} does not start with http:// or https://: {fix}."
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as err:
+        reason = str(err).splitlines()[0] if str(err) else "malformed"
+        raise ServerError(
+            f"Label Studio URL {url!r} is not a valid URL ({reason}): {fix}."
+        ) from None
+    if not parts.hostname:
+        raise ServerError(f"Label Studio URL {url!r} names no host: {fix}.")
+    if parts.username or parts.password:
+        raise ServerError(
+            f"Label Studio URL {url[: url.find('//') + 2]}...@{parts.hostname} holds a user name "
+            f"or password: leave them out and pass the key with {API_KEY_FLAG} or {API_KEY_ENV}."
+        )
+    return url.rstrip("/")

@@ -4,7 +4,9 @@ Everything else in eventcoder gets its SDK client from :func:`connect` (or :func
 and makes each request through :func:`call`, which retries what is worth retrying and turns the
 SDK's ``ApiError`` and httpx's errors into a one-line :class:`~eventcoder.errors.ServerError`.
 The API key is held as a :class:`~eventcoder.settings.Secret` and revealed only to the SDK and
-to the request headers built here; no message ever contains it.
+to the request headers built here; no message ever contains it, even when the server repeats it
+back: what a server says is redacted (:func:`eventcoder.redaction.redact`) before it is cut to
+length, so not even a prefix of the key survives.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from eventcoder.errors import ServerError
+from eventcoder.redaction import redact
 from eventcoder.settings import API_KEY_ENV, API_KEY_FLAG, Secret, ServerSettings
 
 T = TypeVar("T")
@@ -149,11 +152,10 @@ def create_coder(settings: ServerSettings, email: str, password: str | None = No
             headers={"Referer": signup},
         )
         if answer.status_code != 302:
-            problems = _form_errors(answer.text) or f"HTTP {answer.status_code}"
             raise ServerError(
-                f"Label Studio at {_host(settings.url)} refused to sign up {email}: {problems}. "
-                "Use another email, or a password of 8 characters or more.",
+                _refusal(_host(settings.url), email, _form_errors(answer.text), answer.status_code),
                 status=answer.status_code,
+                host=_host(settings.url),
             )
         token = _send(http, "GET", "/api/current-user/token", what=f"reading {email}'s token")
         if token.status_code != 200:
@@ -230,7 +232,7 @@ def _api_error(base_url: str | None, what: str, err: ApiError, *, attempts: int 
         message += f" after {attempts} attempt(s). See the server's log."
     else:
         message += "."
-    return ServerError(message, status=status)
+    return ServerError(message, status=status, host=_host(base_url) if base_url else None)
 
 
 def _status_error(response: httpx.Response, what: str, *, attempts: int = 1) -> ServerError:
@@ -243,6 +245,7 @@ def _status_error(response: httpx.Response, what: str, *, attempts: int = 1) -> 
         f"{_at(str(response.request.url))}: {what} failed: HTTP {response.status_code}"
         f"{_detail(body)}{tries}.",
         status=response.status_code,
+        host=_host(str(response.request.url)),
     )
 
 
@@ -259,35 +262,72 @@ def _transport_error(
         httpx.ConnectTimeout: "timed out connecting",
         httpx.ReadTimeout: "timed out waiting for the answer",
     }.get(type(err), type(err).__name__)
-    cause = str(err).splitlines()[0] if str(err) else ""
+    cause = redact(str(err).splitlines()[0]) if str(err) else ""
     return ServerError(
         f"{_at(base_url)}: {what} failed: {reason}"
         + (f" ({cause})" if cause else "")
-        + f" after {attempts} attempt(s). Is the server running? Check the URL and the network."
+        + f" after {attempts} attempt(s). Is the server running? Check the URL and the network.",
+        host=_host(base_url) if base_url else None,
     )
 
 
 def _detail(body: Any) -> str:
-    """Return `` (message)`` from an error body, kept short and on one line."""
+    """Return `` (message)`` from an error body, secrets masked, kept short and on one line."""
     if isinstance(body, dict):
-        text = body.get("detail") or body.get("validation_errors") or body
-        if not isinstance(text, str):
-            text = json.dumps(text, ensure_ascii=False)
+        detail, problems = body.get("detail"), body.get("validation_errors")
+        if isinstance(detail, str) and problems:
+            # Label Studio's detail is then only "Validation error"; the problems say which.
+            text = f"{detail}: {_problems(problems)}"
+        else:
+            text = detail or problems or body
+            if not isinstance(text, str):
+                text = json.dumps(text, ensure_ascii=False)
     elif isinstance(body, str) and body.lstrip().startswith("<"):
         return ""  # an HTML error page says nothing useful on one line
     else:
         text = str(body or "")
-    text = " ".join(text.split())
+    # Redact before cutting: a key cut in half would no longer match, and its half would show.
+    text = redact(" ".join(text.split()))
     if not text:
         return ""
     return f" ({text[:197]}...)" if len(text) > 200 else f" ({text})"
+
+
+def _problems(problems: Any) -> str:
+    """Return Label Studio's ``validation_errors`` as ``field: message; ...``."""
+    if not isinstance(problems, dict):
+        return json.dumps(problems, ensure_ascii=False)
+    parts = []
+    for name, said in problems.items():
+        said = said if isinstance(said, list) else [said]
+        parts.append(f"{name}: " + " ".join(map(str, said)))
+    return "; ".join(parts)
 
 
 def _form_errors(page: str) -> str:
     """Return the field errors shown on a Label Studio HTML form, joined by '; '."""
     items = re.findall(r'<ul class="field_errors">(.*?)</ul>', page, flags=re.S)
     found = [html.unescape(li.strip()) for ul in items for li in re.findall(r"<li>(.*?)</li>", ul)]
-    return "; ".join(found)
+    return redact("; ".join(found))
+
+
+def _refusal(host: str, email: str, problems: str, status: int) -> str:
+    """Return, for a person, why the sign-up form refused ``email`` and what to do about it."""
+    if "valid email" in problems.lower():
+        return (
+            f"{email!r} is not an email address: give each coder's full address "
+            "(name@example.org)."
+        )
+    if "already exists" in problems.lower():
+        return (
+            f"{email} has an account on {host} already: that coder logs in as before, or give "
+            "another address."
+        )
+    said = problems.rstrip(". ") if problems else f"HTTP {status}"
+    return (
+        f"Label Studio at {host} refused to sign up {email} ({said}): check the address "
+        "and try again."
+    )
 
 
 def _at(url: str | None) -> str:
@@ -296,9 +336,14 @@ def _at(url: str | None) -> str:
 
 def _host(url: str) -> str:
     """Return host[:port] of a URL, never its user name or password."""
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    return f"{host}:{parts.port}" if parts.port else host
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a malformed URL (``http://[::1``): name no host rather than fail here
+        return "(malformed URL)"
+    if not host:
+        return "(no host)"
+    return f"{host}:{port}" if port else host
 
 
 def _name_of(fn: Callable[..., Any]) -> str:

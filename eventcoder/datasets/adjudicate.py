@@ -53,35 +53,39 @@ from typing import Any
 import polars as pl
 
 from eventcoder.errors import InputError
-from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.codebook import NUMERIC_TIES, TIE_POLICIES, Codebook  # checked at load
 from eventcoder.schema.validate import validate
 
-TIE_POLICIES = ("unresolved", "first-coder", "lowest", "median")
-NUMERIC_TIES = ("lowest", "median")
 METHODS = ("unanimous", "majority", "adjudicator", "tie-policy", "unresolved", "derived")
 EVENT_FIELD = "(event)"  # review-queue rows about whether an event happened at all
 KEY = ["aligned_event", "field"]
 
-DECISIONS_SCHEMA = {
-    "aligned_event": pl.String,
-    "article_id": pl.String,
-    "field": pl.String,
-    "value": pl.String,
-    "method": pl.String,
-    "policy": pl.String,
-    "support": pl.Int64,
-    "coders": pl.Int64,
-}
-REVIEW_SCHEMA = {
-    "aligned_event": pl.String,
-    "article_id": pl.String,
-    "field": pl.String,
-    "reason": pl.String,
-    "coder": pl.String,
-    "value": pl.String,
-    "detail": pl.String,
-}
-DROPPED_SCHEMA = {"aligned_event": pl.String, "article_id": pl.String, "reason": pl.String}
+DECISIONS_SCHEMA = pl.Schema(
+    {
+        "aligned_event": pl.String,
+        "article_id": pl.String,
+        "field": pl.String,
+        "value": pl.String,
+        "method": pl.String,
+        "policy": pl.String,
+        "support": pl.Int64,
+        "coders": pl.Int64,
+    }
+)
+REVIEW_SCHEMA = pl.Schema(
+    {
+        "aligned_event": pl.String,
+        "article_id": pl.String,
+        "field": pl.String,
+        "reason": pl.String,
+        "coder": pl.String,
+        "value": pl.String,
+        "detail": pl.String,
+    }
+)
+DROPPED_SCHEMA = pl.Schema(
+    {"aligned_event": pl.String, "article_id": pl.String, "reason": pl.String}
+)
 
 
 @dataclass(frozen=True)
@@ -192,87 +196,27 @@ def adjudicate(
     """
     say = on_progress or (lambda _msg: None)
     pol = resolve_policy(policy, cb, adjudicator)
-    for col in ("aligned_event", "article_id", "coder"):
-        if col not in aligned.columns:
-            hint = (
-                " (run eventcoder.datasets.align.align_events first)"
-                if col == "aligned_event"
-                else ""
-            )
-            raise InputError(f"the table has no {col!r} column{hint}")
+    _check_columns(aligned)
     fields = voted_fields(cb, aligned.columns)
     if not fields:
         raise InputError("the table has none of the codebook's coded fields")
     notes: list[str] = []
 
     say("voting")
-    rows = _with_order(aligned)
-    adj_flag = pl.col("coder").is_in(list(pol.adjudicators))
-    if "ground_truth" in rows.columns:
-        adj_flag = adj_flag | pl.col("ground_truth").fill_null(False)
-    rows = rows.with_columns(_adj=adj_flag)
-    rows = rows.with_columns(_adj_article=pl.col("_adj").any().over("article_id"))
-    by_adj = rows.filter(pl.col("_adj"))
-    plain = rows.filter(~pl.col("_adj_article"))
-    dropped = (
-        rows.filter(pl.col("_adj_article"))
-        .group_by("aligned_event", "article_id", maintain_order=True)
-        .agg(pl.col("_adj").any())
-        .filter(~pl.col("_adj"))
-        .select("aligned_event", "article_id", reason=pl.lit("not-in-adjudication"))
-    )
+    rows, by_adj, plain, dropped = _split_by_adjudicator(aligned, pol)
     if by_adj.height:
         notes.append(f"{by_adj['article_id'].n_unique()} article(s) settled by an adjudicator")
-
-    # Support: how many of the article's coders found each aligned event.
-    support = plain.with_columns(
-        _found=pl.col("coder").n_unique().over("aligned_event"),
-        _of=pl.col("coder").n_unique().over("article_id"),
-    )
-    m = pol.min_coders
-    enough = (
-        pl.col("_found") * 2 > pl.col("_of")
-        if m == "majority"
-        else pl.col("_found") == pl.col("_of")
-        if m == "all"
-        else pl.col("_found") >= int(m)
-    )
-    support = support.with_columns(_enough=enough)
-    thin = support.filter(~pl.col("_enough"))
-    voting = support.filter(pl.col("_enough"))
-
+    voting, thin = _by_support(plain, pol.min_coders)
     long = _long(voting, fields, cb)
-    decided = _vote(long, pol)
     adj_long = _long(by_adj.unique("aligned_event", keep="first", maintain_order=True), fields, cb)
-    coders_per_event = rows.group_by("aligned_event").agg(
-        coders=pl.col("coder").filter(~pl.col("_adj")).n_unique()
+    decisions = pl.concat(
+        [
+            _vote(long, pol).cast(DECISIONS_SCHEMA),
+            _adjudicator_decisions(adj_long, rows).cast(DECISIONS_SCHEMA),
+        ]
     )
-    adj_decided = adj_long.join(coders_per_event, on="aligned_event", how="left").select(
-        "aligned_event",
-        "article_id",
-        "field",
-        "value",
-        method=pl.lit("adjudicator"),
-        policy=pl.lit(None, pl.String),
-        support=pl.lit(1, pl.Int64),
-        coders=pl.col("coders").cast(pl.Int64),
-    )
-    decisions = pl.concat([decided.cast(DECISIONS_SCHEMA), adj_decided.cast(DECISIONS_SCHEMA)])
-
     unresolved = decisions.filter(pl.col("method") == "unresolved")
-    review_ties = (
-        unresolved.select(*KEY)
-        .join(long, on=KEY, how="inner")
-        .select(
-            "aligned_event",
-            "article_id",
-            "field",
-            reason=pl.lit("tie"),
-            coder="coder",
-            value="value",
-            detail=pl.lit(None, pl.String),
-        )
-    )
+    review_ties = _tie_review(unresolved, long)
     review_thin = _thin_review(thin, rows)
 
     say("deriving and validating")
@@ -313,6 +257,95 @@ def adjudicate(
 # --------------------------------------------------------------------------------------------
 # Steps
 # --------------------------------------------------------------------------------------------
+def _check_columns(aligned: pl.DataFrame) -> None:
+    """Raise :class:`InputError` when the table lacks a column adjudication needs."""
+    for col in ("aligned_event", "article_id", "coder"):
+        if col not in aligned.columns:
+            hint = (
+                " (run eventcoder.datasets.align.align_events first)"
+                if col == "aligned_event"
+                else ""
+            )
+            raise InputError(f"the table has no {col!r} column{hint}")
+
+
+def _split_by_adjudicator(
+    aligned: pl.DataFrame, pol: Policy
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return ``(rows, by_adjudicator, plain, dropped)``.
+
+    ``rows`` is every annotation row flagged ``_adj`` (an adjudicator's, or ground truth) and
+    ``_adj_article`` (its article has an adjudicator's version); ``plain`` the rows of articles
+    with none, which are voted on; ``dropped`` the aligned events of adjudicated articles that
+    the adjudicator's version left out.
+    """
+    rows = _with_order(aligned)
+    adj_flag = pl.col("coder").is_in(list(pol.adjudicators))
+    if "ground_truth" in rows.columns:
+        adj_flag = adj_flag | pl.col("ground_truth").fill_null(False)
+    rows = rows.with_columns(_adj=adj_flag)
+    rows = rows.with_columns(_adj_article=pl.col("_adj").any().over("article_id"))
+    dropped = (
+        rows.filter(pl.col("_adj_article"))
+        .group_by("aligned_event", "article_id", maintain_order=True)
+        .agg(pl.col("_adj").any())
+        .filter(~pl.col("_adj"))
+        .select("aligned_event", "article_id", reason=pl.lit("not-in-adjudication"))
+    )
+    by_adj = rows.filter(pl.col("_adj"))
+    plain = rows.filter(~pl.col("_adj_article"))
+    return rows, by_adj, plain, dropped
+
+
+def _by_support(plain: pl.DataFrame, m: int | str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return ``(voting, thin)``: rows of events enough of the article's coders found, and not."""
+    support = plain.with_columns(
+        _found=pl.col("coder").n_unique().over("aligned_event"),
+        _of=pl.col("coder").n_unique().over("article_id"),
+    )
+    enough = (
+        pl.col("_found") * 2 > pl.col("_of")
+        if m == "majority"
+        else pl.col("_found") == pl.col("_of")
+        if m == "all"
+        else pl.col("_found") >= int(m)
+    )
+    support = support.with_columns(_enough=enough)
+    return support.filter(pl.col("_enough")), support.filter(~pl.col("_enough"))
+
+
+def _adjudicator_decisions(adj_long: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Return the decisions an adjudicator's version makes: each of its values, final."""
+    coders_per_event = rows.group_by("aligned_event").agg(
+        coders=pl.col("coder").filter(~pl.col("_adj")).n_unique()
+    )
+    return adj_long.join(coders_per_event, on="aligned_event", how="left").select(
+        "aligned_event",
+        "article_id",
+        "field",
+        "value",
+        method=pl.lit("adjudicator"),
+        policy=pl.lit(None, pl.String),
+        support=pl.lit(1, pl.Int64),
+        coders=pl.col("coders").cast(pl.Int64),
+    )
+
+
+def _tie_review(unresolved: pl.DataFrame, long: pl.DataFrame) -> pl.DataFrame:
+    """Return the review rows of unresolved ties: every coder's value of each tied field."""
+    return (
+        unresolved.select(*KEY)
+        .join(long, on=KEY, how="inner")
+        .select(
+            "aligned_event",
+            "article_id",
+            "field",
+            reason=pl.lit("tie"),
+            coder="coder",
+            value="value",
+            detail=pl.lit(None, pl.String),
+        )
+    )
 
 
 def _with_order(frame: pl.DataFrame) -> pl.DataFrame:
@@ -548,7 +581,7 @@ def _invalid_review(result: Any, candidates: pl.DataFrame, pd_long: pl.DataFrame
     joined = joined.with_columns(
         pl.col("article_id").fill_null(pl.col("aligned_event").str.replace(r"#\d+$", ""))
     )
-    return joined.select(
+    review: pl.DataFrame = joined.select(
         "aligned_event",
         "article_id",
         "field",
@@ -557,6 +590,7 @@ def _invalid_review(result: Any, candidates: pl.DataFrame, pd_long: pl.DataFrame
         value="value",
         detail="detail",
     ).unique(maintain_order=True)
+    return review
 
 
 # --------------------------------------------------------------------------------------------
@@ -588,7 +622,7 @@ def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjud
     The policy is not stored with the tables; pass it when it matters (default: ``Policy()``).
     """
     folder = Path(folder)
-    tables = {}
+    tables: dict[str, pl.DataFrame] = {}
     for name in ("gold", "decisions", "review", "rejected", "dropped"):
         path = folder / f"{name}.parquet"
         if not path.exists():
@@ -597,4 +631,11 @@ def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjud
                 path=str(folder),
             )
         tables[name] = pl.read_parquet(path)
-    return Adjudication(**tables, policy=policy or Policy())
+    return Adjudication(
+        gold=tables["gold"],
+        decisions=tables["decisions"],
+        review=tables["review"],
+        rejected=tables["rejected"],
+        dropped=tables["dropped"],
+        policy=policy or Policy(),
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from eventcoder.errors import ReleaseError
 
@@ -49,13 +49,57 @@ def manifest_text(sums: Mapping[str, str]) -> str:
 
 
 def read_manifest(folder: Path) -> dict[str, str]:
-    """``{path: digest}`` as listed in ``folder/SHA256SUMS``."""
+    """``{path: digest}`` as listed in ``folder/SHA256SUMS``.
+
+    Raises :class:`ReleaseError` (naming the file and the line) when the list is missing or
+    cannot be trusted: see the module docstring.
+    """
     path = folder / MANIFEST
     if not path.is_file():
         raise ReleaseError(f"{folder}: no {MANIFEST}; is it a release folder?", path=folder)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ReleaseError(
+            f"{path}: line {line} holds a byte that is not UTF-8 (0x{raw[err.start]:02x}); "
+            "the checksum list was damaged: restore the release from a copy",
+            path=path,
+        ) from None
     listed: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            digest, rel = line.split(maxsplit=1)
-            listed[rel.lstrip("*")] = digest
+    # Split on "\n" only: str.splitlines would also split names at \x85, \u2028 and the like.
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        rel, digest = _entry(path, number, line)
+        if rel in listed:
+            raise ReleaseError(f"{path}: line {number} lists {rel} a second time", path=path)
+        listed[rel] = digest.lower()
     return listed
+
+
+def _entry(path: Path, number: int, line: str) -> tuple[str, str]:
+    """The ``(path, digest)`` of one manifest line; ReleaseError when it is not one."""
+    m = _LINE.fullmatch(line)
+    if m is None or not m[2].strip():
+        raise ReleaseError(
+            f"{path}: line {number} is not '<sha256>  <file>' (a digest and a file name); "
+            "the checksum list was damaged: restore the release from a copy",
+            path=path,
+        )
+    rel = m[2]
+    parts = PurePosixPath(rel).parts
+    if (
+        rel.startswith("/")
+        or "\\" in rel
+        or "\x00" in rel
+        or any(p in ("..", ".") for p in parts)
+        or PurePosixPath(rel).as_posix() != rel
+    ):
+        raise ReleaseError(
+            f"{path}: line {number} names {rel!r}, a path outside the release or not in "
+            "its plain form; a release lists only its own files",
+            path=path,
+        )
+    return rel, m[1]

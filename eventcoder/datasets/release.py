@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,11 +62,13 @@ from eventcoder.datasets.versions import (
     check_name,
     check_new_version,
     clean_stale,
+    dataset_lock,
     parse_version,
     versions,
 )
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
 from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.validate import ROW, validate
 
 __all__ = [
     "MANIFEST",
@@ -135,21 +137,21 @@ def publish(
     say = on_progress or (lambda _msg: None)
     check_name(name)
     parse_version(version)
-    folder = Path(root) / name
-    target = folder / version
-    previous = check_new_version(root, name, version)
-    folder.mkdir(parents=True, exist_ok=True)
-    notes = clean_stale(folder)
-    now = now or datetime.now(timezone.utc)
     adj = gold if isinstance(gold, Adjudication) else None
-    say("assigning ids")
-    prev_dir = folder / previous if previous else None
-    new = _gold_events(adj.gold if adj is not None else gold, cb, prev_dir, previous, now)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}{TEMP_MARK}{os.getpid()}-", dir=folder))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a release is for reading
+    say("validating gold events")
+    gold_frame = valid_gold(adj.gold if adj is not None else gold, cb, version)
+    folder = Path(root) / name
+    with dataset_lock(folder, say):
+        # Under the lock: no other release of this dataset can publish between reading the
+        # published versions (and the ids they issued) and renaming this one into place.
+        previous = check_new_version(root, name, version)
+        notes = clean_stale(folder)
+        now = now or datetime.now(timezone.utc)
+        say("assigning ids")
+        prev_dir = folder / previous if previous else None
+        new = _gold_events(gold_frame, cb, prev_dir, previous, now)
         build = Build(
-            folder=tmp,
+            folder=_new_folder(folder, version),
             cb=cb,
             name=name,
             version=version,
@@ -169,17 +171,18 @@ def publish(
             articles=new.articles,
             partitioned=new.events.height > partition_rows,
         )
-        say("writing tables")
-        _write_tables(build)
-        say("writing the card and the package")
-        _write_rest(build)
-        say("moving into place")
-        _seal(tmp, target, version)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        try:
+            say("writing tables")
+            _write_tables(build)
+            say("writing the card and the package")
+            _write_rest(build)
+            say("moving into place")
+            _seal(build.folder, folder / version, version)
+        except BaseException:
+            shutil.rmtree(build.folder, ignore_errors=True)
+            raise
     return Release(
-        target,
+        folder / version,
         name,
         version,
         new.events.height,
@@ -191,6 +194,60 @@ def publish(
     )
 
 
+def _new_folder(folder: Path, version: str) -> Path:
+    """A new hidden folder in ``folder`` to build the release in, named for the cleaner.
+
+    Made by ``mkdir`` (not ``mkdtemp``, which makes it private), so its mode is what the umask
+    gives any folder the user makes; :func:`_as_user_files` gives the files the same.
+    """
+    while True:
+        tmp = folder / f".{version}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            tmp.mkdir(mode=0o777)
+            return tmp
+        except FileExistsError:
+            continue
+
+
+def _as_user_files(tmp: Path) -> None:
+    """Give every file and folder of the release the mode the umask gives the user's own.
+
+    Some writers copy modes (an agreement report written 0600 by ``mkstemp``) or create files
+    privately; a release is read by others, like any file its user writes.
+    """
+    folder_mode = tmp.stat().st_mode & 0o777
+    file_mode = folder_mode & 0o666
+    for path in tmp.rglob("*"):
+        path.chmod(folder_mode if path.is_dir() else file_mode)
+
+
+def valid_gold(gold: pl.DataFrame, cb: Codebook, version: str | None = None) -> pl.DataFrame:
+    """``gold`` as the codebook reads it (canonical spellings, derived fields filled).
+
+    Raises :class:`InputError` when it lacks the adjudication's columns and
+    :class:`ReleaseError`, naming the first rows, rules and values, when any gold event breaks
+    an error rule of the codebook: a release never publishes an event its codebook rejects.
+    """
+    for col in ("article_id", "aligned_event"):
+        if col not in gold.columns:
+            raise InputError(f"gold events lack the {col!r} column (adjudicate them first)")
+    result = validate(gold, cb, "events")
+    if result.rejected.height:
+        errors = result.errors
+        shown = "; ".join(
+            f"row {r[ROW]}: {r['field']} {repr(r['value']) if r['value'] else 'blank'} "
+            f"breaks {r['rule']}"
+            for r in errors.head(3).iter_rows(named=True)
+        )
+        more = f" (and {errors.height - 3} more)" if errors.height > 3 else ""
+        raise ReleaseError(
+            f"{result.rejected.height} of {gold.height} gold event(s) break the codebook's "
+            f"rules: {shown}{more}; correct them or adjudicate again",
+            version=version,
+        )
+    return result.accepted
+
+
 def _gold_events(
     gold: pl.DataFrame,
     cb: Codebook,
@@ -199,9 +256,6 @@ def _gold_events(
     now: datetime,
 ) -> _Gold:
     """The release's events table: ids inherited or issued, stamped, diffed against the last."""
-    for col in ("article_id", "aligned_event"):
-        if col not in gold.columns:
-            raise InputError(f"gold events lack the {col!r} column (adjudicate them first)")
     ID = id_field(cb)  # noqa: N806 - the codebook's event id column
     stamp_col = cb.role("timestamp")
     prev_events = read_events(prev_dir) if prev_dir else None
@@ -241,6 +295,7 @@ def _write_rest(build: Build) -> None:
 
 def _seal(tmp: Path, target: Path, version: str) -> None:
     """Flush ``tmp`` and rename it to ``target``: the release appears whole or not at all."""
+    _as_user_files(tmp)
     _fsync_tree(tmp)
     try:
         os.rename(tmp, target)

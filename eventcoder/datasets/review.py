@@ -53,7 +53,7 @@ from eventcoder.annotate.config import (
     labeling_config,
     parse_controls,
 )
-from eventcoder.annotate.convert import export_to_annotations
+from eventcoder.annotate.convert import Conversion, export_to_annotations
 from eventcoder.annotate.projects import Project
 from eventcoder.annotate.results import event_results
 from eventcoder.datasets.adjudicate import (
@@ -162,8 +162,8 @@ def review_tasks(
         .group_by("article_id", maintain_order=True)
         .agg(pl.format("{}: {} on {}", "aligned_event", "reason", "field").str.join("; "))
     )
-    summary = dict(what.iter_rows())
-    tasks = []
+    summary: dict[str, str] = dict(what.iter_rows())
+    tasks: list[dict[str, Any]] = []
     # One loop step per queued article and coder: the queue is what people read, never large.
     for article_id in sorted(summary):
         article = data[article_id]
@@ -357,54 +357,20 @@ def close_review(
     table) lets regions drawn afresh be matched by evidence overlap.
     """
     conv = export_to_annotations(export, cb)
-    coded = conv.coded
-    is_review = pl.col("article_id").str.starts_with(REVIEW_PREFIX)
-    if coded.height and not coded.filter(is_review).height:
-        raise InputError(
-            f"no task of this export has an id starting {REVIEW_PREFIX!r}: export the review "
-            "project made by 'eventcoder review push', not the coding project"
-        )
-    plain = pl.col("article_id").str.strip_prefix(REVIEW_PREFIX)
-    coded = coded.filter(is_review).with_columns(plain)
-    events = conv.annotations.filter(is_review).with_columns(plain)
-    if adjudicator:
-        coded = coded.filter(pl.col("coder") == adjudicator)
-    else:
-        several = (
-            coded.group_by("article_id").agg(pl.col("coder").n_unique()).filter(pl.col("coder") > 1)
-        )
-        if several.height:
-            raise InputError(
-                f"{several.height} review task(s) were annotated by several people (first: "
-                f"{several['article_id'][0]!r}); name the adjudicator whose annotations count"
-            )
-    # The latest accepted annotation of each article is the adjudicator's final word.
-    final = (
-        coded.sort("annotation_id")
-        .group_by("article_id")
-        .agg(pl.col("annotation_id").last(), pl.col("coder").last())
-    )
-    events = events.join(final.select("annotation_id"), on="annotation_id", how="semi")
+    final, events = _final_versions(conv, adjudicator)
     notes = list(adjudication.notes)
     if conv.rejected:
         notes.append(
             f"{conv.rejected} review annotation(s) broke a codebook rule and settle nothing; "
             "fix them in the review project and close again"
         )
-
     queue = adjudication.review
-    open_events = queue.select("article_id", "aligned_event").unique()
-    reviewed = open_events.join(final.select("article_id"), on="article_id", how="semi")
-    keyed = reviewed.with_columns(
-        event_key=pl.col("aligned_event").map_elements(region_id, return_dtype=pl.String)
+    reviewed = (
+        queue.select("article_id", "aligned_event")
+        .unique()
+        .join(final.select("article_id"), on="article_id", how="semi")
     )
-    by_id = events.join(keyed, on=["article_id", "event_key"], how="inner")
-    loose = events.join(keyed, on=["article_id", "event_key"], how="anti")
-    still_open = reviewed.join(by_id.select("aligned_event"), on="aligned_event", how="anti")
-    by_span = _span_matches(loose, still_open, annotations)
-    matched = pl.concat(
-        [by_id, loose.join(by_span, on="event_key", how="inner").select(by_id.columns)]
-    )
+    matched, loose, by_span = _match_reviewed(events, reviewed, annotations)
     extra = loose.height - by_span.height
     if extra:
         notes.append(
@@ -441,15 +407,42 @@ def close_review(
     )
     settled = pl.concat([accepted.select("aligned_event"), deleted.select("aligned_event")])
     settled_ids = settled["aligned_event"].implode()
+    by_coder = candidates.select("aligned_event", "_by")
 
+    gold, decisions, dropped, rejected = _settle(
+        adjudication, accepted, deleted, _decisions(accepted, by_coder, fields, cb), settled_ids
+    )
+    review = queue.filter(~pl.col("aligned_event").is_in(settled_ids)).cast(REVIEW_SCHEMA)
+    who = ", ".join(sorted(set(final["coder"].to_list()))) or "nobody"
+    notes.append(
+        f"review closed by {who}: {accepted.height} queued event(s) settled, "
+        f"{deleted.height} dropped, {review['aligned_event'].n_unique()} still queued"
+    )
+    return Adjudication(
+        gold=gold,
+        decisions=decisions,
+        review=review,
+        rejected=rejected,
+        dropped=dropped,
+        policy=adjudication.policy,
+        notes=tuple(notes),
+    )
+
+
+def _settle(
+    adjudication: Adjudication,
+    accepted: pl.DataFrame,
+    deleted: pl.DataFrame,
+    new_decisions: pl.DataFrame,
+    settled_ids: pl.Series,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return ``(gold, decisions, dropped, rejected)`` with the settled queued events applied."""
     gold_new = accepted.select(adjudication.gold.columns) if accepted.height else None
     gold = (
         pl.concat([adjudication.gold, gold_new.cast(adjudication.gold.schema)])
         if gold_new is not None
         else adjudication.gold
     )
-    by = candidates.select("aligned_event", "_by")
-    new_decisions = _decisions(accepted, by, fields, cb)
     old = adjudication.decisions
     if "adjudicator" not in old.columns:
         old = old.with_columns(adjudicator=pl.lit(None, pl.String))
@@ -468,28 +461,73 @@ def close_review(
     rejected = adjudication.rejected
     if "aligned_event" in rejected.columns:
         rejected = rejected.filter(~pl.col("aligned_event").is_in(settled_ids))
-    review = queue.filter(~pl.col("aligned_event").is_in(settled_ids)).cast(REVIEW_SCHEMA)
-    who = ", ".join(sorted(set(final["coder"].to_list()))) or "nobody"
-    notes.append(
-        f"review closed by {who}: {accepted.height} queued event(s) settled, "
-        f"{deleted.height} dropped, {review['aligned_event'].n_unique()} still queued"
+    return gold, decisions, dropped, rejected
+
+
+def _final_versions(conv: Conversion, adjudicator: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return ``(final, events)``: each reviewed article's last accepted annotation and its events.
+
+    Raises :class:`InputError` when the export is not a review project's, or when several
+    people annotated a review task and no adjudicator is named.
+    """
+    coded = conv.coded
+    is_review = pl.col("article_id").str.starts_with(REVIEW_PREFIX)
+    if coded.height and not coded.filter(is_review).height:
+        raise InputError(
+            f"no task of this export has an id starting {REVIEW_PREFIX!r}: export the review "
+            "project made by 'eventcoder review push', not the coding project"
+        )
+    plain = pl.col("article_id").str.strip_prefix(REVIEW_PREFIX)
+    coded = coded.filter(is_review).with_columns(plain)
+    events = conv.annotations.filter(is_review).with_columns(plain)
+    if adjudicator:
+        coded = coded.filter(pl.col("coder") == adjudicator)
+    else:
+        several = (
+            coded.group_by("article_id").agg(pl.col("coder").n_unique()).filter(pl.col("coder") > 1)
+        )
+        if several.height:
+            raise InputError(
+                f"{several.height} review task(s) were annotated by several people (first: "
+                f"{several['article_id'][0]!r}); name the adjudicator whose annotations count"
+            )
+    # The latest accepted annotation of each article is the adjudicator's final word.
+    final = (
+        coded.sort("annotation_id")
+        .group_by("article_id")
+        .agg(pl.col("annotation_id").last(), pl.col("coder").last())
     )
-    return Adjudication(
-        gold=gold,
-        decisions=decisions,
-        review=review,
-        rejected=rejected,
-        dropped=dropped,
-        policy=adjudication.policy,
-        notes=tuple(notes),
+    events = events.join(final.select("annotation_id"), on="annotation_id", how="semi")
+    return final, events
+
+
+def _match_reviewed(
+    events: pl.DataFrame, reviewed: pl.DataFrame, annotations: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return ``(matched, loose, by_span)``: review events matched to queued events.
+
+    A review event matches a queued one by its region id (the review project showed each
+    queued event as a region with that id) or, drawn afresh, by evidence overlap with the
+    coders' regions (``by_span``); ``loose`` holds those that matched by id not at all.
+    """
+    keyed = reviewed.with_columns(
+        event_key=pl.col("aligned_event").map_elements(region_id, return_dtype=pl.String)
     )
+    by_id = events.join(keyed, on=["article_id", "event_key"], how="inner")
+    loose = events.join(keyed, on=["article_id", "event_key"], how="anti")
+    still_open = reviewed.join(by_id.select("aligned_event"), on="aligned_event", how="anti")
+    by_span = _span_matches(loose, still_open, annotations)
+    matched = pl.concat(
+        [by_id, loose.join(by_span, on="event_key", how="inner").select(by_id.columns)]
+    )
+    return matched, loose, by_span
 
 
 def _decisions(
     gold: pl.DataFrame, by: pl.DataFrame, fields: list[str], cb: Codebook
 ) -> pl.DataFrame:
     """Decision rows of adjudicated gold events: voted fields ``adjudicator``, the rest derived."""
-    schema = {**DECISIONS_SCHEMA, "adjudicator": pl.String}
+    schema = pl.Schema({**DECISIONS_SCHEMA, "adjudicator": pl.String()})
     if gold.height == 0:
         return pl.DataFrame(schema=schema)
     derived = [f.name for f in cb.fields_by_origin("derived") if f.name in gold.columns]

@@ -11,24 +11,28 @@ the first and is refused or builds on it (and its ids are issued above the first
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from eventcoder.errors import ReleaseError
 
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", re.ASCII)
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
+LOCK = ".lock"
 TEMP_MARK = ".partial-"
 
 
 def parse_version(version: str) -> tuple[int, int, int]:
     """``"1.2.3"`` -> ``(1, 2, 3)``; :class:`ReleaseError` for anything else."""
-    m = SEMVER.match(version)
+    m = SEMVER.fullmatch(version)
     if not m:
         raise ReleaseError(
-            f"version {version!r} is not semantic (X.Y.Z, e.g. 1.0.0)",
+            f"version {version!r} is not semantic (X.Y.Z in digits 0-9, e.g. 1.0.0)",
             version=version,
         )
     return int(m[1]), int(m[2]), int(m[3])
@@ -39,7 +43,7 @@ def versions(root: str | Path, name: str) -> list[str]:
     folder = Path(root) / name
     if not folder.is_dir():
         return []
-    found = [p.name for p in folder.iterdir() if p.is_dir() and SEMVER.match(p.name)]
+    found = [p.name for p in folder.iterdir() if p.is_dir() and SEMVER.fullmatch(p.name)]
     return sorted(found, key=parse_version)
 
 
@@ -66,14 +70,35 @@ def check_new_version(root: str | Path, name: str, version: str) -> str | None:
             version=version,
         )
     published = versions(root, name)
-    if published and parse_version(published[-1]) > new:
+    if published and parse_version(published[-1]) >= new:
         raise ReleaseError(
-            f"version {version} is below the latest release {published[-1]} of {name}; "
+            f"version {version} is not above the latest release {published[-1]} of {name}; "
             "versions only go up",
             path=target,
             version=version,
         )
     return published[-1] if published else None
+
+
+@contextlib.contextmanager
+def dataset_lock(folder: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the dataset's lock (``folder/.lock``) for the block; wait while another holds it.
+
+    An ``flock`` is released by the system when its holder dies, so a killed release never
+    leaves the dataset locked.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f"waiting for another release of {folder.name} to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def clean_stale(folder: Path) -> list[str]:

@@ -9,10 +9,22 @@ YAML rather than TOML: annotation leads edit this file by hand, and YAML keeps l
 comments and the 25-row sub-event table readable where TOML's arrays of tables would not.
 
 Loading checks the whole file and reports every problem at once, each with the file and the entry.
+What is refused, and why:
+
+- YAML that is not UTF-8, nests deeper than :data:`MAX_DEPTH` levels, repeats a key in one
+  mapping (YAML would keep the last silently), or whose aliases would repeat more than
+  :data:`MAX_ALIAS_NODES` values: a few lines of anchors can stand for billions of values (an
+  "alias bomb") that load in a blink and exhaust memory later, wherever the codebook is walked.
+- Field names that are not identifiers (``[A-Za-z][A-Za-z0-9_]*``): a name becomes a column, a
+  Label Studio control name and an SQL identifier, where ``coder's note`` would break out.
+  Names of eventcoder's own columns (``coder``, ``task_id``, ...) are refused too.
+- Every setting is checked here, not when a later stage first reads it: a tie policy naming a
+  field that does not exist fails ``codebook check``, not ``adjudicate``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +34,8 @@ from typing import Any
 
 import polars as pl
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
 from eventcoder.errors import CodebookError
 
@@ -60,6 +74,29 @@ ROLES: dict[str, str] = {
     "event_type": "event_type",
     "timestamp": "timestamp",
 }
+
+# Field names: identifiers, ASCII, so that they are safe as columns, XML names and SQL.
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+# Columns eventcoder adds beside the codebook's fields (annotations' provenance, alignment).
+RESERVED_NAMES = frozenset(
+    (
+        "project_id", "task_id", "article_id", "annotation_id", "coder", "coders", "event_key",
+        "span_start", "span_end", "evidence", "created_at", "updated_at", "lead_time",
+        "aligned_event",
+    )
+)  # fmt: skip
+
+# Tie policies of adjudication (``settings.adjudication.ties``): the codebook names them, so
+# they are checked here; eventcoder.datasets.adjudicate applies them.
+TIE_POLICIES = ("unresolved", "first-coder", "lowest", "median")
+NUMERIC_TIES = ("lowest", "median")
+NUMERIC_TYPES = ("integer", "number", "date")
+# The parts of the similarity that aligns coders' events (``settings.alignment.weights``).
+ALIGNMENT_COMPONENTS = ("span", "location", "date", "event_type")
+
+# YAML bounds: no hand-written codebook comes near them; hostile ones pass them at once.
+MAX_DEPTH = 50
+MAX_ALIAS_NODES = 10_000
 
 DEFAULT_PATH = Path(str(resources.files("eventcoder.schema").joinpath("default/codebook.yaml")))
 
@@ -180,9 +217,22 @@ class Codebook:
         """Load and check a codebook file; raise :class:`CodebookError` listing every problem."""
         path = Path(path)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
         except FileNotFoundError:
             raise CodebookError(str(path), [("file", "not found")]) from None
+        except OSError as err:
+            reason = err.strerror or type(err).__name__
+            raise CodebookError(str(path), [("file", f"cannot be read: {reason}")]) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            problem = (
+                f"is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+                "save it as UTF-8"
+            )
+            raise CodebookError(str(path), [("file", problem)]) from None
+        try:
+            raw = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader, bounded
         except yaml.YAMLError as err:
             where = getattr(err, "problem_mark", None)
             entry = f"line {where.line + 1}" if where else "file"
@@ -300,6 +350,78 @@ class Codebook:
 # --------------------------------------------------------------------------------------------
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded: nesting depth, alias expansion, repeated keys.
+
+    PyYAML composes nodes recursively (100,000 nested brackets end in ``RecursionError``) and
+    shares aliased nodes, so an alias bomb loads at once and explodes wherever it is walked.
+    Each node's expanded size is counted as it is composed, in time linear in the file.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
+        self._repeated = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:  # the anchored node is still being composed: it holds itself
+                raise ComposerError(
+                    None, None, f"alias *{event.anchor} refers to itself", event.start_mark
+                )
+            self._repeated += size
+            if self._repeated > MAX_ALIAS_NODES:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"aliases repeat more than {MAX_ALIAS_NODES:,} values (refused: an alias "
+                    "bomb exhausts memory); write the values out",
+                    event.start_mark,
+                )
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+            )
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        self._sizes[id(node)] = 1 + sum(self._sizes[id(c)] for c in children)
+        return node
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                    key_node, yaml.ScalarNode
+                ):
+                    continue  # merged keys may be overridden: that is what a merge is for
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"key {key_node.value!r} appears twice (YAML would keep the last one "
+                        f"silently; the first is on line {seen[key].line + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
 class _Loader:
     """Turns parsed YAML into a Codebook while collecting every problem found."""
 
@@ -346,29 +468,118 @@ class _Loader:
             references=references,
             path=str(self.path) if self.path else None,
         )
-        names = set(cb.field_names)
         for rule in rules:
             for entry, message in check_rule(rule, cb):
                 self.bad(f"rules[{rule.id}]{entry}", message)
-        hierarchy = settings.get("hierarchy")
-        if hierarchy and hierarchy not in vocabularies:
-            self.bad("settings.hierarchy", f"no vocabulary called {hierarchy!r}")
-        for key in ("evidence_field", "id_prefix_field"):
-            if settings.get(key) and settings[key] not in names:
-                self.bad(f"settings.{key}", f"no field called {settings[key]!r}")
-        roles = settings.get("roles") or {}
-        if not isinstance(roles, dict):
-            self.bad("settings.roles", "must be a mapping of role to field")
-            roles = {}
-        for role, fname in roles.items():
-            if role not in ROLES:
-                self.bad(f"settings.roles.{role}", f"unknown role (known: {', '.join(ROLES)})")
-            elif fname not in names:
-                self.bad(f"settings.roles.{role}", f"no field called {fname!r}")
+        self._check_settings(settings, cb)
         self._check_references(cb)
         if self.problems:
             raise CodebookError(self._where(), self.problems)
         return cb
+
+    def _check_settings(self, settings: Mapping[str, Any], cb: Codebook) -> None:
+        """Check every setting now, so that no later stage is the first to find one broken."""
+        names = set(cb.field_names)
+        checks = {
+            "hierarchy": self._setting_hierarchy,
+            "evidence_field": self._setting_field,
+            "id_prefix_field": self._setting_field,
+            "id_prefix": self._setting_id_prefix,
+            "coordinate_tolerance_km": self._setting_tolerance,
+            "agreement": self._setting_agreement,
+            "alignment": self._setting_alignment,
+            "adjudication": self._setting_adjudication,
+            "roles": self._setting_roles,
+        }
+        for key, value in settings.items():
+            check = checks.get(key)
+            if check is None:
+                self.bad(f"settings.{key}", f"unknown setting (known: {', '.join(checks)})")
+            elif value is not None:
+                check(f"settings.{key}", value, cb, names)
+
+    def _setting_hierarchy(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if value not in cb.vocabularies:
+            self.bad(entry, f"no vocabulary called {value!r}")
+
+    def _setting_field(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if value not in names:
+            self.bad(entry, f"no field called {value!r}")
+
+    def _setting_id_prefix(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{1,10}", value):
+            self.bad(entry, f"{value!r} is not 1 to 10 capital letters (ids are prefix + serial)")
+
+    def _setting_tolerance(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not _number(value) or value <= 0:
+            self.bad(entry, f"must be a distance in km above 0, not {value!r}")
+
+    def _setting_agreement(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not self._mapping(entry, value, ("pass", "tentative")):
+            return
+        for key, bound in value.items():
+            if not _number(bound) or not 0 < bound <= 1:
+                self.bad(f"{entry}.{key}", f"must be an alpha between 0 and 1, not {bound!r}")
+        low, high = value.get("tentative", 0.667), value.get("pass", 0.8)
+        if _number(low) and _number(high) and low > high:
+            self.bad(entry, f"tentative ({low}) is above pass ({high})")
+
+    def _setting_alignment(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not self._mapping(entry, value, ("weights", "threshold", "date_scale_days")):
+            return
+        weights = value.get("weights")
+        if weights is not None and self._mapping(f"{entry}.weights", weights, ALIGNMENT_COMPONENTS):
+            for key, weight in weights.items():
+                if not _number(weight) or weight < 0:
+                    self.bad(f"{entry}.weights.{key}", f"must be a number >= 0, not {weight!r}")
+            if len(weights) == len(ALIGNMENT_COMPONENTS) and all(map(_number, weights.values())):
+                if sum(weights.values()) <= 0:
+                    self.bad(f"{entry}.weights", "must not all be 0")
+        threshold = value.get("threshold")
+        if threshold is not None and (not _number(threshold) or not 0 < threshold <= 1):
+            self.bad(f"{entry}.threshold", f"must be above 0 and at most 1, not {threshold!r}")
+        scale = value.get("date_scale_days")
+        if scale is not None and (not _number(scale) or scale <= 0):
+            self.bad(f"{entry}.date_scale_days", f"must be a number of days above 0, not {scale!r}")
+
+    def _setting_adjudication(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not self._mapping(entry, value, ("ties",)):
+            return
+        ties = value.get("ties")
+        if ties is None or not self._mapping(f"{entry}.ties", ties):
+            return
+        for fname, policy in ties.items():
+            where = f"{entry}.ties.{fname}"
+            if policy not in TIE_POLICIES:
+                self.bad(where, f"unknown tie policy {policy!r} (known: {', '.join(TIE_POLICIES)})")
+            if fname not in names:
+                self.bad(where, f"no field called {fname!r}")
+            elif policy in NUMERIC_TIES and cb.field(fname).type not in NUMERIC_TYPES:
+                self.bad(
+                    where,
+                    f"policy {policy!r} needs a number or a date; {fname} is a "
+                    f"{cb.field(fname).type}",
+                )
+
+    def _setting_roles(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not self._mapping(entry, value):
+            return
+        for role, fname in value.items():
+            if role not in ROLES:
+                self.bad(f"{entry}.{role}", f"unknown role (known: {', '.join(ROLES)})")
+            elif fname not in names:
+                self.bad(f"{entry}.{role}", f"no field called {fname!r}")
+
+    def _mapping(self, entry: str, value: Any, keys: Iterable[str] | None = None) -> bool:
+        """True when ``value`` is a mapping whose keys are among ``keys``; else record why not."""
+        if not isinstance(value, dict):
+            self.bad(entry, "must be a mapping")
+            return False
+        known = tuple(keys) if keys is not None else None
+        for key in value:
+            if known is not None and key not in known:
+                self.bad(f"{entry}.{key}", f"unknown key (known: {', '.join(known)})")
+        return True
 
     def _where(self) -> str:
         return str(self.path) if self.path else "<codebook>"
@@ -391,7 +602,16 @@ class _Loader:
                     self.bad(f"{entry}.values[{i}]", "has no value")
                     continue
                 value = item["value"]
+                if type(value) not in (str, int):
+                    self.bad(f"{entry}.values[{i}]", f"value {value!r} is not text or a number")
+                    continue
                 aliases = item.get("aliases") or []
+                if not _strings(aliases):
+                    self.bad(f"{entry}.values[{i}].aliases", "must be a list of spellings")
+                    aliases = []
+                if item.get("code") is not None and type(item.get("code")) is not int:
+                    self.bad(f"{entry}.values[{i}].code", f"{item['code']!r} is not a whole number")
+                    continue
                 attrs = {
                     k: v
                     for k, v in item.items()
@@ -445,6 +665,15 @@ class _Loader:
                 continue
             name = str(item["name"])
             entry = f"fields.{name}"
+            if not isinstance(item["name"], str) or not FIELD_NAME.fullmatch(name):
+                entry = f"fields[{i}]"
+                self.bad(
+                    entry,
+                    f"name {name!r} is not an identifier: use letters, digits and _ (at most "
+                    "63, starting with a letter), as it becomes a column and a control name",
+                )
+            elif name in RESERVED_NAMES:
+                self.bad(entry, f"{name!r} is a column eventcoder adds itself: rename the field")
             for key in item:
                 if key not in allowed:
                     self.bad(entry, f"unknown key {key!r}")
@@ -463,6 +692,14 @@ class _Loader:
             vocab = item.get("vocabulary")
             if vocab is not None and vocab not in vocabularies:
                 self.bad(entry, f"names vocabulary {vocab!r}, which is not defined")
+            aliases = item.get("aliases") or []
+            if not _strings(aliases):
+                self.bad(f"{entry}.aliases", "must be a list of column names")
+                aliases = []
+            decimals = item.get("decimals")
+            if decimals is not None and (type(decimals) is not int or decimals < 0):
+                self.bad(f"{entry}.decimals", f"must be a whole number >= 0, not {decimals!r}")
+                decimals = None
             out.append(
                 Field(
                     name=name,
@@ -472,9 +709,9 @@ class _Loader:
                     level=level,
                     vocabulary=vocab,
                     multiple=bool(item.get("multiple", False)),
-                    decimals=item.get("decimals"),
+                    decimals=decimals,
                     description=" ".join(str(item.get("description", "")).split()),
-                    aliases=tuple(item.get("aliases") or ()),
+                    aliases=tuple(aliases),
                 )
             )
         return out
@@ -618,6 +855,16 @@ def _typed_gazetteer(frame: pl.DataFrame | None, loader: _Loader) -> pl.DataFram
     if bad.height:
         loader.bad("references.gazetteer", f"{bad['location'][0]!r} has no valid coordinates")
     return out
+
+
+def _number(value: Any) -> bool:
+    """True for an int or a float (YAML's ``yes`` is a bool, and a bool is not a number here)."""
+    return type(value) in (int, float)
+
+
+def _strings(value: Any) -> bool:
+    """True for a list of strings (a lone string would become a tuple of its letters)."""
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _describe_term(term: Term) -> str:

@@ -58,8 +58,15 @@ def codebook_markdown(cb: Codebook) -> str:
         "strikes on two villages holds two events.",
         "",
     ]
+    out += _fields_section(cb)
+    out += _categories_section(cb)
+    out += _value_lists_section(cb)
+    out += _rules_section(cb)
+    return "\n".join(out).rstrip() + "\n"
 
-    out += ["## What you code", "", "| field | required | what it holds |", "|---|---|---|"]
+
+def _fields_section(cb: Codebook) -> list[str]:
+    out = ["## What you code", "", "| field | required | what it holds |", "|---|---|---|"]
     for f in cb.fields_by_origin("coded", "assisted"):
         how = _ORIGIN_WORDS[f.origin]
         out.append(
@@ -74,46 +81,53 @@ def codebook_markdown(cb: Codebook) -> str:
             + ", ".join(f"`{f.name}` ({_ORIGIN_WORDS[f.origin]})" for f in derived)
             + ".",
         ]
+    return out
 
+
+def _categories_section(cb: Codebook) -> list[str]:
     hierarchy = cb.hierarchy
-    if hierarchy is not None:
-        out += [
-            "",
-            "## Event categories",
-            "",
-            "Listed in hierarchy order: when one event combines several, code the first "
-            "that applies.",
-            "",
-        ]
-        group_attr = next(
-            (
-                k
-                for t in hierarchy.terms
-                for k in t.attributes
-                if k in cb.field_names
-                and (v := cb.vocabulary_of(k)) is not None
-                and v.name != hierarchy.name
-            ),
-            None,
+    if hierarchy is None:
+        return []
+    out = [
+        "",
+        "## Event categories",
+        "",
+        "Listed in hierarchy order: when one event combines several, code the first that applies.",
+        "",
+    ]
+    group_attr = next(
+        (
+            k
+            for t in hierarchy.terms
+            for k in t.attributes
+            if k in cb.field_names
+            and (v := cb.vocabulary_of(k)) is not None
+            and v.name != hierarchy.name
+        ),
+        None,
+    )
+    current = None
+    for term in hierarchy.terms:
+        group = term.attributes.get(group_attr) if group_attr else None
+        if group != current:
+            current = group
+            vocab = cb.vocabulary_of(group_attr) if group_attr else None
+            parent = vocab.term(group) if vocab else None
+            out += ["", f"### {group}", ""]
+            if parent is not None and parent.description:
+                out += [parent.description, ""]
+        extra = ", ".join(
+            f"{k}: {v}"
+            for k, v in term.attributes.items()
+            if k != group_attr and isinstance(v, str)
         )
-        current = None
-        for term in hierarchy.terms:
-            group = term.attributes.get(group_attr) if group_attr else None
-            if group != current:
-                current = group
-                vocab = cb.vocabulary_of(group_attr) if group_attr else None
-                parent = vocab.term(group) if vocab else None
-                out += ["", f"### {group}", ""]
-                if parent is not None and parent.description:
-                    out += [parent.description, ""]
-            extra = ", ".join(
-                f"{k}: {v}"
-                for k, v in term.attributes.items()
-                if k != group_attr and isinstance(v, str)
-            )
-            out.append(f"- **{term.value}**: {term.description}" + (f" ({extra})" if extra else ""))
+        out.append(f"- **{term.value}**: {term.description}" + (f" ({extra})" if extra else ""))
+    return out
 
-    out += ["", "## Value lists", ""]
+
+def _value_lists_section(cb: Codebook) -> list[str]:
+    hierarchy = cb.hierarchy
+    out = ["", "## Value lists", ""]
     for f in cb.fields:
         vocab = cb.vocabulary_of(f.name) if f.vocabulary else None
         if vocab is None or vocab is hierarchy or f.origin in ("derived", "release"):
@@ -131,8 +145,11 @@ def codebook_markdown(cb: Codebook) -> str:
             desc = f": {t.description}" if t.description else ""
             out.append(f"- `{t.value}`{code}{desc}")
         out.append("")
+    return out
 
-    out += [
+
+def _rules_section(cb: Codebook) -> list[str]:
+    out = [
         "## Rules your coding is checked against",
         "",
         "An **error** rejects the event until it is fixed; a **warning** is recorded for review.",
@@ -157,4 +174,4 @@ def codebook_markdown(cb: Codebook) -> str:
                 f"- Gazetteer: {refs.gazetteer.height} places. Use the listed name (or an "
                 "alternate name); country, admin levels and coordinates are filled in."
             )
-    return "\n".join(out).rstrip() + "\n"
+    return out

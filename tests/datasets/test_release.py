@@ -134,7 +134,7 @@ def test_a_published_version_is_never_overwritten(cb, tmp_path):
     before = (r1.path / "SHA256SUMS").read_text()
     with pytest.raises(ReleaseExistsError, match="immutable"):
         first_release(cb, tmp_path)
-    with pytest.raises(ReleaseError, match="below the latest release 1.0.0"):
+    with pytest.raises(ReleaseError, match="not above the latest release 1.0.0"):
         first_release(cb, tmp_path, version="0.9.0")
     with pytest.raises(ReleaseError, match="not semantic"):
         first_release(cb, tmp_path, version="1.0")
@@ -156,7 +156,7 @@ def test_a_crash_while_writing_leaves_no_partial_release(cb, tmp_path, monkeypat
     with pytest.raises(OSError, match="disk full"):
         first_release(cb, tmp_path)
     assert "events.parquet" in calls  # the crash came half-way
-    assert list((tmp_path / "idleb").iterdir()) == []
+    assert [p.name for p in (tmp_path / "idleb").iterdir()] == [".lock"]
 
 
 def test_leftovers_of_a_killed_run_are_cleaned_with_one_note(cb, tmp_path):
@@ -168,7 +168,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_with_one_note(cb, tmp_path):
         "removed 1 unfinished release folder(s) left by an interrupted run: "
         ".1.0.0.partial-999999999-abc",
     )
-    assert sorted(p.name for p in (tmp_path / "idleb").iterdir()) == ["1.0.0"]
+    assert sorted(p.name for p in (tmp_path / "idleb").iterdir()) == [".lock", "1.0.0"]
 
 
 def test_verify_names_a_file_with_a_flipped_byte(cb, tmp_path):
@@ -197,9 +197,9 @@ def test_gold_events_with_a_required_field_blank_are_refused(cb, tmp_path):
         .otherwise(pl.col("fatalities"))
         .alias("fatalities")
     )
-    with pytest.raises(ReleaseError, match=r"requires fatalities \(1 rows\), which are left blank"):
+    with pytest.raises(ReleaseError, match="row 2: fatalities blank breaks required-field"):
         publish(gold, ann, None, None, cb, name="idleb", version="1.0.0", root=tmp_path, now=T1)
-    assert list((tmp_path / "idleb").iterdir()) == []
+    assert not (tmp_path / "idleb").exists()  # refused before anything was written
 
 
 def _rewrite_events(release: Path, cast: dict[str, arrow.DataType]) -> None:
@@ -400,3 +400,71 @@ def test_cli_adjudicate_release_verify(cb, tmp_path):
     (path / "codebook.yaml").write_text((path / "codebook.yaml").read_text() + "#\n")
     res = runner.invoke(app, ["verify", str(path)])
     assert res.exit_code == 1 and "codebook.yaml: contents changed" in res.output
+
+
+def _card_files(card: str) -> list[str]:
+    table = card.split("## Composition")[1].split("## Coverage")[0]
+    return [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+
+
+def _listed_everywhere(path: Path) -> None:
+    """The card and datapackage.json list exactly the files of the release at ``path``."""
+    present = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+    package = json.loads((path / "datapackage.json").read_text())
+    assert {r["path"] for r in package["resources"]} | {"datapackage.json"} == present
+    listed = _card_files((path / "README.md").read_text())
+    assert all((path / name).exists() for name in listed)
+    for rel in present:
+        assert rel in listed or any(n.endswith("/") and rel.startswith(n) for n in listed), rel
+
+
+@pytest.mark.parametrize("adjudicated", [True, False])
+def test_card_and_datapackage_list_exactly_the_files_and_the_review_queue_as_written(
+    cb, tmp_path, adjudicated
+):
+    # Three coders place the strike in three places: it goes to the review queue.
+    ann = rows(
+        cb,
+        [
+            *three(SHELLING, "a1", 1),
+            *three(STRIKE, "a1", 2, y={"location": "Atma"}, z={"location": "Sarmada"}),
+        ],
+    )
+    adj = adjudicate(ann, cb)
+    assert adj.review.height > 0 and adj.gold.height == 1
+    agreement = tmp_path / "agreement"
+    agreement.mkdir()
+    (agreement / "agreement.json").write_text("{}")
+    r = publish(
+        adj if adjudicated else adj.gold,
+        ann,
+        None,
+        agreement,
+        cb,
+        name="cards",
+        version="1.0.0",
+        root=tmp_path / "ds",
+        now=T1,
+    )
+    _listed_everywhere(r.path)
+    card = (r.path / "README.md").read_text()
+    assert frictionless.validate(r.path / "datapackage.json").valid
+    if adjudicated:
+        queue = pl.read_parquet(r.path / "review.parquet")
+        events, rows_ = queue["aligned_event"].n_unique(), queue.height
+        assert (events, rows_) == (1, adj.review.height)
+        assert f"{events} event(s) await an adjudicator ({rows_} row(s) in `review.parquet`" in card
+        assert (
+            f"| `review.parquet` | disagreements left for an adjudicator, one row per event, "
+            f"field and coder ({rows_} rows) |" in card
+        )
+    else:
+        assert not (r.path / "review.parquet").exists()
+        assert "review.parquet" not in _card_files(card)
+        assert "decisions.parquet" not in _card_files(card)
+        assert "made from gold events alone, without the adjudication's review queue" in card
+
+
+def test_a_partitioned_release_lists_every_file_too(cb, tmp_path):
+    r, _ = partitioned_release(cb, tmp_path)
+    _listed_everywhere(r.path)

@@ -1,0 +1,150 @@
+"""Hostile codebooks: each is refused at load, in lines naming the file and the entry.
+
+Each test holds the smallest codebook that shows its class, and fails if the refusal is undone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eventcoder.cli import app
+from eventcoder.errors import CodebookError
+from eventcoder.schema.codebook import Codebook
+
+runner = CliRunner()
+
+# The smallest codebook that loads: one field, one vocabulary.
+BASE = """\
+codebook: {name: tiny, version: "1"}
+fields:
+  - {name: kind, type: string, vocabulary: kinds, level: nominal}
+  - {name: deaths, type: integer, level: ratio}
+vocabularies:
+  kinds:
+    values:
+      - value: a
+"""
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "codebook.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def check(path: Path) -> list[str]:
+    """Run ``codebook check``; assert it refused in lines naming the file; return the lines."""
+    result = runner.invoke(app, ["codebook", "check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = [" ".join(line.split()) for line in result.output.strip().splitlines()]
+    assert lines and all(line.startswith(f"error: {path}: ") for line in lines), lines
+    return lines
+
+
+def problems(path: Path) -> dict[str, str]:
+    with pytest.raises(CodebookError) as caught:
+        Codebook.from_file(path)
+    assert caught.value.path == str(path)
+    return dict(caught.value.problems)
+
+
+def test_the_base_codebook_loads(tmp_path):
+    assert Codebook.from_file(write(tmp_path, BASE)).field_names == ("kind", "deaths")
+
+
+def test_an_alias_bomb_is_refused_at_check(tmp_path):
+    # Nine levels of nine aliases: 9**9 (387 million) values from 90 lines' worth of YAML.
+    levels = ["        l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 10):
+        levels.append(f"        l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]")
+    path = write(tmp_path, BASE + "\n".join(levels) + "\n")
+    [line] = check(path)
+    assert "aliases repeat more than 10,000 values" in line
+    assert "line 1" in line  # the entry: where in the file the bound was passed
+
+
+def test_an_alias_that_contains_itself_is_refused(tmp_path):
+    path = write(tmp_path, BASE + "        loop: &me [*me]\n")
+    [line] = check(path)
+    assert "alias *me refers to itself" in line
+
+
+def test_aliases_within_the_bound_still_load(tmp_path):
+    text = BASE.replace("      - value: a\n", "      - {value: a, note: &n shared}\n") + (
+        "      - {value: b, note: *n}\n"
+    )
+    cb = Codebook.from_file(write(tmp_path, text))
+    assert [t.attributes["note"] for t in cb.vocabularies["kinds"].terms] == ["shared", "shared"]
+
+
+def test_a_codebook_that_is_not_utf8_is_one_line(tmp_path):
+    path = write(tmp_path, BASE.replace("value: a", "value: caf\xe9").encode("latin-1"))
+    [line] = check(path)
+    assert "file: is not UTF-8 text (byte 0xe9 at offset" in line
+
+
+def test_deep_nesting_is_one_line(tmp_path):
+    path = write(tmp_path, BASE + "        deep: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    [line] = check(path)
+    assert "nested deeper than 50 levels" in line
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    # YAML keeps the second `kinds` silently: the first vocabulary would vanish unseen.
+    path = write(tmp_path, BASE + "  kinds:\n    values: [b]\n")
+    [line] = check(path)
+    assert "key 'kinds' appears twice" in line
+
+
+@pytest.mark.parametrize("name", ["coder's note", "note; DROP TABLE x", "1st", "_row", "ü"])
+def test_field_names_are_identifiers(tmp_path, name):
+    text = BASE.replace(
+        "  - {name: deaths,", f"  - {{name: {name!r}, type: string}}\n  - {{name: deaths,"
+    )
+    found = problems(write(tmp_path, text))
+    assert "is not an identifier" in found["fields[1]"]
+
+
+def test_field_names_of_eventcoder_columns_are_refused(tmp_path):
+    text = BASE.replace("  - {name: deaths,", "  - {name: coder, type: string}\n  - {name: deaths,")
+    found = problems(write(tmp_path, text))
+    assert found["fields.coder"] == "'coder' is a column eventcoder adds itself: rename the field"
+
+
+def test_every_setting_is_checked_at_load_and_every_problem_reported(tmp_path):
+    settings = """\
+settings:
+  adjudication:
+    ties: {fatalities: lowest, kind: median, deaths: coin-flip}
+  agreement: {pass: 0.5, tentative: 0.9}
+  alignment: {threshold: 2}
+  coordinate_tolerance_km: -1
+  id_prefix: ev-
+  hierachy: kinds
+"""
+    path = write(tmp_path, BASE + settings)
+    lines = check(path)
+    found = problems(path)
+    assert found == {
+        "settings.adjudication.ties.fatalities": "no field called 'fatalities'",
+        "settings.adjudication.ties.kind": "policy 'median' needs a number or a date; kind is a "
+        "string",
+        "settings.adjudication.ties.deaths": "unknown tie policy 'coin-flip' (known: "
+        "unresolved, first-coder, lowest, median)",
+        "settings.agreement": "tentative (0.9) is above pass (0.5)",
+        "settings.alignment.threshold": "must be above 0 and at most 1, not 2",
+        "settings.coordinate_tolerance_km": "must be a distance in km above 0, not -1",
+        "settings.id_prefix": "'ev-' is not 1 to 10 capital letters (ids are prefix + serial)",
+        "settings.hierachy": "unknown setting (known: hierarchy, evidence_field, "
+        "id_prefix_field, id_prefix, coordinate_tolerance_km, agreement, alignment, "
+        "adjudication, roles)",
+    }
+    assert len(lines) == len(found)

@@ -1,0 +1,223 @@
+"""Hostile and clumsy input to releases and verify (issue 11, points 1, 6, 7 and 10).
+
+Each test is the smallest input that shows one class of fault; each fails when its fix is
+reverted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from eventcoder.datasets import release as release_mod
+from eventcoder.datasets.adjudicate import adjudicate
+from eventcoder.datasets.release import publish, read_events, verify
+from eventcoder.errors import ReleaseError
+from eventcoder.schema import load_codebook
+from eventcoder.schema.codebook import Codebook
+from tests.datasets.coded import PROTEST, SHELLING, STRIKE, coded, rows
+
+T1 = datetime(2024, 3, 1, tzinfo=timezone.utc)
+DEFAULT = Path(load_codebook().path).parent
+
+
+@pytest.fixture(scope="module")
+def cb() -> Codebook:
+    return load_codebook()
+
+
+def _three(base: dict, article: str, k: int) -> list[dict]:
+    return [coded(article, k, f"{c}@ex.org", base) for c in "xyz"]
+
+
+def _annotations(cb: Codebook, *events: tuple[dict, str, int]) -> pl.DataFrame:
+    return rows(cb, [r for base, article, k in events for r in _three(base, article, k)])
+
+
+def _release(cb: Codebook, root: Path, version: str = "1.0.0", **kw):
+    ann = kw.pop("annotations", None)
+    if ann is None:
+        ann = _annotations(cb, (SHELLING, "a1", 1), (STRIKE, "a1", 2))
+    gold = kw.pop("gold", None)
+    return publish(
+        gold if gold is not None else adjudicate(ann, cb),
+        ann,
+        None,
+        kw.pop("agreement", None),
+        cb,
+        name="idleb",
+        version=version,
+        root=root,
+        now=T1,
+        **kw,
+    )
+
+
+def _codebook_with_references(tmp: Path, actors: str, gazetteer: str) -> Codebook:
+    """The default codebook, its reference lists stored under the names given."""
+    data = yaml.safe_load((DEFAULT / "codebook.yaml").read_text(encoding="utf-8"))
+    data["references"] = {"actors": actors, "gazetteer": gazetteer}
+    for name, source in ((actors, "actors.csv"), (gazetteer, "gazetteer.csv")):
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".parquet"):
+            pl.read_csv(DEFAULT / source, infer_schema=False).write_parquet(tmp / name)
+        else:
+            shutil.copyfile(DEFAULT / source, tmp / name)
+    (tmp / "codebook.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return Codebook.from_file(tmp / "codebook.yaml")
+
+
+# -- 1. No file of a release overwrites another ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actors", "gazetteer"),
+    [("refs/events.parquet", "gazetteer.csv"), ("actors/list.csv", "gazetteer/list.csv")],
+)
+def test_reference_lists_never_overwrite_release_files(tmp_path, actors, gazetteer):
+    cb = _codebook_with_references(tmp_path / "scheme", actors, gazetteer)
+    r = _release(cb, tmp_path / "ds")
+    assert read_events(r.path).height == 2  # events.parquet is still the events table
+    refs = sorted(p.relative_to(r.path).as_posix() for p in (r.path / "references").iterdir())
+    suffix = ".parquet" if actors.endswith(".parquet") else ".csv"
+    assert refs == sorted([f"references/actors{suffix}", "references/gazetteer.csv"])
+    assert verify(r.path).ok, verify(r.path).problems()
+    assert Codebook.from_file(r.path / "codebook.yaml").references.actors is not None
+
+
+# -- 6. Gold is validated before anything is written ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [("event_type", "Banana", "event-type-known"), ("fatalities", -5, "fatalities-non-negative")],
+)
+def test_gold_that_breaks_the_codebook_is_refused_before_anything_is_written(
+    cb, tmp_path, column, value, rule
+):
+    ann = _annotations(cb, (SHELLING, "a1", 1))
+    gold = adjudicate(ann, cb).gold.with_columns(pl.lit(value).alias(column))
+    with pytest.raises(ReleaseError, match=f"row 1: {column} '{value}' breaks {rule}"):
+        _release(cb, tmp_path, annotations=ann, gold=gold)
+    assert not (tmp_path / "idleb").exists()
+
+
+# -- 7. Versions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["1.0.1\n", "1\u0661.0.0", "1.0.0 ", "01.0.0"])
+def test_versions_are_matched_in_full_in_ascii_digits(cb, tmp_path, version):
+    with pytest.raises(ReleaseError, match="not semantic") as err:
+        _release(cb, tmp_path, version)
+    assert err.value.version == version
+    assert not (tmp_path / "idleb").exists()
+
+
+def test_a_slow_and_a_fast_release_started_together_never_reuse_ids(cb, tmp_path, monkeypatch):
+    """The slow 1.1.0 reads the published versions first; the fast 1.0.0 starts meanwhile."""
+    slow_started = threading.Event()
+    real = release_mod._gold_events
+
+    def gold_events(gold, cb_, prev_dir, previous, now):
+        if threading.current_thread().name == "slow":
+            slow_started.set()
+            time.sleep(1.0)
+        return real(gold, cb_, prev_dir, previous, now)
+
+    monkeypatch.setattr(release_mod, "_gold_events", gold_events)
+    other = _annotations(cb, (PROTEST, "a2", 1), (STRIKE, "a2", 2))
+    outcome: dict[str, object] = {}
+
+    def run(version: str, **kw) -> None:
+        try:
+            outcome[version] = _release(cb, tmp_path, version, **kw)
+        except ReleaseError as err:
+            outcome[version] = err
+
+    slow = threading.Thread(target=run, args=("1.1.0",), name="slow")
+    slow.start()
+    assert slow_started.wait(10)
+    fast = threading.Thread(target=run, args=("1.0.0",), kwargs={"annotations": other})
+    fast.start()
+    slow.join()
+    fast.join()
+    assert isinstance(outcome["1.1.0"], release_mod.Release)
+    assert isinstance(outcome["1.0.0"], ReleaseError)
+    assert "not above the latest release 1.1.0" in str(outcome["1.0.0"])
+    assert sorted(p.name for p in (tmp_path / "idleb").iterdir()) == [".lock", "1.1.0"]
+
+
+# -- 10. verify: a checksum list that cannot be trusted; releases readable by others ---------
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        (b"0" * 64 + b"  \n", "line 1 is not '<sha256>  <file>'"),
+        (b"0" * 64 + b"\n", "line 1 is not '<sha256>  <file>'"),
+        (b"0" * 64 + b"  caf\xe9.parquet\n", "line 1 holds a byte that is not UTF-8 (0xe9)"),
+        (b"0" * 64 + b"  ../outside.txt\n", "line 1 names '../outside.txt', a path outside"),
+        (b"0" * 64 + b"  /etc/hostname\n", "line 1 names '/etc/hostname', a path outside"),
+        (b"0" * 64 + b"  agreement/../../x\n", "line 1 names 'agreement/../../x', a path"),
+    ],
+)
+def test_verify_refuses_a_checksum_list_it_cannot_trust_in_one_line(cb, tmp_path, line, says):
+    from eventcoder.cli import app
+
+    r = _release(cb, tmp_path)
+    (r.path / "SHA256SUMS").write_bytes(line + (r.path / "SHA256SUMS").read_bytes())
+    with pytest.raises(ReleaseError, match=re.escape(f"SHA256SUMS: {says}")):
+        verify(r.path)
+    res = CliRunner().invoke(app, ["verify", str(r.path)])
+    assert res.exit_code == 2, res.output
+    assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
+def test_verify_does_not_count_a_file_outside_the_release(cb, tmp_path):
+    """A checksum list naming a file beside the release, with its right digest."""
+    r = _release(cb, tmp_path)
+    outside = r.path.parent / "outside.txt"
+    outside.write_text("x")
+    import hashlib
+
+    digest = hashlib.sha256(b"x").hexdigest()
+    sums = r.path / "SHA256SUMS"
+    sums.write_text(sums.read_text() + f"{digest}  ../outside.txt\n")
+    with pytest.raises(ReleaseError, match="outside the release"):
+        verify(r.path)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_release_is_readable_as_the_umask_says_agreement_report_too(cb, tmp_path, umask):
+    report = tmp_path / "agreement"
+    report.mkdir(mode=0o700)
+    (report / "agreement.json").write_text("{}")
+    (report / "agreement.json").chmod(0o600)  # as mkstemp leaves a file
+    old = os.umask(umask)
+    try:
+        r = _release(cb, tmp_path / "ds", agreement=report)
+    finally:
+        os.umask(old)
+    modes = {
+        p.relative_to(r.path).as_posix(): stat.S_IMODE(p.stat().st_mode)
+        for p in [r.path, *r.path.rglob("*")]
+    }
+    want_dir, want_file = 0o777 & ~umask, 0o666 & ~umask
+    wrong = {
+        p: oct(m)
+        for p, m in modes.items()
+        if m != (want_dir if (r.path / p).is_dir() else want_file)
+    }
+    assert wrong == {}
+    assert "agreement/agreement.json" in modes
