@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -92,7 +91,6 @@ def main() -> None:
         f"predict: {took:.1f} s for {len(arts):,} articles "
         f"({len(arts) / took:,.0f} articles/s), {regions:,} event regions"
     )
-    del pl
 
 
 if __name__ == "__main__":

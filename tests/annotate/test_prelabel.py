@@ -1,4 +1,4 @@
-"""Pre-annotation without a server: sentences, dates, names by country, results the converter reads."""
+"""Pre-annotation without a server: sentences, dates, names by country, valid results."""
 
 from __future__ import annotations
 
