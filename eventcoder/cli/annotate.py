@@ -220,12 +220,14 @@ def convert_cmd(
 ) -> None:
     """Convert an export into annotations, mentions, rejects, skipped and predictions tables."""
     from eventcoder.annotate.convert import read_export, write_conversion
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or export.parent)
     cb = codebook_at(codebook)
     xml = config.read_text(encoding="utf-8") if config is not None else None
     with console.status("converting") as status:
         conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
-        paths = write_conversion(conv, out or export.parent)
+        paths = write_conversion(conv, target)
     for path in paths.values():
         console.print(f"wrote {path}")
     console.print(conv.reconciliation(), highlight=False)

@@ -573,17 +573,14 @@ def validate_file(path: str | Path, cb: Codebook, table: str = "events") -> Vali
 def write_result(
     result: ValidationResult, folder: str | Path, stem: str = "events"
 ) -> dict[str, Path]:
-    """Write accepted, rejected and warnings as Parquet files in ``folder``; return their paths."""
-    from eventcoder.files import atomic_write_parquet
+    """Write accepted, rejected and warnings as Parquet files in ``folder``; return their paths.
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "accepted": folder / f"{stem}.accepted.parquet",
-        "rejected": folder / f"{stem}.rejected.parquet",
-        "warnings": folder / f"{stem}.warnings.parquet",
-    }
-    atomic_write_parquet(result.accepted, paths["accepted"])
-    atomic_write_parquet(result.rejected, paths["rejected"])
-    atomic_write_parquet(result.warnings, paths["warnings"])
-    return paths
+    The three appear together or not at all (:func:`eventcoder.files.output_set`).
+    """
+    from eventcoder.files import output_set
+
+    with output_set(folder) as out:
+        return {
+            kind: out.parquet(getattr(result, kind), f"{stem}.{kind}.parquet")
+            for kind in ("accepted", "rejected", "warnings")
+        }
