@@ -16,8 +16,12 @@ $(VENV)/bin/python:
 install: $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet -e .
 
+# irrcac (the reference the Fleiss/AC1 tests compare against) pins scipy==1.12.0 and pandas<3,
+# which cannot live beside label-studio-sdk's numpy>=2.2: it goes in without its pins (its code
+# runs on current scipy and pandas; the tests prove it on every run).
 install-test: $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet --no-deps 'irrcac>=0.4.4'
 
 # Label Studio is 1 GB of dependencies that eventcoder itself does not need: it lives in its own
 # virtualenv and the tests start it from there.

@@ -152,10 +152,8 @@ def create_coder(settings: ServerSettings, email: str, password: str | None = No
             headers={"Referer": signup},
         )
         if answer.status_code != 302:
-            problems = _form_errors(answer.text) or f"HTTP {answer.status_code}"
             raise ServerError(
-                f"Label Studio at {_host(settings.url)} refused to sign up {email}: {problems}. "
-                "Use another email, or a password of 8 characters or more.",
+                _refusal(_host(settings.url), email, _form_errors(answer.text), answer.status_code),
                 status=answer.status_code,
                 host=_host(settings.url),
             )
@@ -328,6 +326,25 @@ def _form_errors(page: str) -> str:
     items = re.findall(r'<ul class="field_errors">(.*?)</ul>', page, flags=re.S)
     found = [html.unescape(li.strip()) for ul in items for li in re.findall(r"<li>(.*?)</li>", ul)]
     return redact("; ".join(found))
+
+
+def _refusal(host: str, email: str, problems: str, status: int) -> str:
+    """Return, for a person, why the sign-up form refused ``email`` and what to do about it."""
+    if "valid email" in problems.lower():
+        return (
+            f"{email!r} is not an email address: give each coder's full address "
+            "(name@example.org)."
+        )
+    if "already exists" in problems.lower():
+        return (
+            f"{email} has an account on {host} already: that coder logs in as before, or give "
+            "another address."
+        )
+    said = problems.rstrip(". ") if problems else f"HTTP {status}"
+    return (
+        f"Label Studio at {host} refused to sign up {email} ({said}): check the address "
+        "and try again."
+    )
 
 
 def _at(url: str | None) -> str:

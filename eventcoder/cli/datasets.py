@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -89,34 +90,53 @@ def agreement_cmd(
 
 
 def render_agreement(result: AgreementResult) -> None:
-    """Print the headline figures and a table of alpha per field of an AgreementResult."""
+    """Print the headline figures and a table of alpha per field of an AgreementResult.
+
+    The table fits 80 columns without cutting a field name: the name column takes the longest
+    name's width, has no vertical rules, and other cells wrap rather than end in an ellipsis.
+    """
     colours = {"pass": "green", "tentative": "yellow", "fail": "red", "undefined": "dim"}
     s = result.summary
+    ok, tentative = s["thresholds"]["pass"], s["thresholds"]["tentative"]
+    boot = s["bootstrap"]
+    fields = result.fields
+    intervals = bool(boot["n_boot"]) and fields["alpha_low"].is_not_null().any()
     t = Table(
-        "field",
-        "level",
-        "alpha",
-        "95% CI",
-        "agreement",
-        "status",
-        title=f"Krippendorff's alpha (pass >= {s['thresholds']['pass']}, "
-        f"tentative >= {s['thresholds']['tentative']})",
+        title=f"Krippendorff's alpha (pass >= {ok}, tentative >= {tentative})",
+        caption=f"q(t): share of {boot['n_boot']} bootstrap resamples with alpha below t. "
+        f"uncertain: the {boot['ci'] * 100:g}% interval leaves the verdict's band "
+        "(the rule is written in AGREEMENT.md)."
+        if intervals
+        else None,
+        box=box.SIMPLE_HEAD,
     )
-    for r in result.fields.iter_rows(named=True):
+    longest = max((len(name) for name in fields["field"].to_list()), default=5)
+    t.add_column("field", no_wrap=True, min_width=longest)
+    t.add_column("alpha", justify="right", no_wrap=True, min_width=5)
+    if intervals:
+        # These wrap (at the spaces) when a long field name leaves them little room.
+        t.add_column(f"{boot['ci'] * 100:g}% CI", overflow="fold")
+        t.add_column(f"q({ok:g})", justify="right", overflow="fold")
+        t.add_column(f"q({tentative:g})", justify="right", overflow="fold")
+    t.add_column("status", overflow="fold")
 
-        def num(v: float | None) -> str:
-            return "-" if v is None else f"{v:.3f}"
+    def num(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
 
-        ci = f"{num(r['alpha_low'])} - {num(r['alpha_high'])}" if r["alpha_low"] is not None else ""
-        c = colours[r["status"]]
-        t.add_row(
-            r["field"],
-            r["level"],
-            f"[{c}]{num(r['alpha'])}[/]",
-            ci,
-            num(r["percent_agreement"]),
-            f"[{c}]{r['status']}[/]",
-        )
+    def share(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}" if 0 < v < 1 else f"{v:.0%}"
+
+    for r in fields.iter_rows(named=True):
+        c = colours[r["status"].split(",")[0]]
+        cells = [escape(r["field"]), f"[{c}]{num(r['alpha'])}[/]"]
+        if intervals:
+            ci = (
+                f"{num(r['alpha_low'])}-{num(r['alpha_high'])}"
+                if r["alpha_low"] is not None
+                else ""
+            )
+            cells += [ci, share(r["q_pass"]), share(r["q_tentative"])]
+        t.add_row(*cells, f"[{c}]{escape(r['status'])}[/]")
     console.print(t)
     f1 = s["detection_f1"]
     console.print(
@@ -390,8 +410,16 @@ def review_close(
     from eventcoder.errors import InputError
     from eventcoder.files import check_folder
 
-    if (project is None) == (export is None):
-        raise InputError("give the review project (--project) or its export (--export), not both")
+    if project is None and export is None:
+        raise InputError(
+            "which review? Give --project ID_OR_TITLE to pull the review project now, or "
+            "--export FILE for an export of it pulled before."
+        )
+    if project is not None and export is not None:
+        raise InputError(
+            "--project and --export both name the review: give one (--project pulls the "
+            "project now, --export reads an export pulled before)."
+        )
     target = check_folder(out or folder)
     cb = codebook_at(codebook)
     adj = read_adjudication(folder)

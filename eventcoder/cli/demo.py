@@ -46,10 +46,12 @@ def demo_cmd(
     alphas = ", ".join(
         f"{n} {result.alphas[n]:.3f}" for n in DEMO_HEADLINE if result.alphas.get(n) is not None
     )
-    passed = sum(s == "pass" for s in result.statuses.values())
+    passed = [s for s in result.statuses.values() if s.startswith("pass")]
+    uncertain = sum(s.endswith("uncertain") for s in passed)
     say(
         f"agreement: event detection F1 {'-' if f1 is None else f'{f1:.2f}'}; Krippendorff's "
-        f"alpha {alphas} ({passed} of {len(result.statuses)} fields pass)"
+        f"alpha {alphas} ({len(passed)} of {len(result.statuses)} fields pass"
+        + (f", {uncertain} of them uncertain)" if uncertain else ")")
     )
     what = "published" if result.published else "already published"
     count = "?" if result.release_events is None else result.release_events

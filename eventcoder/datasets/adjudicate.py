@@ -60,26 +60,32 @@ METHODS = ("unanimous", "majority", "adjudicator", "tie-policy", "unresolved", "
 EVENT_FIELD = "(event)"  # review-queue rows about whether an event happened at all
 KEY = ["aligned_event", "field"]
 
-DECISIONS_SCHEMA = {
-    "aligned_event": pl.String,
-    "article_id": pl.String,
-    "field": pl.String,
-    "value": pl.String,
-    "method": pl.String,
-    "policy": pl.String,
-    "support": pl.Int64,
-    "coders": pl.Int64,
-}
-REVIEW_SCHEMA = {
-    "aligned_event": pl.String,
-    "article_id": pl.String,
-    "field": pl.String,
-    "reason": pl.String,
-    "coder": pl.String,
-    "value": pl.String,
-    "detail": pl.String,
-}
-DROPPED_SCHEMA = {"aligned_event": pl.String, "article_id": pl.String, "reason": pl.String}
+DECISIONS_SCHEMA = pl.Schema(
+    {
+        "aligned_event": pl.String,
+        "article_id": pl.String,
+        "field": pl.String,
+        "value": pl.String,
+        "method": pl.String,
+        "policy": pl.String,
+        "support": pl.Int64,
+        "coders": pl.Int64,
+    }
+)
+REVIEW_SCHEMA = pl.Schema(
+    {
+        "aligned_event": pl.String,
+        "article_id": pl.String,
+        "field": pl.String,
+        "reason": pl.String,
+        "coder": pl.String,
+        "value": pl.String,
+        "detail": pl.String,
+    }
+)
+DROPPED_SCHEMA = pl.Schema(
+    {"aligned_event": pl.String, "article_id": pl.String, "reason": pl.String}
+)
 
 
 @dataclass(frozen=True)
@@ -575,7 +581,7 @@ def _invalid_review(result: Any, candidates: pl.DataFrame, pd_long: pl.DataFrame
     joined = joined.with_columns(
         pl.col("article_id").fill_null(pl.col("aligned_event").str.replace(r"#\d+$", ""))
     )
-    return joined.select(
+    review: pl.DataFrame = joined.select(
         "aligned_event",
         "article_id",
         "field",
@@ -584,6 +590,7 @@ def _invalid_review(result: Any, candidates: pl.DataFrame, pd_long: pl.DataFrame
         value="value",
         detail="detail",
     ).unique(maintain_order=True)
+    return review
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,7 +620,7 @@ def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjud
     The policy is not stored with the tables; pass it when it matters (default: ``Policy()``).
     """
     folder = Path(folder)
-    tables = {}
+    tables: dict[str, pl.DataFrame] = {}
     for name in ("gold", "decisions", "review", "rejected", "dropped"):
         path = folder / f"{name}.parquet"
         if not path.exists():
@@ -622,4 +629,11 @@ def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjud
                 path=str(folder),
             )
         tables[name] = pl.read_parquet(path)
-    return Adjudication(**tables, policy=policy or Policy())
+    return Adjudication(
+        gold=tables["gold"],
+        decisions=tables["decisions"],
+        review=tables["review"],
+        rejected=tables["rejected"],
+        dropped=tables["dropped"],
+        policy=policy or Policy(),
+    )

@@ -10,8 +10,11 @@
   events_b)``, which is symmetric. The ``overall`` row sums the counts over all pairs (micro).
 - **Field agreement**, on aligned events only, for every codebook field that coders fill (origin
   coded or assisted) and that declares a ``level``: Krippendorff's alpha at that level, percent
-  agreement, and for nominal fields Fleiss' kappa and the mean pairwise Cohen's kappa (Light's
-  kappa). A unit is an aligned event with values from two or more coders. Values are prepared as:
+  agreement (Gwet's: the mean over units of the share of agreeing coder pairs), and for nominal
+  fields Fleiss' kappa and the mean pairwise Cohen's kappa (Light's kappa). A unit is an aligned
+  event with values from two or more coders; Fleiss' kappa, as Gwet (2014) defines it, also
+  takes the events one coder alone gave a value into its classification probabilities. Values
+  are prepared as:
 
   - dates: days since 1970-01-01 (interval);
   - text without a vocabulary (actors, locations, admin units, sources): stripped, case-folded
@@ -22,9 +25,15 @@
     ``(blank)``: leaving it empty is a coding decision another coder can disagree with. A blank
     required or numeric field is missing.
 
-- **Bootstrap confidence intervals** for alpha: :func:`eventcoder.datasets.reliability.bootstrap_ci`
-  resamples the units (aligned events with two or more values) with replacement, ``n_boot`` times
-  from ``numpy.random.default_rng(seed)``, and takes the percentile interval (95 %).
+- **Bootstrap intervals and q** for alpha (:mod:`eventcoder.datasets.bootstrap`): a resample
+  draws the aligned events that two or more coders found, with replacement, as many as there
+  are; each field is measured on the drawn events that carry two or more of its values. Each
+  field's resampled counts come from ``numpy.random.default_rng((seed, crc32(field name)))``, so
+  a seed gives the same intervals on every run. The interval is the percentile one (``ci``,
+  95 %); ``q_pass`` and ``q_tentative`` are the shares of resamples in which alpha falls below
+  the codebook's thresholds.
+- **Labels**: text compared case-folded is shown in the reference lists' spelling, else in the
+  spelling coders used most often.
 - **Confusion** for nominal fields: for every pair of coders who coded one aligned event, the
   pair of values they gave. Counts are symmetric (row ``(x, y)`` equals row ``(y, x)``); the
   diagonal ``(x, x)`` counts agreeing pairs.
@@ -34,7 +43,9 @@
 
 A field's status comes from ``cb.settings["agreement"]``: ``pass`` when alpha is at least
 ``pass`` (0.8), ``tentative`` at least ``tentative`` (0.667), ``fail`` below, and ``undefined``
-when alpha cannot be computed (too few units, no variation); ``note`` says why.
+when alpha cannot be computed (too few units, no variation); ``note`` says why. The status adds
+``, uncertain`` when the interval leaves the verdict's band (:func:`status_of`;
+:func:`verdict_rule` says it in words, and the reports print it).
 
 Interval-level alpha is computed here in closed form (sums of squares per unit, equal to the
 coincidence-matrix definition), because interval values such as coordinates and days have so many
@@ -43,6 +54,7 @@ distinct values that a values x values coincidence matrix does not fit in memory
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,9 +67,9 @@ import orjson
 import polars as pl
 
 from eventcoder.datasets.align import Alignment, align_events, normalise_text
+from eventcoder.datasets.bootstrap import bootstrap_alpha
 from eventcoder.datasets.reliability import (
     AgreementError,
-    bootstrap_ci,
     fleiss_kappa,
     krippendorff_alpha,
     pairwise_cohen_kappa,
@@ -121,12 +133,48 @@ def thresholds(cb: Codebook) -> tuple[float, float]:
     return float(cfg.get("pass", 0.8)), float(cfg.get("tentative", 0.667))
 
 
-def status_of(alpha: float | None, cb: Codebook) -> str:
-    """Return ``pass``, ``tentative``, ``fail`` or ``undefined`` for an alpha."""
+def status_of(
+    alpha: float | None,
+    cb: Codebook,
+    low: float | None = None,
+    high: float | None = None,
+) -> str:
+    """Return a field's status: its verdict, with ``, uncertain`` when the interval disagrees.
+
+    The verdict is ``pass`` (alpha >= the codebook's ``pass``), ``tentative`` (>= ``tentative``),
+    ``fail`` or ``undefined``. Given the interval ``low``-``high``, the status adds
+    ``, uncertain`` when the interval leaves the verdict's band: below ``pass`` for a pass,
+    below ``tentative`` or up to ``pass`` for a tentative, up to ``tentative`` for a fail. So a
+    field whose interval reaches below the tentative threshold is never a plain pass.
+    """
     ok, tentative = thresholds(cb)
     if alpha is None or not np.isfinite(alpha):
         return "undefined"
-    return "pass" if alpha >= ok else "tentative" if alpha >= tentative else "fail"
+    verdict = "pass" if alpha >= ok else "tentative" if alpha >= tentative else "fail"
+    if low is None or high is None:
+        return verdict
+    band_low, band_high = {"pass": (ok, np.inf), "tentative": (tentative, ok)}.get(
+        verdict, (-np.inf, tentative)
+    )
+    inside = low >= band_low and high < band_high
+    return verdict if inside else f"{verdict}, uncertain"
+
+
+def verdict_rule(cb: Codebook, ci: float = CI) -> str:
+    """Return the rule :func:`status_of` applies, in words, for a report."""
+    ok, tentative = thresholds(cb)
+    pct = f"{ci * 100:g} %"
+    tail = f"{(1 - ci) / 2 * 100:g} %"
+    return (
+        f"A field passes when Krippendorff's alpha is at least {ok:g}, is tentative at "
+        f"{tentative:g} or more and fails below. q({ok:g}) and q({tentative:g}) are the shares of "
+        f"bootstrap resamples in which alpha falls below each threshold (Krippendorff's "
+        f"probability of failing to reach it). A status is marked uncertain when the {pct} "
+        f"interval leaves its band: a pass whose interval reaches below {ok:g} (q({ok:g}) of "
+        f"{tail} or more), a tentative one whose interval reaches below {tentative:g} or up to "
+        f"{ok:g}, a fail whose interval reaches {tentative:g}. A field whose interval reaches "
+        f"below {tentative:g} is never a plain pass."
+    )
 
 
 # --- interval alpha in closed form -------------------------------------------------------------
@@ -191,6 +239,50 @@ def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[np.ndarra
         labels, list(range(len(labels))), default=None, return_dtype=pl.Float64
     )
     return codes.fill_null(np.nan).to_numpy(), labels
+
+
+def _spellings(cb: Codebook) -> dict[str, str]:
+    """Return the reference lists' spelling of every name they hold, by its normalised form."""
+    out: dict[str, str] = {}
+    for frame in (cb.references.actors, cb.references.gazetteer):
+        if frame is None:
+            continue
+        for name, dtype in frame.schema.items():
+            if dtype != pl.String or name == "alternate_names":
+                continue
+            values = frame[name].drop_nulls().unique()
+            normal = values.to_frame().select(normalise_text(pl.col(name))).to_series()
+            out.update(zip(normal.to_list(), values.to_list(), strict=True))
+    return out
+
+
+def _display_labels(
+    raw: pl.Series, prepared: pl.Series, labels: list, known: Mapping[str, str]
+) -> list:
+    """Return how to show each label: the codebook's spelling, else the coders' commonest one.
+
+    Text without a vocabulary is compared case-folded; a report shows the reference lists'
+    spelling of the value (``HTS: Hayat Tahrir al Sham``), or else the spelling coders used
+    most often (ties: the first in sort order).
+    """
+    if prepared.dtype != pl.String or raw.dtype != pl.String:
+        return labels
+    spelt = (
+        pl.DataFrame(
+            {
+                "label": prepared,
+                "raw": raw.str.strip_chars().str.replace_all(r"\s+", " "),
+            }
+        )
+        .drop_nulls()
+        .group_by("label", "raw")
+        .len()
+        .sort(["len", "raw"], descending=[True, False])
+        .group_by("label", maintain_order=True)
+        .first()
+    )
+    common = dict(zip(spelt["label"].to_list(), spelt["raw"].to_list(), strict=True))
+    return [known.get(label, common.get(label, label)) for label in labels]
 
 
 # --- event detection ---------------------------------------------------------------------------
@@ -403,25 +495,45 @@ def agreement(
 
     fields = [f for f in coded_fields(cb) if f.name in aligned.columns]
     values = aligned.select(_prepared(f).alias(f.name) for f in fields)
+    # The bootstrap's population: the aligned events two or more coders found, the same for
+    # every field (a field's missing values leave an event in it, adding nothing).
+    coded_by = np.zeros((n_units, n_coders), dtype=bool)
+    coded_by[unit, coder_idx] = True
+    multi = coded_by.sum(axis=1) >= 2
+    ok, tentative = thresholds(cb)
+    known = _spellings(cb)
     rows: list[dict[str, Any]] = []
     confusions: list[pl.DataFrame] = []
     per_coder: list[dict[str, Any]] = []
     for k, f in enumerate(fields):
         codes, labels = _encode_values(values[f.name], f, cb)
+        if f.level == "nominal":
+            labels = _display_labels(aligned[f.name], values[f.name], labels, known)
         full = _unit_matrix(codes, unit, coder_idx, n_units, n_coders)
-        matrix = full[(~np.isnan(full)).sum(axis=1) >= 2]
-        stat = _alpha_function(f.level or "nominal")
+        n_values = (~np.isnan(full)).sum(axis=1)
+        matrix = full[n_values >= 2]
+        level = f.level or "nominal"
+        stat = _alpha_function(level)
         alpha, note = _try(lambda m=matrix, s=stat: s(m))
         if alpha is None:
             note = _why_undefined(matrix, labels)
-        low = high = None
+        low = high = q_pass = q_tentative = None
         if alpha is not None and n_boot > 0:
-            boot = bootstrap_ci(stat, matrix, n_boot=n_boot, seed=seed, ci=ci)
-            low, high = boot.low, boot.high
+            # One stream per field, named by the field: a field's interval does not depend on
+            # which other fields the codebook has.
+            field_seed = (seed, zlib.crc32(f.name.encode()))
+            try:
+                boot = bootstrap_alpha(full[multi], level, n_boot=n_boot, seed=field_seed)
+            except AgreementError:
+                note = "alpha is undefined on every bootstrap resample"
+            else:
+                low, high = boot.interval(ci)
+                q_pass, q_tentative = boot.prob_below(ok), boot.prob_below(tentative)
         pct, _ = _try(lambda m=matrix: percent_agreement(m))
         fleiss = cohen = None
         if f.level == "nominal":
-            fleiss, _ = _try(lambda m=matrix: fleiss_kappa(m))
+            # Gwet's classification probabilities count events only one coder found, too.
+            fleiss, _ = _try(lambda m=full[n_values >= 1]: fleiss_kappa(m))
             cohen, _ = _try(lambda m=matrix: pairwise_cohen_kappa(m, average=True))
             confusions.append(_confusion(f.name, matrix, labels))
         rows.append(
@@ -434,10 +546,12 @@ def agreement(
                 "alpha": alpha,
                 "alpha_low": low,
                 "alpha_high": high,
+                "q_pass": q_pass,
+                "q_tentative": q_tentative,
                 "percent_agreement": pct,
                 "fleiss_kappa": fleiss,
                 "cohen_kappa": cohen,
-                "status": status_of(alpha, cb),
+                "status": status_of(alpha, cb, low, high),
                 "note": note,
             }
         )
@@ -447,7 +561,7 @@ def agreement(
     field_frame = pl.DataFrame(rows, schema=_FIELD_SCHEMA)
     confusion = pl.concat(confusions) if confusions else pl.DataFrame(schema=_CONFUSION_SCHEMA)
     per_coder_frame = pl.DataFrame(per_coder, schema=_PER_CODER_SCHEMA)
-    ok, tentative = thresholds(cb)
+    verdicts = [r["status"].split(",")[0] for r in rows]
     params = Alignment.resolve(cb, threshold=threshold)
     overall = detection.filter(pl.col("coder_a") == "overall").row(0, named=True)
     summary = {
@@ -461,12 +575,21 @@ def agreement(
         ),
         "detection_f1": overall["f1"],
         "fields": len(rows),
-        "fields_pass": sum(r["status"] == "pass" for r in rows),
-        "fields_tentative": sum(r["status"] == "tentative" for r in rows),
-        "fields_fail": sum(r["status"] == "fail" for r in rows),
-        "fields_undefined": sum(r["status"] == "undefined" for r in rows),
+        "fields_pass": verdicts.count("pass"),
+        "fields_tentative": verdicts.count("tentative"),
+        "fields_fail": verdicts.count("fail"),
+        "fields_undefined": verdicts.count("undefined"),
+        "fields_uncertain": sum(r["status"].endswith("uncertain") for r in rows),
         "thresholds": {"pass": ok, "tentative": tentative},
-        "bootstrap": {"n_boot": n_boot, "seed": seed, "ci": ci, "method": "percentile, units"},
+        "verdict_rule": verdict_rule(cb, ci),
+        "bootstrap": {
+            "n_boot": n_boot,
+            "seed": seed,
+            "ci": ci,
+            "method": "percentile (order statistics) over resampled aligned events coded by "
+            "two or more coders",
+            "units": int(multi.sum()),
+        },
         "alignment": {
             "weights": dict(params.weights),
             "threshold": params.threshold,
@@ -487,6 +610,8 @@ _FIELD_SCHEMA = {
     "alpha": pl.Float64,
     "alpha_low": pl.Float64,
     "alpha_high": pl.Float64,
+    "q_pass": pl.Float64,
+    "q_tentative": pl.Float64,
     "percent_agreement": pl.Float64,
     "fleiss_kappa": pl.Float64,
     "cohen_kappa": pl.Float64,

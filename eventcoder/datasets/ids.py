@@ -14,21 +14,29 @@ previous release's events of the same article, and matched events inherit their 
    is never given to another event, even when the removed event had the highest serial.
 
 The id column is the codebook's ``id`` role (``event_id_cnty`` in the ACLED codebook). The
-prefix comes from the ``id_prefix`` role (``iso``) through
-:data:`PREFIXES`, ACLED-style three-letter codes for the demo region (ACLED uses ISO 3166 alpha-3
-codes for these countries); a country not in the table falls back to the first three letters of
-its name, upper-cased, and to ``settings.id_prefix`` (default ``EV``) when even that is blank or
-the codebook has neither role. Serials are counted per prefix, so
-two countries that fall back to the same letters still never share an id. New serials are issued
-in article, then aligned-event order, so the same inputs give the same ids.
+prefix is the country's ISO 3166-1 alpha-3 code (``SYR``, ``COD``), found through ``pycountry``
+from the ``id_prefix`` role (``iso``, ISO 3166-1 numeric, ``760``) or, when that is blank, from
+the country's name (``country``: ISO names and common names, ``Syria``, ``Syrian Arab Republic``,
+``Bolivia``). ACLED's own ids use its own country acronyms, which are the ISO alpha-3 code for
+most countries but not all (``ALG`` Algeria, ``NIG`` Nigeria, ``DRC`` DR Congo, ``CAO``
+Cameroon): eventcoder's ids follow ISO 3166, and a codebook that wants other prefixes, or
+prefixes for places ISO 3166 does not list (Kosovo), maps them in ``settings.id_prefixes``
+(``{Kosovo: XKX, Algeria: ALG}``, keyed by country name or ISO numeric code). An event whose
+country cannot be found is refused with its row named: a prefix is never made up. A codebook
+with neither role, and an event with neither value (where the codebook makes both optional),
+use ``settings.id_prefix`` (default ``EV``). Serials are
+counted per prefix. New serials are issued in article, then aligned-event order, so the same
+inputs give the same ids.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
+import pycountry
 
 from eventcoder.datasets.align import match_events
 from eventcoder.errors import InputError
@@ -38,21 +46,7 @@ from eventcoder.schema.codebook import Codebook
 ID = "event_id_cnty"  # the ACLED codebook's id column; others name theirs (see id_field)
 SOURCE_COLUMNS = ("article_id", "aligned_event", "span_start", "span_end")
 
-# ISO 3166-1 numeric -> ACLED-style id prefix, for the Middle East and its neighbours.
-PREFIXES: Mapping[int, str] = {
-    760: "SYR",  # Syria
-    422: "LBN",  # Lebanon
-    368: "IRQ",  # Iraq
-    400: "JOR",  # Jordan
-    792: "TUR",  # Turkey
-    376: "ISR",  # Israel
-    275: "PSE",  # Palestine
-    887: "YEM",  # Yemen
-    364: "IRN",  # Iran
-    682: "SAU",  # Saudi Arabia
-    818: "EGY",  # Egypt
-    434: "LBY",  # Libya
-}
+PREFIX = re.compile(r"[A-Z]+", re.ASCII)  # what highest_serials can read back
 
 
 @dataclass(frozen=True)
@@ -76,27 +70,120 @@ def id_field(cb: Codebook) -> str:
     return name
 
 
-def prefix_expr(cb: Codebook) -> pl.Expr:
-    """The id prefix of each row: :data:`PREFIXES` by ISO code, else the country's first letters."""
+def id_prefixes(gold: pl.DataFrame, cb: Codebook) -> pl.Series:
+    """The id prefix of each row of ``gold`` (see the module docstring).
+
+    Raises :class:`InputError` naming the first row whose country has no prefix. Countries are
+    looked up once per distinct (code, name), not once per row.
+    """
     iso_field, country = cb.role("id_prefix"), cb.role("country")
-    fallback = pl.lit(str(cb.settings.get("id_prefix") or "EV"))
-    parts = []
-    if iso_field is not None:
-        parts.append(
-            pl.col(iso_field)
-            .cast(pl.Int64, strict=False)
-            .replace_strict(dict(PREFIXES), default=None, return_dtype=pl.String)
+    cols = {
+        "_iso": iso_field if iso_field in gold.columns else None,
+        "_country": country if country in gold.columns else None,
+    }
+    fallback = str(cb.settings.get("id_prefix") or "EV")
+    if not any(cols.values()):
+        return pl.Series("_prefix", [fallback] * gold.height, dtype=pl.String)
+    keys = gold.select(
+        (
+            pl.col(col).cast(pl.String).str.strip_chars().replace("", None)
+            if col
+            else pl.lit(None, pl.String)
+        ).alias(alias)
+        for alias, col in cols.items()
+    )
+    overrides = _overrides(cb)
+    distinct = keys.unique()
+    found = [
+        # No country at all (where the codebook makes it optional): the codebook's own prefix.
+        fallback if code is None and name is None else _prefix_of(code, name, overrides)
+        for code, name in distinct.iter_rows()
+    ]
+    table = distinct.with_columns(pl.Series("_prefix", found, dtype=pl.String))
+    out = keys.join(
+        table, on=["_iso", "_country"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    missing = out["_prefix"].is_null()
+    if missing.any():
+        row = int(missing.arg_true()[0])
+        _refuse(gold, row, out.row(row, named=True), iso_field, country, int(missing.sum()))
+    return out["_prefix"]
+
+
+def _overrides(cb: Codebook) -> dict[str, str]:
+    """``settings.id_prefixes`` keyed by upper-cased country name or ISO numeric code."""
+    raw = cb.settings.get("id_prefixes") or {}
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"codebook {cb.label}: settings.id_prefixes must map countries to prefixes"
         )
-    if country is not None:
-        by_name = (
-            pl.col(country)
-            .cast(pl.String)
-            .str.replace_all(r"[^A-Za-z]", "")
-            .str.slice(0, 3)
-            .str.to_uppercase()
-        )
-        parts.append(pl.when(by_name.str.len_chars() > 0).then(by_name))
-    return pl.coalesce(*parts, fallback)
+    out = {}
+    for key, prefix in raw.items():
+        if not PREFIX.fullmatch(str(prefix)):
+            raise InputError(
+                f"codebook {cb.label}: settings.id_prefixes.{key} is {prefix!r}; a prefix is "
+                "capital letters A-Z (ids are the prefix and a serial, e.g. SYR12)"
+            )
+        out[_key(str(key))] = str(prefix)
+    return out
+
+
+def _key(value: str) -> str:
+    """A country name or ISO numeric code as the overrides are keyed: ``760``, ``SYRIA``."""
+    code = _numeric(value)
+    return str(code) if code is not None else value.strip().upper()
+
+
+def _numeric(value: str | None) -> int | None:
+    """``"760"``, ``"760.0"`` -> 760; None for anything else."""
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _prefix_of(code: str | None, name: str | None, overrides: dict[str, str]) -> str | None:
+    """The prefix of one (ISO numeric code, country name), or None when neither is known."""
+    for value in (code, name):
+        if value is not None and _key(value) in overrides:
+            return overrides[_key(value)]
+    number = _numeric(code)
+    if number is not None and 0 < number < 1000:
+        country = pycountry.countries.get(numeric=f"{number:03d}")
+        if country is not None:
+            return str(country.alpha_3)
+    if code is None and name is not None:
+        try:
+            return str(pycountry.countries.lookup(name).alpha_3)
+        except LookupError:
+            return None
+    return None
+
+
+def _refuse(
+    gold: pl.DataFrame,
+    row: int,
+    keys: dict[str, str | None],
+    iso_field: str | None,
+    country: str | None,
+    count: int,
+) -> None:
+    where = ", ".join(
+        f"{c} {gold[c][row]}" for c in ("article_id", "aligned_event") if c in gold.columns
+    )
+    said = [
+        f"{field} {keys[alias]!r}" if keys[alias] is not None else f"{field} blank"
+        for field, alias in ((iso_field, "_iso"), (country, "_country"))
+        if field is not None and field in gold.columns
+    ]
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    number = int(gold["_g"][row]) + 1 if "_g" in gold.columns else row + 1
+    raise InputError(
+        f"gold event row {number} ({where}): {' and '.join(said)} name no ISO 3166 country, "
+        f"so its event id has no prefix{more}; fill {iso_field or country} with the "
+        "country's ISO 3166-1 code, or map it in the codebook's settings.id_prefixes"
+    )
 
 
 def highest_serials(ids: pl.Series) -> dict[str, int]:
@@ -146,8 +233,9 @@ def assign_ids(
         known = _merge_serials(known, highest_serials(previous[ID]))
         common = [c for c in [*fields, *spans] if c in previous.columns]
         matched = _match(gold, previous, common, cb, threshold, ID)
-    with_prefix = gold.join(matched, on="_g", how="left").with_columns(_prefix=prefix_expr(cb))
-    fresh = with_prefix.filter(pl.col(ID).is_null())
+    with_ids = gold.join(matched, on="_g", how="left", maintain_order="left")
+    fresh = with_ids.filter(pl.col(ID).is_null())
+    fresh = fresh.with_columns(id_prefixes(fresh, cb))
     # Fresh serials in article, then aligned-event order (k compared as a number).
     fresh = fresh.with_columns(
         _k=pl.col("aligned_event").str.extract(r"#(\d+)$").cast(pl.Int64, strict=False)

@@ -6,18 +6,21 @@ that coder gave that unit, or is missing: ``NaN``, ``None``, or the string ``"na
 makes of a ``NaN`` among strings). Values may be numbers or labels.
 Note that the PyPI ``krippendorff`` package takes the transpose (coders x units).
 
-Only *pairable* values count: a unit enters a statistic only if at least two coders gave it a
-value, because a value nobody else coded cannot agree or disagree with anything.
+Agreement is observed on *pairable* values only: a unit enters it only if at least two coders
+gave it a value, because a value nobody else coded cannot agree or disagree with anything.
+Krippendorff's alpha and Cohen's kappa use nothing else. Fleiss' kappa and Gwet's AC1 follow
+Gwet (2014) and the irrCAC package: their chance agreement comes from how coders classify
+*every* rated unit, a unit with a single value included.
 
 A result that is undefined for the data raises :class:`AgreementError` (an ``EventcoderError``
 and a ``ValueError``) rather than returning ``NaN``; only ``pairwise_cohen_kappa``'s table marks
 an undefined pair with ``NaN``, as documented there. The undefined cases are:
 
 - no unit with two or more values (one coder, all missing, coders who never overlap);
-- no variation: every pairable value is the same category, so the expected disagreement by chance
-  is zero and agreement cannot be told from chance (Krippendorff's alpha, Cohen's and Fleiss'
-  kappa). Gwet's AC1 stays defined (it is 1.0) as long as the scale has two or more categories;
-  percent agreement is 1.0.
+- no variation: every value is the same category (every pairable value, for Krippendorff's
+  alpha and Cohen's kappa; every value, for Fleiss' kappa), so the expected disagreement by
+  chance is zero and agreement cannot be told from chance. Gwet's AC1 stays defined (it is
+  1.0) as long as the scale has two or more categories; percent agreement is 1.0.
 """
 
 from __future__ import annotations
@@ -437,28 +440,42 @@ def pairwise_cohen_kappa(
 
 
 def _agreement_and_shares(codes: np.ndarray, k: int, statistic: str) -> tuple[float, np.ndarray]:
-    """Return Gwet's ``(p_a, pi)`` over units with two or more values.
+    """Return Gwet's ``(p_a, pi)``: agreement over units with 2+ values, shares over all rated.
 
-    ``p_a`` is the mean over units of the share of agreeing coder pairs; ``pi[c]`` is the mean
-    over units of the share of the unit's values that are category ``c`` (Gwet 2014).
+    With ``r_i`` the values unit ``i`` got and ``r_ik`` those in category ``k`` (Gwet 2014,
+    chapter 2; the irrCAC package's ``CAC.fleiss`` and ``CAC.gwet``):
+
+    - ``p_a = 1/n2 * sum_{i: r_i >= 2} sum_k r_ik (r_ik - 1) / (r_i (r_i - 1))``, the mean over
+      the ``n2`` units with two or more values of the share of agreeing coder pairs;
+    - ``pi_k = 1/n * sum_i r_ik / r_i`` over all ``n`` units with at least one value: a unit
+      only one coder rated still says how coders classify.
     """
-    codes = codes[:, _require_pairable(codes, statistic)]
     m_u = _values_per_unit(codes)
-    p_a = np.mean(_agreeing_pairs(codes) / (m_u * (m_u - 1) / 2))
+    pairable = m_u >= 2
+    if not pairable.any():
+        raise _no_pairable(statistic)
+    rated = m_u >= 1
+    p_a = np.mean(_agreeing_pairs(codes[:, pairable]) / (m_u[pairable] * (m_u[pairable] - 1) / 2))
     present = codes >= 0
-    share = np.broadcast_to(1.0 / m_u, codes.shape)
-    pi = np.bincount(codes[present], weights=share[present], minlength=k) / codes.shape[1]
+    share = np.broadcast_to(1.0 / np.maximum(m_u, 1), codes.shape)
+    pi = np.bincount(codes[present], weights=share[present], minlength=k) / np.count_nonzero(rated)
     return float(p_a), pi
 
 
 def fleiss_kappa(matrix: ArrayLike, *, value_domain: Sequence[object] | None = None) -> float:
     """Return Fleiss' kappa for a units x coders matrix (NaN/None missing).
 
-    Units with fewer than two values are dropped. Units may have different numbers of values:
-    this is Gwet's (2014) generalisation, with observed agreement the mean over units of the
-    share of agreeing coder pairs, and chance agreement ``sum_c pi_c^2`` where ``pi_c`` is the
-    mean over units of the share of the unit's values in category ``c``. With the same number of
-    values for every unit it is Fleiss (1971) exactly.
+    Gwet's (2014) form for any number of values per unit, as the irrCAC package computes it::
+
+        kappa = (p_a - p_e) / (1 - p_e),    p_e = sum_k pi_k^2
+
+    where ``p_a`` is the mean over units with two or more values of the share of agreeing coder
+    pairs, and ``pi_k`` the mean over *every rated unit* (one value is enough) of the share of
+    the unit's values in category ``k``. With the same number of values for every unit it is
+    Fleiss (1971) exactly.
+
+    Worked example (units x coders ``[[a, a], [a, b], [b, -]]``): ``p_a = (1 + 0) / 2 = 0.5``;
+    ``pi_a = (1 + 1/2 + 0) / 3 = 1/2``, ``pi_b = 1/2``; ``p_e = 1/2``; kappa ``= 0``.
 
     Raises ``AgreementError`` when no unit has two values or every value is the same category.
     """
@@ -474,10 +491,18 @@ def fleiss_kappa(matrix: ArrayLike, *, value_domain: Sequence[object] | None = N
 def gwet_ac1(matrix: ArrayLike, *, value_domain: Sequence[object] | None = None) -> float:
     """Return Gwet's AC1 for a units x coders matrix (NaN/None missing).
 
-    Units with fewer than two values are dropped; observed agreement and category shares are as
-    in ``fleiss_kappa``; chance agreement is ``sum_c pi_c (1 - pi_c) / (Q - 1)`` with ``Q`` the
-    number of categories: ``len(value_domain)``, else the distinct values in the matrix. Pass
-    ``value_domain`` when some categories of the scale went unused, since ``Q`` changes AC1.
+    Gwet (2014), as the irrCAC package computes it::
+
+        AC1 = (p_a - p_e) / (1 - p_e),    p_e = sum_k pi_k (1 - pi_k) / (Q - 1)
+
+    with ``p_a`` and ``pi_k`` as in :func:`fleiss_kappa` (``pi_k`` over every rated unit) and
+    ``Q`` the number of categories: ``len(value_domain)``, else the distinct values in the
+    matrix. Pass ``value_domain`` when some categories of the scale went unused, since ``Q``
+    changes AC1.
+
+    Worked example (``[[a, a], [a, b], [b, -]]``): ``p_a = 1/2``, ``pi_a = pi_b = 1/2``,
+    ``p_e = (1/4 + 1/4) / 1 = 1/2``; AC1 ``= 0``. With ``value_domain=[a, b, c]``:
+    ``p_e = 1/4``, AC1 ``= (1/2 - 1/4) / (3/4) = 1/3``.
 
     Unlike kappa, AC1 is defined when every value is the same category (it is 1.0). Raises
     ``AgreementError`` when no unit has two values or there is only one category.
@@ -495,17 +520,22 @@ def gwet_ac1(matrix: ArrayLike, *, value_domain: Sequence[object] | None = None)
 
 
 def percent_agreement(matrix: ArrayLike) -> float:
-    """Return the share of agreeing pairs among all coder pairs that coded the same unit.
+    """Return the mean over units with two or more values of the share of agreeing coder pairs.
 
-    ``matrix`` is units x coders with NaN/None missing. A unit with ``m`` values gives
-    ``m (m - 1) / 2`` pairs, so units with more coders weigh more; with two coders this is the
-    share of jointly coded units on which they agree. Raises ``AgreementError`` when no unit has
-    two values.
+    ``p_a = 1/n2 * sum_{i: r_i >= 2} sum_k r_ik (r_ik - 1) / (r_i (r_i - 1))`` (Gwet 2014; the
+    ``pa`` of irrCAC and the observed agreement of :func:`fleiss_kappa` and :func:`gwet_ac1`).
+    Every unit with two or more values weighs the same, whatever its number of coders; with two
+    coders it is the share of jointly coded units on which they agree.
+
+    Worked example (``[[1, 1, 1], [1, 2, -], [2, 2, 1], [-, -, 3]]``): the units with two or
+    more values agree on 3 of 3, 0 of 1 and 1 of 3 pairs; ``p_a = (1 + 0 + 1/3) / 3 = 4/9``.
+
+    Raises ``AgreementError`` when no unit has two values.
     """
     codes, _ = _encode(matrix)
     codes = codes[:, _require_pairable(codes, "percent_agreement")]
     m_u = _values_per_unit(codes)
-    return float(_agreeing_pairs(codes).sum() / np.sum(m_u * (m_u - 1) // 2))
+    return float(np.mean(_agreeing_pairs(codes) / (m_u * (m_u - 1) / 2)))
 
 
 # --- bootstrap -----------------------------------------------------------------------------------

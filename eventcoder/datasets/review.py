@@ -162,8 +162,8 @@ def review_tasks(
         .group_by("article_id", maintain_order=True)
         .agg(pl.format("{}: {} on {}", "aligned_event", "reason", "field").str.join("; "))
     )
-    summary = dict(what.iter_rows())
-    tasks = []
+    summary: dict[str, str] = dict(what.iter_rows())
+    tasks: list[dict[str, Any]] = []
     # One loop step per queued article and coder: the queue is what people read, never large.
     for article_id in sorted(summary):
         article = data[article_id]
@@ -527,7 +527,7 @@ def _decisions(
     gold: pl.DataFrame, by: pl.DataFrame, fields: list[str], cb: Codebook
 ) -> pl.DataFrame:
     """Decision rows of adjudicated gold events: voted fields ``adjudicator``, the rest derived."""
-    schema = {**DECISIONS_SCHEMA, "adjudicator": pl.String}
+    schema = pl.Schema({**DECISIONS_SCHEMA, "adjudicator": pl.String()})
     if gold.height == 0:
         return pl.DataFrame(schema=schema)
     derived = [f.name for f in cb.fields_by_origin("derived") if f.name in gold.columns]

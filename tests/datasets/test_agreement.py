@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -22,7 +23,8 @@ from eventcoder.datasets.agreement import (
     to_json,
     write_json,
 )
-from eventcoder.datasets.reliability import AgreementError, krippendorff_alpha
+from eventcoder.datasets.bootstrap import bootstrap_alpha
+from eventcoder.datasets.reliability import AgreementError, fleiss_kappa, krippendorff_alpha
 from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import empty_table
@@ -196,9 +198,11 @@ def test_ci_is_seeded_and_brackets_the_estimate(result) -> None:
 def test_blank_optional_fields_are_a_category(result) -> None:
     pairs = result.confusion.filter(pl.col("field") == "actor2")
     got = {(r["value_a"], r["value_b"]): r["pairs"] for r in pairs.iter_rows(named=True)}
-    # x#1: a and b agree on civilians (syria) after normalisation, c left it blank (2 pairs)
-    assert got[("civilians (syria)", "civilians (syria)")] == 1
-    assert got[("civilians (syria)", BLANK)] == got[(BLANK, "civilians (syria)")] == 2
+    # x#1: a and b agree on Civilians (Syria) after normalisation (shown in the actor list's
+    # spelling), c left it blank (2 pairs)
+    civilians = "Civilians (Syria)"
+    assert got[(civilians, civilians)] == 1
+    assert got[(civilians, BLANK)] == got[(BLANK, civilians)] == 2
     # x#2 (a-b) and y#1 (a-c) are blank on both sides
     assert got[(BLANK, BLANK)] == 2
 
@@ -229,6 +233,95 @@ def test_per_coder_shows_who_drifts() -> None:
     assert per["coder"].to_list()[-1] == "c"
     assert per.filter(pl.col("coder") == "c")["alpha_without"].item() == pytest.approx(1.0)
     assert per.filter(pl.col("coder") == "c")["agreement"].item() < 0.6
+
+
+def test_labels_keep_the_codebook_spelling() -> None:
+    # Coders type names in any case; the report shows the actor list's spelling, and a name the
+    # list lacks in the spelling coders used most.
+    rows = table(
+        [
+            ev("s", "a", "a1", 0, actor1="hts: hayat tahrir al sham", actor2="Local Militia"),
+            ev("s", "b", "b1", 0, actor1="HTS:  Hayat Tahrir al Sham", actor2="local militia"),
+            ev("s", "c", "c1", 0, actor1="Civilians (Syria)", actor2="Local Militia"),
+        ]
+    )
+    conf = agreement(rows, CB, n_boot=0).confusion
+    actor1 = set(conf.filter(pl.col("field") == "actor1")["value_a"].to_list())
+    assert actor1 == {"HTS: Hayat Tahrir al Sham", "Civilians (Syria)"}
+    actor2 = set(conf.filter(pl.col("field") == "actor2")["value_a"].to_list())
+    assert actor2 == {"Local Militia"}
+
+
+def test_fleiss_kappa_counts_events_one_coder_found(result) -> None:
+    # Gwet's classification probabilities take every rated unit: c's extra event in x
+    # (Explosions/Remote violence, nobody else found it) counts.
+    fields = {r["field"]: r for r in result.fields.iter_rows(named=True)}
+    rated = np.array(
+        [
+            ["Battles", "Battles", "Riots"],
+            ["Protests", "Protests", None],
+            [None, None, "Explosions/Remote violence"],
+            ["Riots", None, "Riots"],
+        ],
+        dtype=object,
+    )
+    assert fields["event_type"]["fleiss_kappa"] == pytest.approx(fleiss_kappa(rated), abs=1e-12)
+    assert fleiss_kappa(rated) != pytest.approx(fleiss_kappa(rated[[0, 1, 3]]))
+
+
+def test_q_is_the_share_of_resamples_below_each_threshold(result) -> None:
+    row = result.fields.filter(pl.col("field") == "fatalities").row(0, named=True)
+    # the population: the three aligned events two or more coders found
+    dead = np.array([[1, 1, 2], [0, 0, np.nan], [3, np.nan, 4]])
+    boot = bootstrap_alpha(dead, "ratio", n_boot=200, seed=(7, zlib.crc32(b"fatalities")))
+    assert row["q_pass"] == boot.prob_below(0.8)
+    assert row["q_tentative"] == boot.prob_below(0.667)
+    assert (row["alpha_low"], row["alpha_high"]) == boot.interval(0.95)
+    assert 0.0 < row["q_tentative"] <= row["q_pass"] < 1.0
+    assert row["status"] == status_of(row["alpha"], CB, row["alpha_low"], row["alpha_high"])
+
+
+def test_uncertain_verdicts() -> None:
+    # pass 0.8, tentative 0.667
+    assert status_of(0.83, CB, 0.0, 1.0) == "pass, uncertain"
+    assert status_of(0.83, CB, 0.79, 0.9) == "pass, uncertain"
+    assert status_of(0.83, CB, 0.8, 0.9) == "pass"
+    assert status_of(0.7, CB, 0.67, 0.79) == "tentative"
+    assert status_of(0.7, CB, 0.6, 0.79) == "tentative, uncertain"
+    assert status_of(0.7, CB, 0.67, 0.8) == "tentative, uncertain"
+    assert status_of(0.5, CB, 0.3, 0.6) == "fail"
+    assert status_of(0.5, CB, 0.3, 0.7) == "fail, uncertain"
+    assert status_of(None, CB, None, None) == "undefined"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    alpha=st.floats(-1, 1),
+    ends=st.tuples(st.floats(-1, 1), st.floats(-1, 1)).map(sorted),
+)
+def test_an_interval_below_tentative_is_never_a_plain_pass(alpha, ends) -> None:
+    low, high = ends
+    status = status_of(alpha, CB, low, high)
+    if low < 0.667:
+        assert status != "pass"
+    if status in ("pass", "tentative", "fail"):
+        assert not (low < 0.667 <= high) and not (low < 0.8 <= high)
+
+
+def test_a_wide_interval_is_no_plain_pass() -> None:
+    # The civilian_targeting: alpha 0.83 on a handful of events, interval 0.00-1.00.
+    rows = []
+    for art in range(6):
+        for coder in "ab":
+            targeted = "Civilian targeting" if art < 3 or (art == 3 and coder == "a") else None
+            rows.append(ev(f"w{art}", coder, f"{coder}{art}", 0, civilian_targeting=targeted))
+    res = agreement(table(rows), CB, n_boot=500, seed=1)
+    row = res.fields.filter(pl.col("field") == "civilian_targeting").row(0, named=True)
+    assert row["alpha"] >= 0.667 and row["alpha_low"] < 0.667
+    assert row["status"].endswith(", uncertain")
+    assert row["q_tentative"] >= 0.025
+    assert res.summary["fields_uncertain"] >= 1
+    assert "never a plain pass" in res.summary["verdict_rule"]
 
 
 def test_status_follows_codebook_thresholds() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -148,3 +149,26 @@ def test_cli_rejects_a_file_that_is_not_a_table(tmp_path: Path) -> None:
     run = CliRunner().invoke(app, ["agreement", str(bad)])
     assert run.exit_code == 2
     assert "not an annotations Parquet table" in run.output
+
+
+def test_console_table_keeps_long_field_names(result, monkeypatch) -> None:
+    from rich.console import Console
+
+    import eventcoder.cli.datasets as cli_datasets
+
+    long_name = "a_field_name_of_forty_characters_exactly"
+    fields = result.fields.with_columns(
+        pl.when(pl.col("field") == "event_type")
+        .then(pl.lit(long_name))
+        .otherwise(pl.col("field"))
+        .alias("field")
+    )
+    console = Console(width=80, record=True, force_terminal=False)
+    monkeypatch.setattr(cli_datasets, "console", console)
+    cli_datasets.render_agreement(replace(result, fields=fields))
+    text = console.export_text()
+    assert long_name in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    row = next(line for line in text.splitlines() if long_name in line)
+    event_type = result.fields.filter(pl.col("field") == "event_type").row(0, named=True)
+    assert f"{event_type['alpha']:.3f}" in row and "…" not in text

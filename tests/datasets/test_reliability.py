@@ -6,10 +6,13 @@ from functools import partial
 
 import krippendorff
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from irrCAC import datasets as irrcac_data
+from irrCAC.raw import CAC
 
 from eventcoder.datasets.reliability import (
     AgreementError,
@@ -37,6 +40,11 @@ KRIPPENDORFF_2011 = np.array(
         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],  # D
     ]
 ).T
+
+# Gwet (2014) and irrCAC's cac.raw4raters: Krippendorff's (2011) data above, with unit 12 (one
+# rating) as Gwet prints it: coded by coder C, not B.
+RAW_4RATERS = KRIPPENDORFF_2011.copy()
+RAW_4RATERS[11] = [nan, nan, 3, nan]
 
 # Fleiss (1971), Table 1: 30 patients, 6 psychiatrists each, number of diagnoses per category
 # (depression, personality disorder, schizophrenia, neurosis, other). Fleiss: kappa = .430.
@@ -314,15 +322,105 @@ def test_fleiss_and_ac1_gwet_2014() -> None:
     assert round(gwet_ac1(GWET_GENDER), 3) == 0.208
 
 
+def test_published_values_with_a_single_rated_unit() -> None:
+    # irrCAC's cac.raw4raters (Gwet 2014): unit 12 has one rating. Published (irrCAC's
+    # documentation, 5 decimals): Fleiss 0.76117, AC1 0.77544, pa 0.81818; Krippendorff's
+    # alpha is the nominal 0.743 of Krippendorff (2011), whose data these are.
+    assert fleiss_kappa(RAW_4RATERS) == pytest.approx(0.76117, abs=5e-6)
+    assert gwet_ac1(RAW_4RATERS) == pytest.approx(0.77544, abs=5e-6)
+    assert percent_agreement(RAW_4RATERS) == pytest.approx(0.81818, abs=5e-6)
+    assert percent_agreement(RAW_4RATERS) == pytest.approx(9 / 11, abs=1e-15)
+    assert round(krippendorff_alpha(RAW_4RATERS), 3) == 0.743
+
+
+def test_single_rated_units_count_in_the_classification_probabilities() -> None:
+    # Worked by hand: units [a, a], [a, b], [b, -]. p_a = (1 + 0) / 2 = 1/2;
+    # pi_a = (1 + 1/2 + 0) / 3 = 1/2 = pi_b, so Fleiss' p_e = 1/2 and kappa = 0; AC1's
+    # p_e = (1/4 + 1/4) / (2 - 1) = 1/2, AC1 = 0; with a third, unused category p_e = 1/4 and
+    # AC1 = (1/2 - 1/4) / (3/4) = 1/3. Without the single-rated unit pi_a would be 3/4.
+    matrix = np.array([["a", "a"], ["a", "b"], ["b", None]], dtype=object)
+    assert fleiss_kappa(matrix) == pytest.approx(0.0, abs=1e-15)
+    assert gwet_ac1(matrix) == pytest.approx(0.0, abs=1e-15)
+    assert gwet_ac1(matrix, value_domain=["a", "b", "c"]) == pytest.approx(1 / 3, abs=1e-15)
+    assert percent_agreement(matrix) == 0.5
+    # Dropping the single-rated unit changes kappa: pi = (3/4, 1/4), p_e = 5/8, kappa = -1/3.
+    assert fleiss_kappa(matrix[:2]) == pytest.approx(-1 / 3, abs=1e-15)
+
+
 def test_gwet_ac1_counts_unused_categories_from_value_domain() -> None:
     matrix = np.array([[1, 1], [1, 2], [2, 2], [1, 1]])
     assert gwet_ac1(matrix) != gwet_ac1(matrix, value_domain=[1, 2, 3])
 
 
-def test_percent_agreement_pools_coder_pairs() -> None:
+def test_percent_agreement_averages_units() -> None:
     matrix = np.array([[1, 1, 1], [1, 2, nan], [2, 2, 1], [nan, nan, 3]])
-    # 3 + 0 + 1 agreeing pairs out of 3 + 1 + 3; the last unit has one value and is dropped.
-    assert percent_agreement(matrix) == pytest.approx(4 / 7)
+    # 3 of 3, 0 of 1 and 1 of 3 agreeing pairs; the last unit has one value and is dropped.
+    assert percent_agreement(matrix) == pytest.approx((1 + 0 + 1 / 3) / 3, abs=1e-15)
+
+
+# --- against the irrCAC package ----------------------------------------------------------------
+
+
+def _irrcac(matrix: np.ndarray) -> dict[str, float]:
+    """Return irrCAC's unrounded Fleiss' kappa, AC1 and percent agreement of a matrix.
+
+    The categories are passed explicitly: under pandas 3, irrCAC's own list of categories
+    counts NaN as one (``DataFrame.stack`` keeps missing cells), which changes AC1's ``Q``.
+    """
+    frame = pd.DataFrame(matrix)
+    values = matrix[~pd.isna(matrix)]
+    categories = sorted(set(values.tolist()))
+    cac = CAC(frame, categories=categories, digits=30)
+    fleiss = cac.fleiss()["est"]
+    ac1 = cac.gwet()["est"]
+    return {"fleiss": fleiss["coefficient_value"], "ac1": ac1["coefficient_value"], "pa": ac1["pa"]}
+
+
+IRRCAC_RAW = {
+    "raw_4raters": irrcac_data.raw_4raters,
+    "raw_5observers": irrcac_data.raw_5observers,
+    "raw_ben_gerry": irrcac_data.raw_ben_gerry,
+    "raw_g1g2": irrcac_data.raw_g1g2,
+    "raw_gender": irrcac_data.raw_gender,
+}
+
+
+@pytest.mark.parametrize("name", IRRCAC_RAW)
+def test_irrcac_example_data(name: str) -> None:
+    frame = IRRCAC_RAW[name]()
+    matrix = frame.astype(object).where(frame.notna(), None).to_numpy()
+    expected = _irrcac(matrix)
+    assert fleiss_kappa(matrix) == pytest.approx(expected["fleiss"], abs=1e-9)
+    assert gwet_ac1(matrix) == pytest.approx(expected["ac1"], abs=1e-9)
+    assert percent_agreement(matrix) == pytest.approx(expected["pa"], abs=1e-9)
+
+
+def test_irrcac_raw_4raters_is_our_copy() -> None:
+    np.testing.assert_array_equal(irrcac_data.raw_4raters().to_numpy(), RAW_4RATERS)
+
+
+@st.composite
+def ratings_with_single_rated_units(draw: st.DrawFn) -> np.ndarray:
+    """Draw a units x coders matrix with missing cells and units rated once; one rated twice."""
+    shape = (draw(st.integers(1, 40)), draw(st.integers(2, 5)))
+    cells = st.sampled_from([nan, nan, 0.0, 1.0, 2.0, 3.0, 4.0])
+    matrix = draw(arrays(np.float64, shape, elements=cells))
+    # at least one unit with two values, so that every coefficient has something to observe
+    pair = draw(st.tuples(st.sampled_from([0.0, 1.0, 2.0]), st.sampled_from([0.0, 1.0, 2.0])))
+    return np.vstack([matrix, np.array([[*pair] + [nan] * (shape[1] - 2)])])
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrix=ratings_with_single_rated_units())
+def test_matches_irrcac_on_random_matrices(matrix: np.ndarray) -> None:
+    values = matrix[~np.isnan(matrix)]
+    assume(len(np.unique(values)) >= 2)  # irrCAC divides by zero on a single category
+    # and, computing a variance, on a single rated unit
+    assume(np.count_nonzero((~np.isnan(matrix)).any(axis=1)) >= 2)
+    expected = _irrcac(matrix)
+    assert fleiss_kappa(matrix) == pytest.approx(expected["fleiss"], abs=1e-9)
+    assert gwet_ac1(matrix) == pytest.approx(expected["ac1"], abs=1e-9)
+    assert percent_agreement(matrix) == pytest.approx(expected["pa"], abs=1e-9)
 
 
 # --- degenerate input --------------------------------------------------------------------------

@@ -1,0 +1,245 @@
+"""Bootstrap distributions of Krippendorff's alpha, cheap at thousands of resamples.
+
+A bootstrap resample draws the units (rows of a units x coders matrix) with replacement, as many
+as there are, so it is a weighting of the units by multinomial counts. Alpha is a function of sums
+over units: the coincidence counts (each unit adds its ordered value pairs, weighted ``1 / (m_u -
+1)``) and, at the interval level, per-unit sums (values, their squares, the within-unit sum of
+squares). Two units with the same multiset of values add the same amounts, and coded data repeat
+a few such *patterns* (three coders who agree on ``Battles``; two on ``Riots``, one on
+``Protests``; ...). So the units are compressed to their patterns once, a resample is a vector of
+counts per pattern, drawn as ``Multinomial(n_units, pattern_sizes / n_units)`` (exactly the
+counts that drawing units would give), and alpha for all resamples is a few matrix products over
+patterns instead of one pass over the units per resample.
+
+Units with fewer than two values stay in the population (a resample can draw them) and add
+nothing, as in :func:`eventcoder.datasets.reliability.krippendorff_alpha`. So a caller that
+passes every unit of a study (say, every event two coders found) resamples the same population
+for every field, whatever each field's missing values.
+
+The interval is percentile (``inverted_cdf``: an order statistic of the resamples), so that
+"the interval reaches below ``t``" and "``q(t)``, the share of resamples below ``t``, is at
+least ``(1 - ci) / 2``" are the same statement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+
+from eventcoder.datasets.reliability import (
+    _LEVELS,
+    Level,
+    _as_numbers,
+    _distances,
+    _encode,
+    krippendorff_alpha,
+)
+from eventcoder.errors import AgreementError
+
+__all__ = ["AlphaBootstrap", "bootstrap_alpha"]
+
+# Cells (resamples x patterns) handled at once: bounds memory whatever the number of patterns.
+_BLOCK_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class AlphaBootstrap:
+    """Krippendorff's alpha with its bootstrap distribution.
+
+    ``resamples`` holds the alphas of the resamples on which alpha is defined, sorted;
+    ``n_undefined`` counts the others (say, a resample with no variation).
+    """
+
+    estimate: float
+    level: str
+    n_boot: int
+    n_undefined: int
+    seed: int | Sequence[int]
+    resamples: np.ndarray = field(compare=False, repr=False)
+
+    def interval(self, ci: float = 0.95) -> tuple[float, float]:
+        """Return the ``ci`` percentile interval (order statistics of the resamples)."""
+        if not 0.0 < ci < 1.0:
+            raise AgreementError(f"ci must be between 0 and 1, got {ci}", statistic="bootstrap")
+        # The j-th smallest of n resamples with j = ceil(n * level) (numpy's "inverted_cdf"),
+        # computed here so that 1000 * 0.025 is 25, not the 25.000000000000025 of floats.
+        n = len(self.resamples)
+        tail = (1.0 - ci) / 2
+        first = max(math.ceil(round(n * tail, 9)), 1) - 1
+        last = min(math.ceil(round(n * (1.0 - tail), 9)), n) - 1
+        return float(self.resamples[first]), float(self.resamples[last])
+
+    def prob_below(self, threshold: float) -> float:
+        """Return ``q``: the share of the (defined) resamples whose alpha is below ``threshold``."""
+        return float(np.searchsorted(self.resamples, threshold, side="left") / len(self.resamples))
+
+
+def bootstrap_alpha(
+    data: ArrayLike,
+    level: Level = "nominal",
+    *,
+    n_boot: int = 1000,
+    seed: int | Sequence[int] = 0,
+    value_domain: Sequence[object] | None = None,
+) -> AlphaBootstrap:
+    """Return Krippendorff's alpha of ``data`` and of ``n_boot`` resamples of its units.
+
+    ``data`` is a units x coders matrix as for
+    :func:`~eventcoder.datasets.reliability.krippendorff_alpha` (NaN/None missing); every row,
+    including rows with fewer than two values, is one unit of the population resampled. The
+    resampled pattern counts come from ``numpy.random.default_rng(seed)``: a seed gives the same
+    resamples every time. ``seed`` may be a sequence of ints (e.g. a run's seed and a field's
+    number).
+
+    Raises ``AgreementError`` when alpha is undefined on ``data`` itself (as
+    ``krippendorff_alpha`` does) or on every resample.
+    """
+    if level not in _LEVELS:
+        raise AgreementError(
+            f"unknown level {level!r}; use 'nominal', 'ordinal', 'interval' or 'ratio'",
+            statistic="bootstrap_alpha",
+        )
+    if n_boot < 1:
+        raise AgreementError(
+            f"bootstrap_alpha needs n_boot >= 1, got {n_boot}", statistic="bootstrap_alpha"
+        )
+    estimate = krippendorff_alpha(data, level, value_domain=value_domain)
+    codes, categories = _encode(data, value_domain)
+    if level == "ordinal" and value_domain is None:
+        _as_numbers(categories, level)
+    patterns, sizes = _patterns(codes)
+    n_units = codes.shape[1]
+    sums = _PatternSums(patterns, categories, level)
+    rng = np.random.default_rng(seed)
+    # Patterns with fewer than two values add nothing: one bucket holds them all.
+    pairable = sums.pairable
+    probabilities = np.append(sizes[pairable], sizes[~pairable].sum()) / n_units
+    per_block = max(1, _BLOCK_CELLS // sums.width)
+    alphas = np.empty(n_boot)
+    for start in range(0, n_boot, per_block):
+        stop = min(n_boot, start + per_block)
+        counts = rng.multinomial(n_units, probabilities, size=stop - start)
+        alphas[start:stop] = sums.alpha(counts[:, :-1].astype(np.float64))
+    defined = np.sort(alphas[np.isfinite(alphas)])
+    if defined.size == 0:
+        raise AgreementError(
+            "bootstrap_alpha: alpha is undefined on every resample; use more units",
+            statistic="bootstrap_alpha",
+        )
+    return AlphaBootstrap(
+        estimate=estimate,
+        level=level,
+        n_boot=n_boot,
+        n_undefined=n_boot - defined.size,
+        seed=seed if isinstance(seed, int) else tuple(seed),
+        resamples=defined,
+    )
+
+
+def _patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct value multisets of the units and how many units have each.
+
+    ``codes`` is coders x units (-1 missing). A pattern is a unit's codes sorted, so that which
+    coder gave which value does not matter (alpha does not ask); missing codes sort first.
+    """
+    rows = np.sort(codes.T, axis=1)
+    n_coders = rows.shape[1]
+    base = int(rows.max(initial=-1)) + 2
+    if n_coders == 0 or rows.shape[0] == 0:
+        return rows[:0], np.zeros(0, dtype=np.int64)
+    if base**n_coders < 2**62:
+        # One int64 key per unit: np.unique over a vector is far cheaper than over rows.
+        key = (rows + 1) @ (base ** np.arange(n_coders, dtype=np.int64))
+        _, first, sizes = np.unique(key, return_index=True, return_counts=True)
+        return rows[first], sizes
+    patterns, sizes = np.unique(rows, axis=0, return_counts=True)
+    return patterns, sizes
+
+
+class _PatternSums:
+    """Alpha as a function of counts per pattern, vectorised over many count vectors."""
+
+    def __init__(self, patterns: np.ndarray, categories: np.ndarray, level: str) -> None:
+        present = patterns >= 0
+        m = present.sum(axis=1)
+        self.pairable = m >= 2
+        patterns, present, m = patterns[self.pairable], present[self.pairable], m[self.pairable]
+        self.level = level
+        self.m = m.astype(np.float64)
+        n_pat, n_coders = patterns.shape
+        k = len(categories)
+        if level == "interval":
+            values = _as_numbers(categories, level)
+            x = np.where(present, values[np.where(present, patterns, 0)], 0.0)
+            # Centre on the grand mean (of the patterns, unweighted: any centre is exact, a
+            # central one keeps the squares of large values such as days small).
+            centre = x[present].mean() if present.any() else 0.0
+            x = np.where(present, x - centre, 0.0)
+            unit_mean = x.sum(axis=1) / m
+            ss_within = (np.where(present, x - unit_mean[:, None], 0.0) ** 2).sum(axis=1)
+            self.s1 = x.sum(axis=1)
+            self.s2 = (x**2).sum(axis=1)
+            self.within = m * ss_within / (m - 1)
+            # Variation: some resampled pattern's values differ from another's (or within).
+            self.lo = np.where(present, patterns, np.iinfo(np.int64).max).min(axis=1)
+            self.hi = patterns.max(axis=1)
+            self.width = n_pat + 1
+            return
+        # Category incidence: patterns x categories, a few non-zeros per row.
+        rows = np.repeat(np.arange(n_pat), n_coders)[present.ravel()]
+        self.incidence = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, patterns[present])), shape=(n_pat, k)
+        ).T.tocsr()
+        # Coincidence entries: each ordered pair of a pattern's values, weighted 1 / (m - 1).
+        ii, jj = np.nonzero(~np.eye(n_coders, dtype=bool))
+        both = present[:, ii] & present[:, jj]
+        p_idx = np.broadcast_to(np.arange(n_pat)[:, None], both.shape)[both]
+        self.c = patterns[:, ii][both]
+        self.k = patterns[:, jj][both]
+        self.w = (1.0 / (m - 1))[p_idx]
+        self.p = p_idx
+        # Cells per resample in the widest intermediate (ordinal: one per coincidence entry).
+        self.width = max(n_pat, k, len(p_idx) if level == "ordinal" else 0) + 1
+        if level == "ordinal":
+            return
+        d = _distances(level, categories, np.ones(k))
+        self.d = d
+        # Observed disagreement per pattern, for a fixed distance.
+        self.observed = np.bincount(self.p, weights=self.w * d[self.c, self.k], minlength=n_pat)
+
+    def alpha(self, counts: np.ndarray) -> np.ndarray:
+        """Return alpha per row of ``counts`` (resamples x pairable patterns), NaN if undefined."""
+        n = counts @ self.m
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.level == "interval":
+                s1 = counts @ self.s1
+                ss = counts @ self.s2 - s1 * s1 / n
+                drawn = counts > 0
+                big = np.iinfo(np.int64).max
+                lowest = np.where(drawn, self.lo, big).min(axis=1, initial=big)
+                varied = lowest < np.where(drawn, self.hi, -1).max(axis=1, initial=-1)
+                out = 1.0 - (n - 1) / n * (counts @ self.within) / ss
+                return np.where(varied & (n > 0), out, np.nan)
+            n_c = (self.incidence @ counts.T).T  # resamples x categories
+            varied = np.count_nonzero(n_c, axis=1) >= 2
+            if self.level == "nominal":
+                observed = counts @ self.observed
+                expected = n * n - np.einsum("bc,bc->b", n_c, n_c)
+            elif self.level == "ratio":
+                observed = counts @ self.observed
+                expected = np.einsum("bc,bc->b", n_c @ self.d, n_c)
+            else:  # ordinal: the distances follow each resample's marginal frequencies
+                v = np.cumsum(n_c, axis=1) - n_c / 2
+                gap = (v[:, self.c] - v[:, self.k]) ** 2
+                observed = np.einsum("be,be->b", counts[:, self.p], gap * self.w)
+                expected = (
+                    2 * n * np.einsum("bc,bc->b", n_c, v * v)
+                    - 2 * np.einsum("bc,bc->b", n_c, v) ** 2
+                )
+            out = 1.0 - (n - 1) * observed / expected
+        return np.where(varied, out, np.nan)
