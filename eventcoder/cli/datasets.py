@@ -224,12 +224,21 @@ def release_cmd(
             help="Annotations Parquet table (aligned or not) or a Label Studio JSON export.",
         ),
     ],
+    adjudication: Annotated[
+        Path | None,
+        typer.Option(
+            "--adjudication",
+            help="The folder `eventcoder adjudicate` wrote: gold events, decisions and the "
+            "review queue are published together (default: adjudicate the annotations here "
+            "with the default policy).",
+        ),
+    ] = None,
     gold: Annotated[
         Path | None,
         typer.Option(
             "--gold",
-            help="gold.parquet from `eventcoder adjudicate` (default: adjudicate the "
-            "annotations here with the default policy).",
+            help="Gold events alone (Parquet), without decisions or review queue; the card "
+            "then cannot say what awaits review. Prefer --adjudication.",
         ),
     ] = None,
     rejects: Annotated[
@@ -256,15 +265,26 @@ def release_cmd(
     codebook: CodebookOption = None,
 ) -> None:
     """Publish an immutable, versioned release: Parquet tables, card, changelog, checksums."""
-    from eventcoder.datasets.adjudicate import adjudicate
+    from eventcoder.datasets.adjudicate import adjudicate, read_adjudication
     from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import publish
+    from eventcoder.errors import InputError
     from eventcoder.schema.validate import read_table
 
+    if gold is not None and adjudication is not None:
+        raise InputError(
+            "give the adjudication folder (--adjudication) or gold events (--gold), not both"
+        )
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
         table = read_aligned(annotations, cb)
-        gold_in = read_table(gold) if gold is not None else adjudicate(table, cb)
+        gold_in = (
+            read_adjudication(adjudication)
+            if adjudication is not None
+            else read_table(gold)
+            if gold is not None
+            else adjudicate(table, cb)
+        )
         release = publish(
             gold_in,
             table,
@@ -287,6 +307,19 @@ def release_cmd(
         f"{release.previous or 'nothing'})",
         highlight=False,
     )
+    if release.review is None:
+        console.print(
+            "[yellow]note:[/] published from gold events alone: events awaiting review, if any, "
+            "are neither in the release nor counted (--adjudication DIR publishes the queue)",
+            highlight=False,
+        )
+    elif release.review[0]:
+        console.print(
+            f"{release.review[0]} event(s) await an adjudicator, not in this release: "
+            f"{release.path / 'review.parquet'} ({release.review[1]} rows)",
+            soft_wrap=True,
+            highlight=False,
+        )
     console.print(f"wrote {release.path}", soft_wrap=True, highlight=False)
 
 

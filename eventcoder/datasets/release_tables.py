@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 import pyarrow as arrow
@@ -25,7 +26,7 @@ from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import arrow_schema
 
 PARTITIONS = ("country", "year")  # roles: the codebook's country and year fields
-COMPRESSION = "zstd"
+COMPRESSION: Final = "zstd"
 
 
 def events_table(events: pl.DataFrame, cb: Codebook) -> pl.DataFrame:

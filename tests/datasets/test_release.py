@@ -468,3 +468,61 @@ def test_card_and_datapackage_list_exactly_the_files_and_the_review_queue_as_wri
 def test_a_partitioned_release_lists_every_file_too(cb, tmp_path):
     r, _ = partitioned_release(cb, tmp_path)
     _listed_everywhere(r.path)
+
+
+def test_cli_release_takes_the_adjudication_folder_whole(cb, tmp_path):
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    ann = rows(
+        cb,
+        [
+            *three(SHELLING, "a1", 1),
+            *three(STRIKE, "a1", 2, y={"location": "Atma"}, z={"location": "Sarmada"}),
+        ],
+    )
+    ann.write_parquet(tmp_path / "aligned.parquet")
+    runner = CliRunner()
+    adj_dir = tmp_path / "adj"
+    res = runner.invoke(app, ["adjudicate", str(tmp_path / "aligned.parquet"), "-o", str(adj_dir)])
+    assert res.exit_code == 0, res.output
+    queue = pl.read_parquet(adj_dir / "review.parquet")
+    base = ["release", "--name", "cli", "--root", str(tmp_path / "ds")]
+    base += ["--annotations", str(tmp_path / "aligned.parquet")]
+    res = runner.invoke(app, [*base, "--version", "1.0.0", "--adjudication", str(adj_dir)])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "ds" / "cli" / "1.0.0"
+    assert (
+        f"1 event(s) await an adjudicator, not in this release: {path / 'review.parquet'} "
+        f"({queue.height} rows)" in " ".join(res.output.split())
+    )
+    assert_frame_equal(pl.read_parquet(path / "review.parquet"), queue)
+    card = (path / "README.md").read_text()
+    assert f"1 event(s) await an adjudicator ({queue.height} row(s) in `review.parquet`" in card
+    assert "majority (plurality) vote; ties unresolved (fatalities: lowest)" in card
+    res = runner.invoke(
+        app,
+        [
+            *base,
+            "--version",
+            "1.0.1",
+            "--adjudication",
+            str(adj_dir),
+            "--gold",
+            str(adj_dir / "gold.parquet"),
+        ],
+    )
+    assert res.exit_code == 2 and "not both" in res.output
+    res = runner.invoke(app, [*base, "--version", "1.0.1", "--gold", str(adj_dir / "gold.parquet")])
+    assert res.exit_code == 0, res.output
+    assert "published from gold events alone" in " ".join(res.output.split())
+
+
+def test_the_readme_lists_every_release_file():
+    from eventcoder.datasets.release_files import FILES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Releases: what they hold and guarantee")[1].split("\n\n| file")[1]
+    listed = [line.split("`")[1] for line in table.split("\n\n")[0].splitlines() if "| `" in line]
+    assert sorted(listed) == sorted(f.name for f in FILES)
