@@ -512,7 +512,6 @@ def test_written_lists_load_as_the_codebook_references(tmp_path: Path, codebook:
     assert built.rules == codebook.rules and built.fields == codebook.fields
 
 
-@pytest.mark.xfail(reason="gazetteer look-ups are not yet scoped by country (issue 10)")
 def test_a_name_shared_by_two_countries_finds_each_country_s_place(
     tmp_path: Path, codebook: Codebook
 ) -> None:
