@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from eventcoder.cli.options import (
     codebook_at,
     progress_bar,
 )
+from eventcoder.cli.render import render_failures
 from eventcoder.settings import server_settings
 
 project_app = typer.Typer(help="Create Label Studio projects from codebooks.", no_args_is_help=True)
@@ -228,7 +230,13 @@ def convert_cmd(
     with console.status("converting") as status:
         conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
         paths = write_conversion(conv, target)
+    render_failures(conv.counts_by_rule())
+    say = functools.partial(console.print, highlight=False, soft_wrap=True)
+    say(conv.reconciliation())
+    say(
+        f"{conv.rejects.height:,} problems in the rejected annotations, listed in "
+        f"{paths['rejects']}; {conv.warnings.height:,} warnings, listed in {paths['warnings']}"
+    )
     for path in paths.values():
-        console.print(f"wrote {path}")
-    console.print(conv.reconciliation(), highlight=False)
+        say(f"wrote {path}")
     raise typer.Exit(1 if conv.rejected else 0)

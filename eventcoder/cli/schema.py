@@ -117,19 +117,12 @@ def validate_cmd(
 
 
 def render_validation(result: ValidationResult) -> None:
-    """Print the reconciliation line and the per-rule counts of a ValidationResult."""
-    counts = result.counts_by_rule()
-    if counts.height:
-        t = Table("rule", "severity", "failures", "rows", title="Failures by rule")
-        for row in counts.iter_rows(named=True):
-            color = "red" if row["severity"] == "error" else "yellow"
-            t.add_row(
-                row["rule"],
-                f"[{color}]{row['severity']}[/]",
-                f"{row['failures']:,}",
-                f"{row['rows']:,}",
-            )
-        console.print(t)
+    """Print the failures by rule and field and the reconciliation line of a ValidationResult."""
+    from eventcoder.cli.render import render_failures
+    from eventcoder.schema.failures import count_failures
+    from eventcoder.schema.validate import ROW
+
+    render_failures(count_failures(result.failures, key=ROW, label="rows"))
     console.print(
         f"{result.total:,} rows: {result.accepted.height:,} accepted, "
         f"{result.rejected.height:,} rejected, {result.warnings.height:,} warnings"

@@ -65,6 +65,22 @@ class Conversion:
             f"{self.skipped_count:,} skipped"
         )
 
+    def failures(self) -> pl.DataFrame:
+        """Return every problem found: the rejects (severity ``error``) and the warnings."""
+        cols = ["annotation_id", "field", "rule"]
+        return pl.concat(
+            [
+                self.rejects.select(cols).with_columns(severity=pl.lit("error")),
+                self.warnings.select(cols).with_columns(severity=pl.lit("warning")),
+            ]
+        )
+
+    def counts_by_rule(self) -> pl.DataFrame:
+        """One row per rule and field: severity, failures, annotations affected; errors first."""
+        from eventcoder.schema.failures import count_failures
+
+        return count_failures(self.failures(), key="annotation_id", label="annotations")
+
     def summary(self) -> dict[str, Any]:
         """Plain-data counts, for ``--json`` and reports."""
         return {
