@@ -288,12 +288,14 @@ def convert_cmd(
 ) -> None:
     """Convert an export into annotations, mentions, rejects, skipped and predictions tables."""
     from eventcoder.annotate.convert import read_export, write_conversion
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or export.parent)
     cb = codebook_at(codebook)
     xml = config.read_text(encoding="utf-8") if config is not None else None
     with console.status("converting") as status:
         conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
-        paths = write_conversion(conv, out or export.parent)
+        paths = write_conversion(conv, target)
     render_failures(conv.counts_by_rule())
     say = functools.partial(console.print, highlight=False, soft_wrap=True)
     say(conv.reconciliation())

@@ -51,13 +51,14 @@ def codebook_docs(
     ] = None,
 ) -> None:
     """Write Markdown coding instructions for annotators, generated from the codebook."""
+    from eventcoder.files import atomic_write_text
     from eventcoder.schema.docs import codebook_markdown
 
     text = codebook_markdown(codebook_at(codebook))
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        atomic_write_text(text, output)
         console.print(f"wrote {output}")
 
 
@@ -94,12 +95,14 @@ def validate_cmd(
     ] = False,
 ) -> None:
     """Validate an events table; write accepted, rejected and warnings Parquet files."""
+    from eventcoder.files import check_folder
     from eventcoder.schema.validate import validate_file, write_result
 
+    target = check_folder(out or table.parent)
     cb = codebook_at(codebook)
     with console.status("validating"):
         result = validate_file(table, cb)
-    paths = write_result(result, out or table.parent, stem=table.stem)
+    paths = write_result(result, target, stem=table.stem)
     if as_json:
         import json
 
