@@ -490,6 +490,8 @@ class _Loader:
             "alignment": self._setting_alignment,
             "adjudication": self._setting_adjudication,
             "roles": self._setting_roles,
+            "missing_values": self._setting_reading,
+            "layouts": self._setting_reading,
         }
         for key, value in settings.items():
             check = checks.get(key)
@@ -497,6 +499,12 @@ class _Loader:
                 self.bad(f"settings.{key}", f"unknown setting (known: {', '.join(checks)})")
             elif value is not None:
                 check(f"settings.{key}", value, cb, names)
+
+    def _setting_reading(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        from eventcoder.schema.reading import settings_problems
+
+        for where, message in settings_problems({entry.removeprefix("settings."): value}):
+            self.bad(where, message)
 
     def _setting_hierarchy(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
         if value not in cb.vocabularies:

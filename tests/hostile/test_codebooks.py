@@ -145,6 +145,6 @@ settings:
         "settings.id_prefix": "'ev-' is not 1 to 10 capital letters (ids are prefix + serial)",
         "settings.hierachy": "unknown setting (known: hierarchy, evidence_field, "
         "id_prefix_field, id_prefix, coordinate_tolerance_km, agreement, alignment, "
-        "adjudication, roles)",
+        "adjudication, roles, missing_values, layouts)",
     }
     assert len(lines) == len(found)
