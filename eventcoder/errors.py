@@ -8,6 +8,7 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
      │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
      ├── ServerError          Label Studio could not be reached or refused a request
      ├── ResourceError        the machine ran out of memory or disk space; the input is not at fault
+     ├── ModelError           a model file is unreadable, damaged or made for another codebook
      ├── OutputError          an output cannot be written (read-only folder, a file where a
      │                        folder should be, a full disk); nothing of the set is left
      ├── AgreementError       a reliability statistic is undefined for the data given
@@ -104,6 +105,14 @@ class OutputError(EventcoderError):
     A command's outputs are written as one set: when this is raised, the folder holds what it
     held before the command ran.
     """
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = None if path is None else str(path)
+        super().__init__(message)
+
+
+class ModelError(EventcoderError):
+    """A model file that cannot be used: unreadable, damaged, or trained for another codebook."""
 
     def __init__(self, message: str, *, path: str | None = None):
         self.path = None if path is None else str(path)

@@ -86,6 +86,7 @@ from eventcoder.annotate.convert.events import (
     region_tables,
 )
 from eventcoder.annotate.convert.offsets import (
+    SPAN_CUT_MACRO,
     editor_text,
     recount_utf16,
     restore_editor_text,
@@ -162,6 +163,7 @@ def read_export(
             f"the labeling config is not XML ({err}); pass the project's config"
         ) from None
     with connection(path) as con:
+        con.execute(SPAN_CUT_MACRO)
         say("reading export")
         read_tasks(con, path, cb)
         notes = check_tasks(con, path)

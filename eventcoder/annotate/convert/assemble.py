@@ -8,14 +8,14 @@ event is accounted for too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from eventcoder.annotate.convert.conversion import KEY, MENTION_SCHEMA, REJECT_SCHEMA, Conversion
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import PROVENANCE, table_columns
-from eventcoder.schema.validate import ValidationResult, validate
+from eventcoder.schema.validate import validate
 
 _BY_ROW = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
 _OWNERS = ["task_id", "article_id", "annotation_id", "coder"]
@@ -38,8 +38,9 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     """The conversion: accepted events, rejects, warnings and the tables beside them.
 
     Every event row ends up in ``annotations`` or with at least one row in ``rejects``, whatever
-    the severity of any rule: the validator's verdict on a row is recomputed here from the
-    failures kept (uniqueness rules are checked per annotation, not across coders).
+    the severity of any rule. Uniqueness rules are checked here, within each annotation, and
+    never by the validator: across coders the same event is coded on purpose, and a row the
+    validator rejected for it would leave with no reject row of its own.
     """
     meta = parts.meta
     columns = table_columns(cb, "annotations")
@@ -50,12 +51,20 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     events_skipped = parts.events.height - events.height
     events = _typed(cb, events, columns)
     say("validating")
-    result = validate(events, cb, table="annotations")
-    rows = pl.concat([result.accepted, result.rejected.drop("row", "reasons")], how="vertical")
-    failures = _failures(cb, result, rows, events.columns)
+    unique = [r for r in cb.rules if r.kind == "unique"]
+    within = replace(cb, rules=tuple(r for r in cb.rules if r.kind != "unique"))
+    result = validate(events, within, table="annotations")
+    # Rejected rows hold what the coder wrote (text), accepted rows typed values.
+    rows = pl.concat(
+        [result.accepted, result.rejected.drop("row", "reasons")], how="diagonal_relaxed"
+    )
+    failures = pl.concat(
+        [result.failures, _unique_failures(rows, unique, events.columns)],
+        how="diagonal_relaxed",
+    )
     owners = meta.select(_OWNERS)
     warnings = _warnings(failures, parts.recounted, owners)
-    accepted_rows = rows.join(
+    accepted_rows = result.accepted.join(
         failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
     )
     rejects = _rejects(failures, problems, owners)
@@ -106,22 +115,6 @@ def _typed(cb: Codebook, events: pl.DataFrame, columns: list[str]) -> pl.DataFra
     )
     # Values stay text until the validator types them, so "many" becomes a field-type failure.
     return events.select([c for c in columns if c in events.columns])
-
-
-def _failures(
-    cb: Codebook, result: ValidationResult, rows: pl.DataFrame, present: list[str]
-) -> pl.DataFrame:
-    """The validator's failures, with uniqueness rules checked within each annotation."""
-    # Uniqueness rules compare events of one coder's annotation: across coders the same event
-    # is coded on purpose, several times.
-    unique = {r.id: r for r in cb.rules if r.kind == "unique"}
-    return pl.concat(
-        [
-            result.failures.filter(~pl.col("rule").is_in(list(unique))),
-            _unique_failures(rows, list(unique.values()), present),
-        ],
-        how="diagonal_relaxed",
-    )
 
 
 def _warnings(
