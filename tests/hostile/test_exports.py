@@ -85,6 +85,10 @@ def test_a_task_repeated_whole_is_taken_once_with_a_note(cb: Codebook, tmp_path:
     assert twice.annotations.equals(conv.annotations)
     assert twice.rejects.equals(conv.rejects)
     assert "task 2 appears 2 times with the same content; taken once" in twice.notes
+    result = CliRunner().invoke(
+        app, ["convert", str(tmp_path / "export.json"), "-o", str(tmp_path)]
+    )
+    assert "note: task 2 appears 2 times with the same content; taken once" in result.output
 
 
 # ---- point 3: exports of other labeling configs, trailing bytes, result: null ---------------
