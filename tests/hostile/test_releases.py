@@ -236,3 +236,12 @@ def test_verify_reports_a_tampered_datapackage_without_a_traceback(cb, tmp_path,
     report = verify(r.path)
     assert report.changed == ("datapackage.json",)
     assert says in report.problems()
+
+
+def test_an_agreement_report_that_cannot_be_copied_is_refused_and_nothing_is_left(cb, tmp_path):
+    report = tmp_path / "agreement"
+    report.mkdir()
+    (report / "self").symlink_to(report)  # a loop: copying it never ends
+    with pytest.raises(ReleaseError, match="the agreement report cannot be copied"):
+        _release(cb, tmp_path / "ds", agreement=report)
+    assert [p.name for p in (tmp_path / "ds" / "idleb").iterdir()] == [".lock"]
