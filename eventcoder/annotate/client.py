@@ -221,8 +221,25 @@ def _retryable_transport(err: httpx.TransportError) -> bool:
     return isinstance(err, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
 
 
+def _scrubbed(value: Any) -> Any:
+    """Return ``value`` (an error body or headers) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _api_error(base_url: str | None, what: str, err: ApiError, *, attempts: int = 1) -> ServerError:
-    """Return the one-line ServerError for an SDK ``ApiError``."""
+    """Return the one-line ServerError for an SDK ``ApiError``.
+
+    The ``ApiError`` stays chained (``--debug`` shows it), with what the server said redacted in
+    it too: its text is the body and headers, which a hostile server fills with the key.
+    """
+    err.body = _scrubbed(err.body)
+    err.headers = _scrubbed(dict(err.headers or {}))
     status = err.status_code
     code = f"HTTP {status}" if status else "error"
     message = f"{_at(base_url)}: {what} failed: {code}{_detail(err.body)}"

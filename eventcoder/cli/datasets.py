@@ -62,7 +62,9 @@ def agreement_cmd(
     from eventcoder.annotate.convert import read_annotations
     from eventcoder.datasets.agreement import agreement
     from eventcoder.datasets.agreement_report import write_report
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
         table, coded = read_annotations(source, cb)
@@ -81,7 +83,7 @@ def agreement_cmd(
             coded=coded,
             on_progress=progress,
         )
-    paths = write_report(result, out or source.parent)
+    paths = write_report(result, target)
     render_agreement(result)
     for path in paths.values():
         console.print(f"wrote {path}", soft_wrap=True, highlight=False)
@@ -188,12 +190,14 @@ def adjudicate_cmd(
     """Turn aligned events into gold events; write gold, decisions and the review queue."""
     from eventcoder.datasets.adjudicate import Policy, adjudicate, write_adjudication
     from eventcoder.datasets.align import read_aligned
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("adjudicating"):
         pol = Policy(tie=policy, min_coders=int(min_coders) if min_coders.isdigit() else min_coders)
         result = adjudicate(read_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
-    paths = write_adjudication(result, out or source.parent)
+    paths = write_adjudication(result, target)
     s = result.summary()
     console.print(
         f"{s['gold']} gold events; {s['review_events']} event(s) in the review queue, "
@@ -437,6 +441,7 @@ def review_close(
     from eventcoder.datasets.adjudicate import write_adjudication
     from eventcoder.datasets.review import close_review, read_adjudication
     from eventcoder.errors import InputError
+    from eventcoder.files import check_folder
 
     if project is None and export is None:
         raise InputError(
@@ -448,6 +453,7 @@ def review_close(
             "--project and --export both name the review: give one (--project pulls the "
             "project now, --export reads an export pulled before)."
         )
+    target = check_folder(out or folder)
     cb = codebook_at(codebook)
     adj = read_adjudication(folder)
     table = None
@@ -466,7 +472,7 @@ def review_close(
     assert export is not None
     with console.status("closing the review queue"):
         result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)
-    paths = write_adjudication(result, out or folder)
+    paths = write_adjudication(result, target)
     for note in result.notes[len(adj.notes) :]:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     s = result.summary()

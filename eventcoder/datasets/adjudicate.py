@@ -600,23 +600,14 @@ def _invalid_review(result: Any, candidates: pl.DataFrame, pd_long: pl.DataFrame
 
 
 def write_adjudication(adj: Adjudication, folder: str | Path) -> dict[str, Path]:
-    """Write gold, decisions, rejected and the review queue (Parquet, plus CSV for people)."""
-    from eventcoder.files import atomic_path, atomic_write_parquet, atomic_write_text
+    """Write gold, decisions, rejected and the review queue (Parquet, plus CSV for people).
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: folder / f"{name}.parquet"
-        for name in ("gold", "decisions", "review", "rejected", "dropped")
-    }
-    for name, path in paths.items():
-        atomic_write_parquet(getattr(adj, name), path)
-    paths["review_csv"] = folder / "review.csv"
-    with atomic_path(paths["review_csv"]) as tmp:
-        adj.review.write_csv(tmp)
+    The files appear together or not at all (:func:`eventcoder.files.output_set`).
+    """
+    from eventcoder.files import output_set
+
     # The policy goes with the tables, so that a release made from this folder can say how
     # its gold was decided.
-    paths["policy"] = folder / "policy.json"
     p = adj.policy
     policy = {
         "tie": p.tie,
@@ -624,7 +615,13 @@ def write_adjudication(adj: Adjudication, folder: str | Path) -> dict[str, Path]
         "min_coders": p.min_coders,
         "adjudicators": list(p.adjudicators),
     }
-    atomic_write_text(json.dumps(policy, indent=2) + "\n", paths["policy"])
+    with output_set(folder) as out:
+        paths = {
+            name: out.parquet(getattr(adj, name), f"{name}.parquet")
+            for name in ("gold", "decisions", "review", "rejected", "dropped")
+        }
+        paths["review_csv"] = out.write("review.csv", adj.review.write_csv)
+        paths["policy"] = out.text(json.dumps(policy, indent=2) + "\n", "policy.json")
     return paths
 
 

@@ -341,19 +341,14 @@ def write_result(
     result: ValidationResult, folder: str | Path, stem: str = "events"
 ) -> dict[str, Path]:
     """Write accepted, rejected, warnings and changes as Parquet files in ``folder``; return
-    their paths."""
-    from eventcoder.files import atomic_write_parquet
+    their paths.
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "accepted": folder / f"{stem}.accepted.parquet",
-        "rejected": folder / f"{stem}.rejected.parquet",
-        "warnings": folder / f"{stem}.warnings.parquet",
-        "changes": folder / f"{stem}.changes.parquet",
-    }
-    atomic_write_parquet(result.accepted, paths["accepted"])
-    atomic_write_parquet(result.rejected, paths["rejected"])
-    atomic_write_parquet(result.warnings, paths["warnings"])
-    atomic_write_parquet(result.changes, paths["changes"])
-    return paths
+    The four appear together or not at all (:func:`eventcoder.files.output_set`).
+    """
+    from eventcoder.files import output_set
+
+    with output_set(folder) as out:
+        return {
+            kind: out.parquet(getattr(result, kind), f"{stem}.{kind}.parquet")
+            for kind in ("accepted", "rejected", "warnings", "changes")
+        }
