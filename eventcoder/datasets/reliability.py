@@ -263,6 +263,11 @@ def krippendorff_alpha(
             f"unknown level {level!r}; use 'nominal', 'ordinal', 'interval' or 'ratio'",
             statistic="krippendorff_alpha",
         )
+    if level == "interval" and value_domain is None:
+        numbers = np.asarray(data)
+        if numbers.ndim == 2 and numbers.dtype.kind in "fiu":
+            # Numbers need no category codes at the interval level: straight to the sums.
+            return _interval_alpha_numbers(numbers)
     codes, categories = _encode(data, value_domain)
     if level == "ordinal" and value_domain is None:
         _as_numbers(categories, level)  # labels have no order of their own
@@ -309,6 +314,30 @@ def _interval_alpha(codes: np.ndarray, values: np.ndarray) -> float:
     deviations = np.where(present, x - x.sum(axis=0) / m, 0.0)
     ss_u = (deviations**2).sum(axis=0)
     ss = (x**2).sum()
+    if ss <= 0:
+        raise _no_variation("krippendorff_alpha")
+    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
+
+
+def _interval_alpha_numbers(matrix: np.ndarray) -> float:
+    """Return interval alpha of a numeric units x coders matrix (NaN missing), as above."""
+    x = np.ascontiguousarray(matrix.T, dtype=np.float64)  # coders x units: rows add up fast
+    present = ~np.isnan(x)
+    m = present.sum(axis=0)
+    keep = m >= 2
+    if not keep.all():
+        x, present, m = x[:, keep], present[:, keep], m[keep]
+    if m.size == 0:
+        raise _no_pairable("krippendorff_alpha")
+    n = m.sum()
+    total = np.where(present, x, 0.0).sum()
+    if not np.isfinite(total):
+        raise AgreementError("values must be finite; mark a missing value with NaN")
+    # Centre on the grand mean first: squares of large values (days) would lose digits.
+    x = np.where(present, x - total / n, 0.0)
+    deviations = np.where(present, x - x.sum(axis=0) / m, 0.0)
+    ss_u = np.einsum("cu,cu->u", deviations, deviations)
+    ss = np.einsum("cu,cu->", x, x)
     if ss <= 0:
         raise _no_variation("krippendorff_alpha")
     return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)

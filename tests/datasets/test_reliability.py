@@ -480,6 +480,7 @@ def test_unusable_input_raises_agreement_error() -> None:
         lambda: krippendorff_alpha([[1, 2], [2, 2]], value_domain=[1, 2, 1]),
         lambda: krippendorff_alpha(np.array([[1, "a"], [2, "b"]], dtype=object)),
         lambda: krippendorff_alpha([[1, np.inf], [2, 2]]),
+        lambda: krippendorff_alpha([[1, np.inf], [2, 2]], "interval"),
         lambda: cohen_kappa([1, 2], [1, 2, 3]),
         lambda: cohen_kappa([1, 2], [1, 2], "cubic"),  # type: ignore[arg-type]
     ]
