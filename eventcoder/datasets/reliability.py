@@ -320,27 +320,38 @@ def _interval_alpha(codes: np.ndarray, values: np.ndarray) -> float:
 
 
 def _interval_alpha_numbers(matrix: np.ndarray) -> float:
-    """Return interval alpha of a numeric units x coders matrix (NaN missing), as above."""
-    x = np.ascontiguousarray(matrix.T, dtype=np.float64)  # coders x units: rows add up fast
+    """Return interval alpha of a numeric units x coders matrix (NaN missing), as above.
+
+    The matrix is copied once into coders x units, so that every step below is a pass over
+    contiguous rows: each unit's count and sum, then the squared deviations from the unit's
+    mean, of values centred on the mean of the pairable values (squares of days or
+    coordinates keep their digits). Units with one value are weighted out (their deviations
+    are zero), never copied out.
+    """
+    # A copy always (the caller's array is never written), C-ordered coders x units.
+    x = np.array(matrix.T, dtype=np.float64, order="C", copy=True)
     present = ~np.isnan(x)
-    m = present.sum(axis=0)
+    m = present.sum(axis=0, dtype=np.intp)
     keep = m >= 2
-    if not keep.all():
-        x, present, m = x[:, keep], present[:, keep], m[keep]
-    if m.size == 0:
+    n = int(np.dot(m, keep))
+    if n == 0:
         raise _no_pairable("krippendorff_alpha")
-    n = m.sum()
-    total = np.where(present, x, 0.0).sum()
-    if not np.isfinite(total):
+    np.copyto(x, 0.0, where=~present)
+    sums = x.sum(axis=0)
+    if not np.isfinite(sums).all():
         raise AgreementError("values must be finite; mark a missing value with NaN")
-    # Centre on the grand mean first: squares of large values (days) would lose digits.
-    x = np.where(present, x - total / n, 0.0)
-    deviations = np.where(present, x - x.sum(axis=0) / m, 0.0)
+    x -= np.where(keep, sums, 0.0).sum() / n
+    x *= present
+    sums = x.sum(axis=0)
+    deviations = x - sums / np.maximum(m, 1)
+    deviations *= present
     ss_u = np.einsum("cu,cu->u", deviations, deviations)
-    ss = np.einsum("cu,cu->", x, x)
+    # Centred on the pairable values' mean, their sum of squares is SS about that mean.
+    ss = np.where(keep, np.einsum("cu,cu->u", x, x), 0.0).sum()
     if ss <= 0:
         raise _no_variation("krippendorff_alpha")
-    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
+    # ss_u is 0 for a unit with one value, so every unit can enter the sum.
+    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / np.maximum(m - 1, 1)) / ss)
 
 
 # --- Cohen's kappa -------------------------------------------------------------------------------

@@ -532,3 +532,12 @@ def test_bootstrap_ci_raises_when_every_resample_is_undefined() -> None:
 def test_bootstrap_ci_rejects_bad_arguments(matrix, n_boot: int, ci: float) -> None:
     with pytest.raises(AgreementError):
         bootstrap_ci(krippendorff_alpha, matrix, n_boot=n_boot, ci=ci)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_alpha_leaves_its_input_alone(level: str) -> None:
+    # K2011 is a transposed (Fortran-ordered) float array: a view a fast path could write into.
+    data = np.asfortranarray(KRIPPENDORFF_2011.copy())
+    before = data.copy()
+    krippendorff_alpha(data, level)
+    np.testing.assert_array_equal(data, before)
