@@ -7,6 +7,7 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
      ├── InputError           a table, article or export file cannot be read or has the wrong shape
      │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
      ├── ServerError          Label Studio could not be reached or refused a request
+     ├── ModelError           a model file is unreadable, damaged or made for another codebook
      ├── OutputError          an output cannot be written (read-only folder, a file where a
      │                        folder should be, a full disk); nothing of the set is left
      ├── AgreementError       a reliability statistic is undefined for the data given
@@ -91,6 +92,14 @@ class OutputError(EventcoderError):
     A command's outputs are written as one set: when this is raised, the folder holds what it
     held before the command ran.
     """
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = None if path is None else str(path)
+        super().__init__(message)
+
+
+class ModelError(EventcoderError):
+    """A model file that cannot be used: unreadable, damaged, or trained for another codebook."""
 
     def __init__(self, message: str, *, path: str | None = None):
         self.path = None if path is None else str(path)

@@ -35,7 +35,7 @@ from eventcoder.settings import Secret
 
 BINARY_ENV = "EVENTCODER_LABEL_STUDIO"
 REPO = Path(__file__).resolve().parent.parent
-START_TIMEOUT = 120.0
+START_TIMEOUT = 300.0  # a first start migrates a fresh database: 30-120 s on a busy 2-core machine
 
 
 def find_label_studio() -> str | None:

@@ -7,7 +7,13 @@ import types
 
 import pytest
 
-PACKAGES = ["eventcoder", "eventcoder.schema", "eventcoder.annotate", "eventcoder.datasets"]
+PACKAGES = [
+    "eventcoder",
+    "eventcoder.schema",
+    "eventcoder.model",
+    "eventcoder.annotate",
+    "eventcoder.datasets",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -152,10 +152,8 @@ def create_coder(settings: ServerSettings, email: str, password: str | None = No
             headers={"Referer": signup},
         )
         if answer.status_code != 302:
-            problems = _form_errors(answer.text) or f"HTTP {answer.status_code}"
             raise ServerError(
-                f"Label Studio at {_host(settings.url)} refused to sign up {email}: {problems}. "
-                "Use another email, or a password of 8 characters or more.",
+                _refusal(_host(settings.url), email, _form_errors(answer.text), answer.status_code),
                 status=answer.status_code,
                 host=_host(settings.url),
             )
@@ -223,8 +221,25 @@ def _retryable_transport(err: httpx.TransportError) -> bool:
     return isinstance(err, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
 
 
+def _scrubbed(value: Any) -> Any:
+    """Return ``value`` (an error body or headers) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _api_error(base_url: str | None, what: str, err: ApiError, *, attempts: int = 1) -> ServerError:
-    """Return the one-line ServerError for an SDK ``ApiError``."""
+    """Return the one-line ServerError for an SDK ``ApiError``.
+
+    The ``ApiError`` stays chained (``--debug`` shows it), with what the server said redacted in
+    it too: its text is the body and headers, which a hostile server fills with the key.
+    """
+    err.body = _scrubbed(err.body)
+    err.headers = _scrubbed(dict(err.headers or {}))
     status = err.status_code
     code = f"HTTP {status}" if status else "error"
     message = f"{_at(base_url)}: {what} failed: {code}{_detail(err.body)}"
@@ -311,6 +326,25 @@ def _form_errors(page: str) -> str:
     items = re.findall(r'<ul class="field_errors">(.*?)</ul>', page, flags=re.S)
     found = [html.unescape(li.strip()) for ul in items for li in re.findall(r"<li>(.*?)</li>", ul)]
     return redact("; ".join(found))
+
+
+def _refusal(host: str, email: str, problems: str, status: int) -> str:
+    """Return, for a person, why the sign-up form refused ``email`` and what to do about it."""
+    if "valid email" in problems.lower():
+        return (
+            f"{email!r} is not an email address: give each coder's full address "
+            "(name@example.org)."
+        )
+    if "already exists" in problems.lower():
+        return (
+            f"{email} has an account on {host} already: that coder logs in as before, or give "
+            "another address."
+        )
+    said = problems.rstrip(". ") if problems else f"HTTP {status}"
+    return (
+        f"Label Studio at {host} refused to sign up {email} ({said}): check the address "
+        "and try again."
+    )
 
 
 def _at(url: str | None) -> str:

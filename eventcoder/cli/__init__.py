@@ -7,7 +7,9 @@ Every command body is thin; the work lives in ``eventcoder.schema``, ``eventcode
 ``app``            the root command, its consoles, and the one handler that turns an
                    :class:`~eventcoder.errors.EventcoderError` into a red line and its exit code
 ``options``        options shared by several stages (codebook, server, project)
-``schema``         ``codebook show|docs|check``, ``validate``
+``schema``         ``codebook show|docs|check``, ``validate``, ``references build``
+``model``          ``model train|evaluate``
+``server``         ``server start|stop|status``: a Label Studio for the team
 ``annotate``       ``project``, ``coders``, ``tasks``, ``export``, ``convert``
 ``datasets``       ``agreement``, ``adjudicate``, ``review``, ``release``, ``verify``
 ``demo``           ``demo``
@@ -23,7 +25,7 @@ from importlib import import_module
 from eventcoder.cli.app import app
 
 # Importing a stage registers its commands; --help lists them in this, the pipeline's, order.
-for _stage in ("schema", "annotate", "datasets", "demo"):
+for _stage in ("schema", "model", "server", "annotate", "datasets", "demo"):
     import_module(f"eventcoder.cli.{_stage}")
 
 __all__ = ["app"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,7 +18,12 @@ from eventcoder.cli.options import (
     codebook_at,
     progress_bar,
 )
-from eventcoder.settings import server_settings
+from eventcoder.cli.render import render_failures
+from eventcoder.settings import ServerSettings, server_settings
+
+if TYPE_CHECKING:
+    from eventcoder.model import TextModel
+    from eventcoder.schema.codebook import Codebook
 
 project_app = typer.Typer(help="Create Label Studio projects from codebooks.", no_args_is_help=True)
 tasks_app = typer.Typer(help="Put articles into a project as tasks.", no_args_is_help=True)
@@ -65,6 +72,14 @@ def tasks_import(
     ],
     project: ProjectOption,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Tasks per POST.")] = 500,
+    predict: Annotated[
+        Path | None,
+        typer.Option(
+            "--predict",
+            help="Model file (eventcoder model train): attach its predictions to the articles.",
+        ),
+    ] = None,
+    codebook: CodebookOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
@@ -72,6 +87,8 @@ def tasks_import(
 
     An article whose id is in the project with another title or text is reported and left as it
     is (exit code 1): its task may have annotations whose offsets the new text would break.
+    With --predict, every article given gets the model's prediction (pre-annotation); running
+    it again replaces that model version's predictions and adds none.
     """
     from rich.progress import MofNCompleteColumn
 
@@ -81,6 +98,12 @@ def tasks_import(
 
     settings = server_settings(url, api_key)
     articles = read_articles(file)
+    model = None
+    if predict is not None:
+        from eventcoder.model import load_model
+
+        cb = codebook_at(codebook)
+        model = load_model(predict, cb)  # refused before anything is sent
     target = find_project(settings, project)
     with progress_bar(MofNCompleteColumn()) as bar:
         job = bar.add_task("importing", total=None)
@@ -97,6 +120,8 @@ def tasks_import(
         highlight=False,
         soft_wrap=True,
     )
+    if model is not None and predict is not None:
+        _preannotate(settings, target.id, articles, model, cb, predict)
     if report.changed:
         shown = ", ".join(report.changed[:20]) + (" ..." if len(report.changed) > 20 else "")
         console.print(
@@ -106,6 +131,49 @@ def tasks_import(
             soft_wrap=True,
         )
         raise typer.Exit(1)
+
+
+def _preannotate(
+    settings: ServerSettings,
+    project_id: int,
+    articles: Sequence[Any] | None,
+    model: TextModel,
+    cb: Codebook,
+    path: Path,
+) -> None:
+    from eventcoder.annotate.prelabel import preannotate
+    from eventcoder.model import model_version
+
+    version = model_version(path)
+    with console.status("predicting"):
+        report = preannotate(settings, project_id, articles, model, cb, version)
+    console.print(
+        f"predictions {version}: {report.added} added, {report.replaced} replaced, "
+        f"{report.unchanged} unchanged; {report.regions:,} event regions",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.without_task:
+        console.print(f"[yellow]no task for:[/] {', '.join(report.without_task[:20])}")
+
+
+@app.command("predict")
+def predict_cmd(
+    project: ProjectOption,
+    model_path: Annotated[Path, typer.Option("--model", "-m", help="Model file.")],
+    codebook: CodebookOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Attach a model's predictions to every task of a project (pre-annotation)."""
+    from eventcoder.annotate.projects import find_project
+    from eventcoder.model import load_model
+
+    settings = server_settings(url, api_key)
+    cb = codebook_at(codebook)
+    model = load_model(model_path, cb)
+    target = find_project(settings, project)
+    _preannotate(settings, target.id, None, model, cb, model_path)
 
 
 @export_app.command("pull")
@@ -220,13 +288,21 @@ def convert_cmd(
 ) -> None:
     """Convert an export into annotations, mentions, rejects, skipped and predictions tables."""
     from eventcoder.annotate.convert import read_export, write_conversion
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or export.parent)
     cb = codebook_at(codebook)
     xml = config.read_text(encoding="utf-8") if config is not None else None
     with console.status("converting") as status:
         conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
-        paths = write_conversion(conv, out or export.parent)
+        paths = write_conversion(conv, target)
+    render_failures(conv.counts_by_rule())
+    say = functools.partial(console.print, highlight=False, soft_wrap=True)
+    say(conv.reconciliation())
+    say(
+        f"{conv.rejects.height:,} problems in the rejected annotations, listed in "
+        f"{paths['rejects']}; {conv.warnings.height:,} warnings, listed in {paths['warnings']}"
+    )
     for path in paths.values():
-        console.print(f"wrote {path}")
-    console.print(conv.reconciliation(), highlight=False)
+        say(f"wrote {path}")
     raise typer.Exit(1 if conv.rejected else 0)

@@ -32,8 +32,64 @@ def _lines(err: EventcoderError) -> list[str]:
     return details().splitlines() if callable(details) else [str(err)]
 
 
+def _plain_help(param: Any) -> None:
+    """Make one parameter's help read the same on every typer/click: flags bare, values NAME.
+
+    typer 0.2x renders each parameter's Python type (``--debug <bool>``, ``--url <str>``,
+    ``emails... <list[str]>``, ``{emails}...`` in the usage line); older releases render click's
+    ``TEXT``. A metavar set here (flags: an empty one) is what every version shows instead.
+    """
+    if param.param_type_name == "option":
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.metavar is None:
+            longs = [opt for opt in param.opts if opt.startswith("--")]
+            param.metavar = (longs[0][2:] if longs else param.name).upper().replace("-", "_")
+    elif param.param_type_name == "argument" and param.metavar is None:
+        param.metavar = param.name.upper() + ("..." if param.nargs != 1 else "")
+        # typer 0.2x shows an argument's Python type in a column of its own
+        param.display_type_rich = lambda ctx: None
+
+
+def _usage_pieces(command: Any, ctx: Any) -> list[str]:
+    """Return the usage line after the command's name: ``[OPTIONS] TABLE [OUT]``."""
+    pieces = [command.options_metavar] if command.options_metavar else []
+    for param in command.get_params(ctx):
+        if param.param_type_name == "argument":
+            pieces.append(param.metavar if param.required else f"[{param.metavar}]")
+    return pieces
+
+
+def plain_help(command: Any, ctx: Any) -> Any:
+    """Return ``command`` (and every command under it) with help rendered by :func:`_plain_help`."""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None:
+            _plain_help(param)
+    if getattr(command, "commands", None):
+        for sub in command.commands.values():
+            plain_help(sub, ctx)
+    elif not getattr(command, "_plain_usage", False):
+        command.collect_usage_pieces = lambda ctx: _usage_pieces(command, ctx)
+        command._plain_usage = True
+    return command
+
+
 class _Root(TyperGroup):
-    """The root group: sub-commands run inside its ``invoke``, so one ``except`` serves them all."""
+    """The root group: sub-commands run inside its ``invoke``, so one ``except`` serves them all.
+
+    Every command is reached through its ``get_command``, which also makes its help render the
+    same on every typer release (:func:`plain_help`), so no stage has to remember to.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        return None if command is None else plain_help(command, ctx)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            _plain_help(param)
+        return params
 
     # ``ctx`` is click's Context: typer 0.2x vendors its own click (``typer._click``), older
     # releases use the click package, so the type is left open rather than naming either.
@@ -50,6 +106,8 @@ class _Root(TyperGroup):
 
 app = typer.Typer(
     cls=_Root,
+    # Markdown joins a docstring's wrapped lines into paragraphs (the default keeps every break)
+    rich_markup_mode="markdown",
     name="eventcoder",
     help="Turn news reports into ACLED-style conflict event data with Label Studio.",
     no_args_is_help=True,
@@ -58,6 +116,22 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from eventcoder import __version__
+
+        typer.echo(f"eventcoder {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", is_eager=True, callback=_show_version
+        ),
+    ] = False,
+) -> None:
     """Turn news reports into ACLED-style conflict event data with Label Studio."""

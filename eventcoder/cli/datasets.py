@@ -62,7 +62,9 @@ def agreement_cmd(
     from eventcoder.annotate.convert import read_annotations
     from eventcoder.datasets.agreement import agreement
     from eventcoder.datasets.agreement_report import write_report
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
         table, coded = read_annotations(source, cb)
@@ -81,7 +83,7 @@ def agreement_cmd(
             coded=coded,
             on_progress=progress,
         )
-    paths = write_report(result, out or source.parent)
+    paths = write_report(result, target)
     render_agreement(result)
     for path in paths.values():
         console.print(f"wrote {path}", soft_wrap=True, highlight=False)
@@ -188,12 +190,14 @@ def adjudicate_cmd(
     """Turn aligned events into gold events; write gold, decisions and the review queue."""
     from eventcoder.datasets.adjudicate import Policy, adjudicate, write_adjudication
     from eventcoder.datasets.align import read_aligned
+    from eventcoder.files import check_folder
 
+    target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("adjudicating"):
         pol = Policy(tie=policy, min_coders=int(min_coders) if min_coders.isdigit() else min_coders)
         result = adjudicate(read_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
-    paths = write_adjudication(result, out or source.parent)
+    paths = write_adjudication(result, target)
     s = result.summary()
     console.print(
         f"{s['gold']} gold events; {s['review_events']} event(s) in the review queue, "
@@ -220,12 +224,21 @@ def release_cmd(
             help="Annotations Parquet table (aligned or not) or a Label Studio JSON export.",
         ),
     ],
+    adjudication: Annotated[
+        Path | None,
+        typer.Option(
+            "--adjudication",
+            help="The folder `eventcoder adjudicate` wrote: gold events, decisions and the "
+            "review queue are published together (default: adjudicate the annotations here "
+            "with the default policy).",
+        ),
+    ] = None,
     gold: Annotated[
         Path | None,
         typer.Option(
             "--gold",
-            help="gold.parquet from `eventcoder adjudicate` (default: adjudicate the "
-            "annotations here with the default policy).",
+            help="Gold events alone (Parquet), without decisions or review queue; the card "
+            "then cannot say what awaits review. Prefer --adjudication.",
         ),
     ] = None,
     rejects: Annotated[
@@ -252,15 +265,26 @@ def release_cmd(
     codebook: CodebookOption = None,
 ) -> None:
     """Publish an immutable, versioned release: Parquet tables, card, changelog, checksums."""
-    from eventcoder.datasets.adjudicate import adjudicate
+    from eventcoder.datasets.adjudicate import adjudicate, read_adjudication
     from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import publish
+    from eventcoder.errors import InputError
     from eventcoder.schema.validate import read_table
 
+    if gold is not None and adjudication is not None:
+        raise InputError(
+            "give the adjudication folder (--adjudication) or gold events (--gold), not both"
+        )
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
         table = read_aligned(annotations, cb)
-        gold_in = read_table(gold) if gold is not None else adjudicate(table, cb)
+        gold_in = (
+            read_adjudication(adjudication)
+            if adjudication is not None
+            else read_table(gold)
+            if gold is not None
+            else adjudicate(table, cb)
+        )
         release = publish(
             gold_in,
             table,
@@ -283,6 +307,19 @@ def release_cmd(
         f"{release.previous or 'nothing'})",
         highlight=False,
     )
+    if release.review is None:
+        console.print(
+            "[yellow]note:[/] published from gold events alone: events awaiting review, if any, "
+            "are neither in the release nor counted (--adjudication DIR publishes the queue)",
+            highlight=False,
+        )
+    elif release.review[0]:
+        console.print(
+            f"{release.review[0]} event(s) await an adjudicator, not in this release: "
+            f"{release.path / 'review.parquet'} ({release.review[1]} rows)",
+            soft_wrap=True,
+            highlight=False,
+        )
     console.print(f"wrote {release.path}", soft_wrap=True, highlight=False)
 
 
@@ -404,9 +441,19 @@ def review_close(
     from eventcoder.datasets.adjudicate import write_adjudication
     from eventcoder.datasets.review import close_review, read_adjudication
     from eventcoder.errors import InputError
+    from eventcoder.files import check_folder
 
-    if (project is None) == (export is None):
-        raise InputError("give the review project (--project) or its export (--export), not both")
+    if project is None and export is None:
+        raise InputError(
+            "which review? Give --project ID_OR_TITLE to pull the review project now, or "
+            "--export FILE for an export of it pulled before."
+        )
+    if project is not None and export is not None:
+        raise InputError(
+            "--project and --export both name the review: give one (--project pulls the "
+            "project now, --export reads an export pulled before)."
+        )
+    target = check_folder(out or folder)
     cb = codebook_at(codebook)
     adj = read_adjudication(folder)
     table = None
@@ -425,7 +472,7 @@ def review_close(
     assert export is not None
     with console.status("closing the review queue"):
         result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)
-    paths = write_adjudication(result, out or folder)
+    paths = write_adjudication(result, target)
     for note in result.notes[len(adj.notes) :]:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     s = result.summary()

@@ -51,13 +51,14 @@ def codebook_docs(
     ] = None,
 ) -> None:
     """Write Markdown coding instructions for annotators, generated from the codebook."""
+    from eventcoder.files import atomic_write_text
     from eventcoder.schema.docs import codebook_markdown
 
     text = codebook_markdown(codebook_at(codebook))
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        atomic_write_text(text, output)
         console.print(f"wrote {output}")
 
 
@@ -94,12 +95,14 @@ def validate_cmd(
     ] = False,
 ) -> None:
     """Validate an events table; write accepted, rejected and warnings Parquet files."""
+    from eventcoder.files import check_folder
     from eventcoder.schema.validate import validate_file, write_result
 
+    target = check_folder(out or table.parent)
     cb = codebook_at(codebook)
     with console.status("validating"):
         result = validate_file(table, cb)
-    paths = write_result(result, out or table.parent, stem=table.stem)
+    paths = write_result(result, target, stem=table.stem)
     if as_json:
         import json
 
@@ -114,20 +117,83 @@ def validate_cmd(
 
 
 def render_validation(result: ValidationResult) -> None:
-    """Print the reconciliation line and the per-rule counts of a ValidationResult."""
-    counts = result.counts_by_rule()
-    if counts.height:
-        t = Table("rule", "severity", "failures", "rows", title="Failures by rule")
-        for row in counts.iter_rows(named=True):
-            color = "red" if row["severity"] == "error" else "yellow"
-            t.add_row(
-                row["rule"],
-                f"[{color}]{row['severity']}[/]",
-                f"{row['failures']:,}",
-                f"{row['rows']:,}",
-            )
-        console.print(t)
+    """Print the failures by rule and field and the reconciliation line of a ValidationResult."""
+    from eventcoder.cli.render import render_failures
+    from eventcoder.schema.failures import count_failures
+    from eventcoder.schema.validate import ROW
+
+    render_failures(count_failures(result.failures, key=ROW, label="rows"))
     console.print(
         f"{result.total:,} rows: {result.accepted.height:,} accepted, "
         f"{result.rejected.height:,} rejected, {result.warnings.height:,} warnings"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# references
+# --------------------------------------------------------------------------------------------
+
+references_app = typer.Typer(
+    help="Reference lists (actors, gazetteer) from your own tables.", no_args_is_help=True
+)
+app.add_typer(references_app, name="references")
+
+
+@references_app.command("build")
+def references_build(
+    tables: Annotated[
+        list[Path], typer.Argument(help="ACLED-style events tables (CSV or Parquet).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the lists and the codebook using them.")
+    ],
+    codebook: CodebookOption = None,
+    tolerance_km: Annotated[
+        float | None,
+        typer.Option(
+            "--tolerance-km",
+            help="Coordinates of one place further apart than this are a conflict "
+            "(default: the codebook's coordinate_tolerance_km).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Build an actor list and a gazetteer from validated tables, with their conflicts."""
+    from eventcoder.schema.references import build_references_from_files
+
+    cb = codebook_at(codebook)
+    with console.status("building reference lists") as status:
+        lists, uses = build_references_from_files(
+            tables, cb, tolerance_km=tolerance_km, on_progress=status.update
+        )
+    paths = lists.write(out, cb)
+    if as_json:
+        import json
+
+        summary = lists.summary()
+        summary["tables"] = [u.__dict__ for u in uses]
+        summary["files"] = [str(p) for p in paths]
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    for use in uses:
+        console.print(
+            f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "
+            "validation (left out)"
+        )
+    for note in lists.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    summary = lists.summary()
+    console.print(
+        f"{summary['actors']:,} actors ({summary['actor_rows']:,} rows, one per type period), "
+        f"{summary['places']:,} places"
+    )
+    if lists.conflicts.height:
+        t = Table("kind", "conflicts", title="Conflicts to settle (conflicts.csv)")
+        for kind, n in summary["conflicts"].items():
+            t.add_row(kind, f"{n:,}")
+        console.print(t)
+    else:
+        console.print("no conflicts")
+    for path in paths:
+        console.print(f"wrote {path}")
+    console.print(f"validate against them: eventcoder validate TABLE --codebook {paths[-1]}")

@@ -45,6 +45,7 @@ A gold event's span is the union of its coders' evidence spans (used to keep ids
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -599,27 +600,36 @@ def _invalid_review(result: Any, candidates: pl.DataFrame, pd_long: pl.DataFrame
 
 
 def write_adjudication(adj: Adjudication, folder: str | Path) -> dict[str, Path]:
-    """Write gold, decisions, rejected and the review queue (Parquet, plus CSV for people)."""
-    from eventcoder.files import atomic_path, atomic_write_parquet
+    """Write gold, decisions, rejected and the review queue (Parquet, plus CSV for people).
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: folder / f"{name}.parquet"
-        for name in ("gold", "decisions", "review", "rejected", "dropped")
+    The files appear together or not at all (:func:`eventcoder.files.output_set`).
+    """
+    from eventcoder.files import output_set
+
+    # The policy goes with the tables, so that a release made from this folder can say how
+    # its gold was decided.
+    p = adj.policy
+    policy = {
+        "tie": p.tie,
+        "field_ties": dict(p.field_ties),
+        "min_coders": p.min_coders,
+        "adjudicators": list(p.adjudicators),
     }
-    for name, path in paths.items():
-        atomic_write_parquet(getattr(adj, name), path)
-    paths["review_csv"] = folder / "review.csv"
-    with atomic_path(paths["review_csv"]) as tmp:
-        adj.review.write_csv(tmp)
+    with output_set(folder) as out:
+        paths = {
+            name: out.parquet(getattr(adj, name), f"{name}.parquet")
+            for name in ("gold", "decisions", "review", "rejected", "dropped")
+        }
+        paths["review_csv"] = out.write("review.csv", adj.review.write_csv)
+        paths["policy"] = out.text(json.dumps(policy, indent=2) + "\n", "policy.json")
     return paths
 
 
 def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjudication:
     """The adjudication written by ``write_adjudication`` to ``folder``.
 
-    The policy is not stored with the tables; pass it when it matters (default: ``Policy()``).
+    The policy is read from ``policy.json`` when the folder has one; ``policy`` overrides it
+    (folders written before the policy was stored give ``Policy()``).
     """
     folder = Path(folder)
     tables: dict[str, pl.DataFrame] = {}
@@ -637,5 +647,24 @@ def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjud
         review=tables["review"],
         rejected=tables["rejected"],
         dropped=tables["dropped"],
-        policy=policy or Policy(),
+        policy=policy or _read_policy(folder / "policy.json"),
     )
+
+
+def _read_policy(path: Path) -> Policy:
+    """The policy ``write_adjudication`` stored, or ``Policy()`` when there is none."""
+    if not path.exists():
+        return Policy()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Policy(
+            tie=str(raw["tie"]),
+            field_ties={str(k): str(v) for k, v in raw["field_ties"].items()},
+            min_coders=raw["min_coders"],
+            adjudicators=tuple(str(a) for a in raw["adjudicators"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InputError(
+            f"{path}: not the policy 'eventcoder adjudicate' wrote ({err}); adjudicate again",
+            path=str(path),
+        ) from None

@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 
-from eventcoder.datasets.agreement import AgreementResult, write_json
-from eventcoder.files import atomic_write_parquet, atomic_write_text
+from eventcoder.datasets.agreement import AgreementResult, to_json
+from eventcoder.files import output_set
 
 __all__ = ["render_html", "render_markdown", "write_report"]
 
@@ -32,13 +32,13 @@ def write_report(result: AgreementResult, folder: str | Path) -> dict[str, Path]
     ``json``: agreement.json (summary and tables); ``aligned``: aligned.parquet (the annotations
     with their ``aligned_event``); ``html``: agreement.html; ``markdown``: AGREEMENT.md.
     """
-    folder = Path(folder)
-    return {
-        "json": write_json(result, folder / "agreement.json"),
-        "aligned": atomic_write_parquet(result.aligned, folder / "aligned.parquet"),
-        "html": atomic_write_text(render_html(result), folder / "agreement.html"),
-        "markdown": atomic_write_text(render_markdown(result), folder / "AGREEMENT.md"),
-    }
+    with output_set(folder) as out:  # the four appear together or not at all
+        return {
+            "json": out.text(to_json(result) + "\n", "agreement.json"),
+            "aligned": out.parquet(result.aligned, "aligned.parquet"),
+            "html": out.text(render_html(result), "agreement.html"),
+            "markdown": out.text(render_markdown(result), "AGREEMENT.md"),
+        }
 
 
 # --- Markdown ----------------------------------------------------------------------------------

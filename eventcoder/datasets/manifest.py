@@ -61,9 +61,9 @@ def read_manifest(folder: Path) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
+        number = raw[: err.start].count(b"\n") + 1
         raise ReleaseError(
-            f"{path}: line {line} holds a byte that is not UTF-8 (0x{raw[err.start]:02x}); "
+            f"{path}: line {number} holds a byte that is not UTF-8 (0x{raw[err.start]:02x}); "
             "the checksum list was damaged: restore the release from a copy",
             path=path,
         ) from None

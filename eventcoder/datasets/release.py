@@ -98,6 +98,9 @@ class Release:
     partitioned: bool
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    # Events and rows of review.parquet (the queue published with an Adjudication); None when
+    # the release was made from gold events alone and cannot say what awaits review.
+    review: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def publish(
     parse_version(version)
     adj = gold if isinstance(gold, Adjudication) else None
     say("validating gold events")
-    gold_frame = valid_gold(adj.gold if adj is not None else gold, cb, version)
+    gold_frame = valid_gold(gold.gold if isinstance(gold, Adjudication) else gold, cb, version)
     folder = Path(root) / name
     with dataset_lock(folder, say):
         # Under the lock: no other release of this dataset can publish between reading the
@@ -191,6 +194,7 @@ def publish(
         build.partitioned,
         tuple(sorted(build.digests)),
         tuple(notes),
+        None if adj is None else (adj.review["aligned_event"].n_unique(), adj.review.height),
     )
 
 

@@ -12,6 +12,7 @@ a release can overwrite another.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,7 +153,15 @@ def _agreement(b: Build) -> dict[str, str]:
     assert b.agreement is not None
     if not b.agreement.is_dir():
         raise ReleaseError(f"{b.agreement}: no such agreement report folder", path=b.agreement)
-    shutil.copytree(b.agreement, b.claim("agreement"))
+    try:
+        shutil.copytree(b.agreement, b.claim("agreement"))
+    except (OSError, shutil.Error) as err:
+        first = str(err).splitlines()[0][:300]
+        raise ReleaseError(
+            f"{b.agreement}: the agreement report cannot be copied into the release ({first})",
+            path=b.agreement,
+            version=b.version,
+        ) from None
     return {}
 
 
@@ -400,14 +409,52 @@ def entry_of(rel: str) -> ReleaseFile | None:
 
 
 def resources(b: Build) -> list[dict[str, Any]]:
-    """The ``datapackage.json`` resources of the Parquet tables, in :data:`FILES` order."""
+    """The ``datapackage.json`` resources, in :data:`FILES` order: a Table Schema for each
+    Parquet table, and every other file of the release (but datapackage.json itself) as a file.
+    """
     out = []
     for entry in FILES:
-        if not (entry.parquet and entry.included(b)):
+        if not entry.included(b) or entry.name == "datapackage.json":
             continue
-        rels = sorted(r for r in b.digests if entry.holds(r))
+        rels = sorted(r for r in b.digests if entry.holds(r)) or [entry.name]
         for n, rel in enumerate(rels, 1):
-            out.append(_resource(b, entry, rel, n if entry.name.endswith("/") else None))
+            if entry.parquet:
+                out.append(_resource(b, entry, rel, n if entry.name.endswith("/") else None))
+            else:
+                out.append(_file_resource(b, entry, rel))
+    names: set[str] = set()
+    for res in out:  # names differing only in case (agreement/A.json, a.json) stay apart
+        base, n = res["name"], 1
+        while res["name"] in names:
+            n += 1
+            res["name"] = f"{base}-{n}"
+        names.add(res["name"])
+    return out
+
+
+MEDIATYPES = {
+    ".md": "text/markdown",
+    ".yaml": "application/yaml",
+    ".json": "application/json",
+    ".csv": "text/csv",
+    ".html": "text/html",
+    ".parquet": "application/vnd.apache.parquet",
+}
+
+
+def _file_resource(b: Build, entry: ReleaseFile, rel: str) -> dict[str, Any]:
+    """A file that is not one of the release's tables: the card, the codebook, the report."""
+    suffix = PurePosixPath(rel).suffix.lower()
+    out: dict[str, Any] = {
+        "name": re.sub(r"[^a-z0-9._/-]+", "-", rel.lower()).strip("-") or "file",
+        "type": "file",
+        "path": rel,
+        "format": suffix.lstrip(".") or "txt",
+        "mediatype": MEDIATYPES.get(suffix, "text/plain"),
+        "description": entry.what[0].upper() + entry.what[1:],
+    }
+    if rel in b.digests:  # SHA256SUMS is written after this descriptor
+        out["sha256"] = b.digests[rel]
     return out
 
 

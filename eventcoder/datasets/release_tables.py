@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 import pyarrow as arrow
@@ -25,7 +26,7 @@ from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import arrow_schema
 
 PARTITIONS = ("country", "year")  # roles: the codebook's country and year fields
-COMPRESSION = "zstd"
+COMPRESSION: Final = "zstd"
 
 
 def events_table(events: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
@@ -115,13 +116,15 @@ def write_parquet(
     blank = [f.name for f in schema or () if not f.nullable and frame[f.name].null_count()]
     if blank:
         counts = ", ".join(f"{c} ({frame[c].null_count()} rows)" for c in blank)
-        raise ReleaseError(f"{name}: the codebook requires {counts}, which are left blank")
+        raise ReleaseError(
+            f"{name}: the codebook requires {counts}, which are left blank", path=path
+        )
     try:
         frame.write_parquet(path, compression=COMPRESSION, arrow_schema=schema)
     except pl.exceptions.PolarsError as err:
         first = str(err).strip().splitlines()[0]
         raise ReleaseError(
-            f"{name}: cannot be written with the codebook's types ({first})"
+            f"{name}: cannot be written with the codebook's types ({first})", path=path
         ) from None
     return {name: sha256(path)}
 

@@ -485,11 +485,14 @@ class _Loader:
             "evidence_field": self._setting_field,
             "id_prefix_field": self._setting_field,
             "id_prefix": self._setting_id_prefix,
+            "id_prefixes": self._setting_id_prefixes,
             "coordinate_tolerance_km": self._setting_tolerance,
             "agreement": self._setting_agreement,
             "alignment": self._setting_alignment,
             "adjudication": self._setting_adjudication,
             "roles": self._setting_roles,
+            "missing_values": self._setting_reading,
+            "layouts": self._setting_reading,
         }
         for key, value in settings.items():
             check = checks.get(key)
@@ -497,6 +500,12 @@ class _Loader:
                 self.bad(f"settings.{key}", f"unknown setting (known: {', '.join(checks)})")
             elif value is not None:
                 check(f"settings.{key}", value, cb, names)
+
+    def _setting_reading(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        from eventcoder.schema.reading import settings_problems
+
+        for where, message in settings_problems({entry.removeprefix("settings."): value}):
+            self.bad(where, message)
 
     def _setting_hierarchy(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
         if value not in cb.vocabularies:
@@ -509,6 +518,12 @@ class _Loader:
     def _setting_id_prefix(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
         if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{1,10}", value):
             self.bad(entry, f"{value!r} is not 1 to 10 capital letters (ids are prefix + serial)")
+
+    def _setting_id_prefixes(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not self._mapping(entry, value):
+            return
+        for country, prefix in value.items():
+            self._setting_id_prefix(f"{entry}.{country}", prefix, cb, names)
 
     def _setting_tolerance(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
         if not _number(value) or value <= 0:

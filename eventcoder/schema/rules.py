@@ -413,6 +413,11 @@ def compile_checks(cb: Codebook, *, skip_fields: Iterable[str] = ()) -> list[Che
 
 def derivations(cb: Codebook) -> list[tuple[str, pl.Expr]]:
     """``(field, expression)`` pairs that fill derivable fields, in rule order."""
+    return [(field, expr) for _, field, expr in derivation_rules(cb)]
+
+
+def derivation_rules(cb: Codebook) -> list[tuple[Rule, str, pl.Expr]]:
+    """``(rule, field, expression)`` for each rule that fills its field where blank."""
     out = []
     for rule in cb.rules:
         if not rule.params.get("derive"):
@@ -425,7 +430,7 @@ def derivations(cb: Codebook) -> list[tuple[str, pl.Expr]]:
             expr = _date_part_expected(rule)
         else:
             continue
-        out.append((rule.params["field"], expr))
+        out.append((rule, rule.params["field"], expr))
     return out
 
 
@@ -441,7 +446,7 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
     it is not listed then); a blank type is filled when exactly one type applies. For each place
     field: the gazetteer's coordinates, and the gazetteer's values for every codebook field it
     carries (country, admin1, ...) where those are blank. Names match case-insensitively, on the
-    place name or any alternate name; a name listed twice matches its first entry.
+    place name or any alternate name, within the row's country (see :func:`_join_gazetteer`).
     """
     actors = cb.references.actors
     for rule in cb.rules:
@@ -510,7 +515,15 @@ def _join_actor_types(
 
 
 def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook) -> pl.DataFrame:
-    names = gaz.with_columns(
+    """Resolve place field ``f`` against the gazetteer, within the row's country.
+
+    A place matches on its name or any alternate name, case-insensitively, and only among the
+    gazetteer's places in the row's ``country`` (and ``iso``, where both give one): Bara in Mali is
+    not Syria's Al Bara. A row that names neither takes a name only when a single country uses
+    it. Within a country, a place whose own name is written beats one listing it as an alternate
+    name; then the gazetteer's order decides.
+    """
+    names = gaz.with_row_index("__order").with_columns(
         pl.concat_list(
             pl.col("location"), pl.col("alternate_names").fill_null("").str.split(";")
         ).alias("__names")
@@ -519,24 +532,57 @@ def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook
         names.explode("__names")
         .with_columns(pl.col("__names").str.strip_chars().str.to_lowercase().alias("__key"))
         .filter(pl.col("__key") != "")
-        .unique("__key", keep="first", maintain_order=True)
+        .with_columns(
+            (pl.col("__key") == pl.col("location").str.strip_chars().str.to_lowercase()).alias(
+                "__primary"
+            )
+        )
+        .unique(["__key", "__order"], keep="first", maintain_order=True)
     )
     carried = [
         c for c in gaz.columns if c in cb.field_names and c not in ("alternate_names", "location")
     ]
     right = names.select(
         "__key",
+        "__order",
+        "__primary",
+        pl.col("country").str.strip_chars().str.to_lowercase().alias("__gaz_country"),
+        pl.col("iso").alias("__gaz_iso"),
         pl.col("location").alias(helper("place", f)),
         *(pl.col(c).alias(helper("gaz", c)) for c in carried),
     )
-    # Names are matched per distinct written form: a table names the same places again and again.
+    scope = [c for c in ("country", "iso") if c in frame.columns]
+    keys = [f, *scope]
+    # Names are matched per distinct written form and scope: a table names the same places
+    # again and again.
     written = (
-        frame.select(pl.col(f).unique().drop_nulls())
+        frame.select(keys)
+        .unique()
+        .filter(pl.col(f).is_not_null())
         .with_columns(pl.col(f).str.strip_chars().str.to_lowercase().alias("__key"))
-        .join(right, on="__key", how="inner")
-        .drop("__key")
     )
-    frame = frame.join(written, on=f, how="left", maintain_order="left")
+    cand = written.join(right, on="__key", how="inner")
+    unscoped = pl.lit(True)
+    if "country" in scope:
+        row_country = pl.col("country").cast(pl.String).str.strip_chars().str.to_lowercase()
+        cand = cand.filter(row_country.is_null() | (row_country == pl.col("__gaz_country")))
+        unscoped = unscoped & pl.col("country").is_null()
+    if "iso" in scope:
+        row_iso = pl.col("iso").cast(pl.Int64, strict=False)
+        cand = cand.filter(
+            row_iso.is_null() | pl.col("__gaz_iso").is_null() | (row_iso == pl.col("__gaz_iso"))
+        )
+        unscoped = unscoped & pl.col("iso").is_null()
+    # Without a country, a name two countries use is not resolved (never guessed).
+    one_country = pl.col("__gaz_country").n_unique().over(keys) == 1
+    cand = cand.filter(~unscoped | one_country)
+    matched = (
+        cand.sort(["__primary", "__order"], descending=[True, False])
+        .group_by(keys, maintain_order=True)
+        .first()
+        .drop("__key", "__order", "__primary", "__gaz_country", "__gaz_iso")
+    )
+    frame = frame.join(matched, on=keys, how="left", nulls_equal=True, maintain_order="left")
     fills = [
         pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)
         for c in carried

@@ -1,13 +1,15 @@
 """Validate event tables against a codebook: every row accepted or rejected, every failure named.
 
 ``validate(frame, codebook)`` reads the layouts users hold (ACLED's current 31-column export with
-actor types as text or numeric codes, the 2019-2022 layout, dates as ``2021-06-10`` or
-``10 June 2021``), brings values to the codebook's canonical spellings, derives what the codebook
-can derive, runs the pandera schema lazily and returns accepted rows, rejected rows with their
-reasons, and one failure row per (row, rule, field) with the offending value.
+actor types as text or numeric codes, the 2019-2022 layout; headers in any case; dates in the
+forms spreadsheets write), brings values to the codebook's canonical spellings, derives what the
+codebook can derive (:mod:`eventcoder.schema.prepare`, which records each such change), runs the
+pandera schema lazily and returns accepted rows, rejected rows as the input wrote them with their
+reasons, one failure row per (row, rule, field) with the offending value, and the changes table.
 
 Two rule ids are built in, besides the codebook's own: ``required-field`` (a required field is
-blank) and ``field-type`` (a value cannot be read as the field's type: ``fatalities`` = "many").
+blank) and ``field-type`` (a value cannot be read as the field's type: ``fatalities`` = "many",
+a date before 1900 or after today).
 
 Rows are numbered from 1, in input order.
 """
@@ -15,42 +17,40 @@ Rows are numbered from 1, in input order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
 
-from eventcoder.errors import InputError
 from eventcoder.hashing import row_hash
-from eventcoder.schema.codebook import Codebook, Field
-from eventcoder.schema.rules import (
-    HELPER_PREFIX,
-    Check,
-    add_reference_columns,
-    compile_checks,
-    derivations,
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.prepare import (
+    CHANGE_SCHEMA,
+    FAILURE_SCHEMA,
+    ROW,
+    TYPE_RULE,
+    Prepared,
+    prepare,
 )
-from eventcoder.schema.tables import (
-    PROVENANCE,
-    PROVENANCE_NAMES,
-    polars_dtype,
-    schema,
-)
+from eventcoder.schema.reading import open_table, read_table
+from eventcoder.schema.rules import HELPER_PREFIX, Check, compile_checks
+from eventcoder.schema.tables import PROVENANCE_NAMES, schema
 
-ROW = "row"
-_BAD = "__ec_bad_"
 REQUIRED_RULE = "required-field"
-TYPE_RULE = "field-type"
-DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d-%b-%y", "%d/%m/%Y", "%Y/%m/%d")
-FAILURE_SCHEMA = {
-    ROW: pl.Int64,
-    "rule": pl.String,
-    "severity": pl.String,
-    "field": pl.String,
-    "value": pl.String,
-    "message": pl.String,
-}
+__all__ = [
+    "FAILURE_SCHEMA",
+    "REQUIRED_RULE",
+    "ROW",
+    "TYPE_RULE",
+    "Prepared",
+    "ValidationResult",
+    "prepare",
+    "read_table",
+    "validate",
+    "validate_file",
+    "write_result",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ class ValidationResult:
     rejected: pl.DataFrame
     failures: pl.DataFrame
     notes: tuple[str, ...] = ()
+    # Every value of an accepted row that differs from the input: row, field, before, after,
+    # reason, source (see eventcoder.schema.prepare).
+    changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGE_SCHEMA))
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -91,271 +94,10 @@ class ValidationResult:
             "accepted": self.accepted.height,
             "rejected": self.rejected.height,
             "warnings": self.warnings.height,
+            "changes": self.changes.height,
             "rules": self.counts_by_rule().to_dicts(),
             "notes": list(self.notes),
         }
-
-
-# --------------------------------------------------------------------------------------------
-# Reading
-# --------------------------------------------------------------------------------------------
-
-
-def read_table(path: str | Path) -> pl.DataFrame:
-    """Read an events table (CSV, TSV or Parquet); CSV cells stay text until validation."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file", path=path)
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pl.read_parquet(path)
-        sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-        return pl.read_csv(path, infer_schema=False, separator=sep, encoding="utf8-lossy")
-    except (pl.exceptions.PolarsError, OSError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"{path}: cannot read it as a table ({first})", path=path) from None
-
-
-# --------------------------------------------------------------------------------------------
-# Preparing: layouts, spellings, types, derivations
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A frame brought to the codebook's columns and types, before rules run."""
-
-    frame: pl.DataFrame
-    type_failures: pl.DataFrame
-    absent: frozenset[str]
-    notes: tuple[str, ...]
-
-
-def _derivable(cb: Codebook) -> set[str]:
-    out = {f for f, _ in derivations(cb)}
-    gaz = cb.references.gazetteer
-    if gaz is not None and any(
-        r.kind in ("place_known", "coordinates_near_place") for r in cb.rules
-    ):
-        out |= {c for c in gaz.columns if c in cb.field_names}
-    return out
-
-
-def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
-    if ftype == "string":
-        return col.cast(pl.String)
-    if ftype == "date":
-        if source == pl.Date:
-            return col
-        if source in (pl.Datetime, pl.Datetime("us"), pl.Datetime("ns"), pl.Datetime("ms")):
-            return col.cast(pl.Date)
-        text = col.cast(pl.String)
-        return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
-    if ftype == "integer":
-        if source.is_integer():
-            return col.cast(pl.Int64)
-        number = _number(col, source)
-        return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False))
-    if ftype == "number":
-        return _number(col, source)
-    if ftype == "boolean":
-        text = col.cast(pl.String).str.to_lowercase().str.strip_chars()
-        return (
-            pl.when(text.is_in(["true", "1", "yes"]))
-            .then(True)
-            .when(text.is_in(["false", "0", "no"]))
-            .then(False)
-        )
-    raise ValueError(ftype)  # pragma: no cover - field types are checked at load
-
-
-def prepare(frame: pl.DataFrame, cb: Codebook, table: str = "events") -> Prepared:
-    """Bring ``frame`` to the codebook's columns, spellings and types; derive what can be derived.
-
-    Raises :class:`InputError` when a field that coders must fill is missing as a column.
-    """
-    notes: list[str] = []
-    renames = {}
-    for f in cb.fields:
-        if f.name not in frame.columns:
-            alias = next((a for a in f.aliases if a in frame.columns), None)
-            if alias:
-                renames[alias] = f.name
-    if renames:
-        frame = frame.rename(renames)
-        notes.append(
-            "renamed legacy columns: " + ", ".join(f"{a} -> {b}" for a, b in renames.items())
-        )
-
-    derivable = _derivable(cb)
-    must_have = [f.name for f in cb.fields if f.required and f.origin == "coded"]
-    if table == "annotations":
-        must_have = [name for name, _, req, _ in PROVENANCE if req] + must_have
-    missing = [c for c in must_have if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing required column(s): {', '.join(missing)}")
-    absent = {f.name for f in cb.fields if f.name not in frame.columns}
-    derived_absent = sorted(absent & derivable)
-    skipped = sorted(absent - derivable)
-    if derived_absent:
-        notes.append("derived columns absent from the input: " + ", ".join(derived_absent))
-    if skipped:
-        notes.append(
-            "columns absent from the input, left blank and not checked: " + ", ".join(skipped)
-        )
-
-    frame = frame.with_columns(pl.lit(None, polars_dtype(cb.field(c))).alias(c) for c in absent)
-    # Text read from CSV is trimmed; a typed frame (Parquet) is taken as written, since trimming
-    # a million long strings costs more than the whole rule set. Blank means missing in both.
-    from_text = all(dtype == pl.String for dtype in frame.schema.values())
-    original = frame
-    frame, flagged = _type_fields(frame, cb, from_text)
-    type_failures = _type_failures(original, flagged, cb)
-
-    for name, dtype, _, _ in PROVENANCE:
-        if name in frame.columns and table == "annotations":
-            frame = frame.with_columns(pl.col(name).cast(dtype, strict=False))
-    frame = add_reference_columns(frame, cb)
-    # A derivation fills blanks only; a column with none (a full export) is left alone.
-    frame = frame.with_columns(
-        pl.coalesce(pl.col(field), expr.cast(frame.schema[field], strict=False)).alias(field)
-        for field, expr in derivations(cb)
-        if frame[field].null_count()
-    )
-    return Prepared(frame, type_failures, frozenset(absent - derivable), tuple(notes))
-
-
-def _number(col: pl.Expr, source: pl.DataType) -> pl.Expr:
-    if source.is_numeric():
-        return col.cast(pl.Float64)
-    return col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-
-
-def _normalise(col: pl.Expr, f: Field, cb: Codebook, source: pl.DataType) -> pl.Expr:
-    """A field's raw values as canonical text or values: trimmed, blank and null codes to null,
-    codes and aliases to the vocabulary's canonical spelling."""
-    if source == pl.String:
-        col = col.str.strip_chars()
-        col = pl.when(col == "").then(None).otherwise(col)
-    vocab = cb.vocabularies.get(f.vocabulary) if f.vocabulary else None
-    if vocab is None:
-        return col
-    text = col.cast(pl.String)
-    nulls = [str(c) for c in vocab.null_codes]
-    spell = {k: str(v) for k, v in vocab.spellings().items() if k != str(v)}
-    out = text.replace(spell) if spell else text
-    return pl.when(text.is_in(nulls)).then(None).otherwise(out) if nulls else out
-
-
-def _typed_by_value(
-    frame: pl.DataFrame, f: Field, cb: Codebook, distinct: pl.Series
-) -> tuple[pl.Expr | None, pl.Series]:
-    """Type a field value by value: the field's distinct values are few (a vocabulary) or repeat a
-    great deal (dates), so each is read once and the column mapped, instead of reading every row.
-
-    Returns the typed expression (None when the column is already canonical) and the raw values
-    that cannot be read as the field's type.
-    """
-    source = frame.schema[f.name]
-    target = polars_dtype(f)
-    small = pl.DataFrame({"raw": distinct}).drop_nulls()
-    norm = _normalise(pl.col("raw"), f, cb, source)
-    # A vocabulary's spellings are text, whatever the column's type.
-    parsed = _parse(norm, f.type, pl.String if f.vocabulary else source)
-    small = small.select("raw", norm.alias("norm"), parsed.cast(target).alias("typed"))
-    bad = small.filter(pl.col("norm").is_not_null() & pl.col("typed").is_null())["raw"]
-    unchanged = source == target and (
-        small.select((pl.col("raw").cast(target) == pl.col("typed")).fill_null(False).all()).item()
-    )
-    if unchanged:
-        return None, bad
-    col = pl.col(f.name).replace_strict(
-        small["raw"], small["typed"], default=None, return_dtype=target
-    )
-    return col, bad
-
-
-def _type_fields(
-    frame: pl.DataFrame, cb: Codebook, from_text: bool
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every codebook field in its type; second frame: a flag column per field with bad values.
-
-    The common case costs little: vocabulary fields and dates are typed per distinct value, and
-    numbers try a plain cast first, taking the slow path (trim, whole-number floats) only when
-    some value needs it.
-    """
-    by_value = [f for f in cb.fields if f.vocabulary or f.type == "date"]
-    by_value = [f for f in by_value if frame.schema[f.name] != polars_dtype(f) or f.vocabulary]
-    lists = frame.select(pl.col(f.name).unique().implode() for f in by_value)
-    distinct = [lists[f.name][0] for f in by_value]
-    done = {f.name for f in by_value}
-    numeric = [f for f in cb.fields if f.type in ("integer", "number") and f.name not in done]
-    fast = {
-        f.name: pl.col(f.name).cast(polars_dtype(f), strict=False)
-        for f in numeric
-        if frame.schema[f.name] == pl.String
-    }
-    misses = (
-        frame.select(
-            (pl.col(n).is_not_null() & e.is_null()).sum().alias(n) for n, e in fast.items()
-        ).row(0, named=True)
-        if fast
-        else {}
-    )
-
-    typed: list[pl.Expr] = []
-    flags: list[pl.Expr] = []
-    for f, values in zip(by_value, distinct, strict=True):
-        expr, bad = _typed_by_value(frame, f, cb, values)
-        if expr is not None:
-            typed.append(expr.alias(f.name))
-        if bad.len():
-            flags.append(pl.col(f.name).is_in(bad.implode()).alias(f"{_BAD}{f.name}"))
-    for f in cb.fields:
-        if f.name in done:
-            continue
-        source = frame.schema[f.name]
-        col = pl.col(f.name)
-        if f.name in fast and not misses[f.name]:
-            typed.append(fast[f.name].alias(f.name))
-            continue
-        if source == pl.String:
-            col = col.str.strip_chars() if from_text else col
-            col = pl.when(col == "").then(None).otherwise(col)
-        parsed = _parse(col, f.type, source)
-        typed.append(parsed.alias(f.name))
-        if f.type != "string" and source != polars_dtype(f):
-            flags.append((col.is_not_null() & parsed.is_null()).alias(f"{_BAD}{f.name}"))
-    other_text = [
-        pl.col(c).str.strip_chars()
-        for c, dtype in frame.schema.items()
-        if from_text and dtype == pl.String and c not in cb.field_names
-    ]
-    flagged = frame.select(flags) if flags else pl.DataFrame()
-    return frame.with_columns(*typed, *other_text), flagged
-
-
-def _type_failures(original: pl.DataFrame, flagged: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
-    parts = []
-    for name in [c for c in flagged.columns if c.startswith(_BAD)]:
-        rows = flagged[name].arg_true()
-        if rows.len() == 0:
-            continue
-        field = name.removeprefix(_BAD)
-        parts.append(
-            pl.DataFrame(
-                {
-                    ROW: (rows + 1).cast(pl.Int64),
-                    "rule": TYPE_RULE,
-                    "severity": "error",
-                    "field": field,
-                    "value": original[field].cast(pl.String).gather(rows),
-                    "message": f"{field} is not a valid {cb.field(field).type}",
-                },
-                schema=FAILURE_SCHEMA,
-            )
-        )
-    return pl.concat(parts) if parts else pl.DataFrame(schema=FAILURE_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,15 +110,21 @@ def validate(
     cb: Codebook,
     table: str = "events",
     on_progress: Callable[[str], None] | None = None,
+    *,
+    date_format: str | None = None,
+    source: str | None = None,
 ) -> ValidationResult:
     """Validate every row of ``frame`` against the codebook; return accepted, rejected, failures.
 
     Never raises for rows that break rules (that is what the result is for); raises
-    :class:`InputError` only when the input lacks required columns.
+    :class:`InputError` only for input that cannot be read as the codebook's table (required
+    columns missing, a column of a type its field cannot take, an ambiguous date format).
+    ``date_format`` (strftime codes) forces how text dates are read; ``source`` names the input
+    in messages.
     """
     say = on_progress or (lambda _msg: None)
     say("preparing")
-    prepared = prepare(frame, cb, table)
+    prepared = prepare(frame, cb, table, date_format=date_format, source=source)
     data = prepared.frame
     checks = compile_checks(cb, skip_fields=prepared.absent)
     say("checking rules")
@@ -400,13 +148,19 @@ def validate(
     # A mask rather than joins: the accepted rows keep their order without sorting a wide frame.
     bad = pl.zeros(out.height, pl.Boolean, eager=True).scatter(error_rows[ROW] - 1, True)
     accepted = out.filter(~bad)
+    # Rejected rows keep what the input said: no spelling, fill or derivation reaches them.
+    written = prepared.written
     rejected = (
-        out.with_row_index(ROW, offset=1)
+        written.select(out.columns)
+        .with_row_index(ROW, offset=1)
         .filter(bad)
         .with_columns(pl.col(ROW).cast(pl.Int64))
         .join(error_rows, on=ROW, how="left", maintain_order="left")
     )
-    return ValidationResult(accepted, rejected, failures, prepared.notes)
+    changes = prepared.changes
+    if changes.height and error_rows.height:
+        changes = changes.filter(~pl.col(ROW).is_in(error_rows[ROW].implode()))
+    return ValidationResult(accepted, rejected, failures, prepared.notes, changes)
 
 
 def _run_schema(
@@ -565,25 +319,36 @@ def _attach_provenance(failures: pl.DataFrame, data: pl.DataFrame) -> pl.DataFra
     return failures.join(prov, on=ROW, how="left").select(ROW, *cols, *rest)
 
 
-def validate_file(path: str | Path, cb: Codebook, table: str = "events") -> ValidationResult:
-    """Read and validate a table file."""
-    return validate(read_table(path), cb, table)
+def validate_file(
+    path: str | Path,
+    cb: Codebook,
+    table: str = "events",
+    *,
+    encoding: str | None = None,
+    date_format: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> ValidationResult:
+    """Read a table file (:func:`~eventcoder.schema.reading.open_table`) and validate it."""
+    read = open_table(path, encoding=encoding)
+    result = validate(read.frame, cb, table, on_progress, date_format=date_format, source=str(path))
+    notes = (*read.notes, *result.notes)
+    return ValidationResult(
+        result.accepted, result.rejected, result.failures, notes, result.changes
+    )
 
 
 def write_result(
     result: ValidationResult, folder: str | Path, stem: str = "events"
 ) -> dict[str, Path]:
-    """Write accepted, rejected and warnings as Parquet files in ``folder``; return their paths."""
-    from eventcoder.files import atomic_write_parquet
+    """Write accepted, rejected, warnings and changes as Parquet files in ``folder``; return
+    their paths.
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "accepted": folder / f"{stem}.accepted.parquet",
-        "rejected": folder / f"{stem}.rejected.parquet",
-        "warnings": folder / f"{stem}.warnings.parquet",
-    }
-    atomic_write_parquet(result.accepted, paths["accepted"])
-    atomic_write_parquet(result.rejected, paths["rejected"])
-    atomic_write_parquet(result.warnings, paths["warnings"])
-    return paths
+    The four appear together or not at all (:func:`eventcoder.files.output_set`).
+    """
+    from eventcoder.files import output_set
+
+    with output_set(folder) as out:
+        return {
+            kind: out.parquet(getattr(result, kind), f"{stem}.{kind}.parquet")
+            for kind in ("accepted", "rejected", "warnings", "changes")
+        }

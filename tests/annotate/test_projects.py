@@ -384,7 +384,17 @@ def test_cli_coders_add_shows_password_once_and_no_token(
     assert taken.exit_code == 2
     assert taken.stdout == ""
     (line,) = taken.stderr.strip().splitlines()
-    assert line.startswith("error: ") and f"{emails[0]}: User with this email already" in line
+    assert line == (
+        f"error: {emails[0]} has an account on 127.0.0.1:{ls_server.port} already: that coder "
+        "logs in as before, or give another address."
+    )
+    # an address that is not one: said so, in words a person uses
+    typo = cli_env.invoke(app, ["coders", "add", "not-an-email"])
+    assert typo.exit_code == 2 and typo.stdout == ""
+    assert typo.stderr.strip() == (
+        "error: 'not-an-email' is not an email address: give each coder's full address "
+        "(name@example.org)."
+    )
     # one refused email does not stop the others
     new = f"c-{uuid.uuid4().hex[:8]}@example.org"
     mixed = cli_env.invoke(app, ["coders", "add", emails[1], new])

@@ -400,3 +400,129 @@ def test_cli_adjudicate_release_verify(cb, tmp_path):
     (path / "codebook.yaml").write_text((path / "codebook.yaml").read_text() + "#\n")
     res = runner.invoke(app, ["verify", str(path)])
     assert res.exit_code == 1 and "codebook.yaml: contents changed" in res.output
+
+
+def _card_files(card: str) -> list[str]:
+    table = card.split("## Composition")[1].split("## Coverage")[0]
+    return [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+
+
+def _listed_everywhere(path: Path) -> None:
+    """The card and datapackage.json list exactly the files of the release at ``path``."""
+    present = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+    package = json.loads((path / "datapackage.json").read_text())
+    assert {r["path"] for r in package["resources"]} | {"datapackage.json"} == present
+    listed = _card_files((path / "README.md").read_text())
+    assert all((path / name).exists() for name in listed)
+    for rel in present:
+        assert rel in listed or any(n.endswith("/") and rel.startswith(n) for n in listed), rel
+
+
+@pytest.mark.parametrize("adjudicated", [True, False])
+def test_card_and_datapackage_list_exactly_the_files_and_the_review_queue_as_written(
+    cb, tmp_path, adjudicated
+):
+    # Three coders place the strike in three places: it goes to the review queue.
+    ann = rows(
+        cb,
+        [
+            *three(SHELLING, "a1", 1),
+            *three(STRIKE, "a1", 2, y={"location": "Atma"}, z={"location": "Sarmada"}),
+        ],
+    )
+    adj = adjudicate(ann, cb)
+    assert adj.review.height > 0 and adj.gold.height == 1
+    agreement = tmp_path / "agreement"
+    agreement.mkdir()
+    (agreement / "agreement.json").write_text("{}")
+    r = publish(
+        adj if adjudicated else adj.gold,
+        ann,
+        None,
+        agreement,
+        cb,
+        name="cards",
+        version="1.0.0",
+        root=tmp_path / "ds",
+        now=T1,
+    )
+    _listed_everywhere(r.path)
+    card = (r.path / "README.md").read_text()
+    assert frictionless.validate(r.path / "datapackage.json").valid
+    if adjudicated:
+        queue = pl.read_parquet(r.path / "review.parquet")
+        events, rows_ = queue["aligned_event"].n_unique(), queue.height
+        assert (events, rows_) == (1, adj.review.height)
+        assert f"{events} event(s) await an adjudicator ({rows_} row(s) in `review.parquet`" in card
+        assert (
+            f"| `review.parquet` | disagreements left for an adjudicator, one row per event, "
+            f"field and coder ({rows_} rows) |" in card
+        )
+    else:
+        assert not (r.path / "review.parquet").exists()
+        assert "review.parquet" not in _card_files(card)
+        assert "decisions.parquet" not in _card_files(card)
+        assert "made from gold events alone, without the adjudication's review queue" in card
+
+
+def test_a_partitioned_release_lists_every_file_too(cb, tmp_path):
+    r, _ = partitioned_release(cb, tmp_path)
+    _listed_everywhere(r.path)
+
+
+def test_cli_release_takes_the_adjudication_folder_whole(cb, tmp_path):
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    ann = rows(
+        cb,
+        [
+            *three(SHELLING, "a1", 1),
+            *three(STRIKE, "a1", 2, y={"location": "Atma"}, z={"location": "Sarmada"}),
+        ],
+    )
+    ann.write_parquet(tmp_path / "aligned.parquet")
+    runner = CliRunner()
+    adj_dir = tmp_path / "adj"
+    res = runner.invoke(app, ["adjudicate", str(tmp_path / "aligned.parquet"), "-o", str(adj_dir)])
+    assert res.exit_code == 0, res.output
+    queue = pl.read_parquet(adj_dir / "review.parquet")
+    base = ["release", "--name", "cli", "--root", str(tmp_path / "ds")]
+    base += ["--annotations", str(tmp_path / "aligned.parquet")]
+    res = runner.invoke(app, [*base, "--version", "1.0.0", "--adjudication", str(adj_dir)])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "ds" / "cli" / "1.0.0"
+    assert (
+        f"1 event(s) await an adjudicator, not in this release: {path / 'review.parquet'} "
+        f"({queue.height} rows)" in " ".join(res.output.split())
+    )
+    assert_frame_equal(pl.read_parquet(path / "review.parquet"), queue)
+    card = (path / "README.md").read_text()
+    assert f"1 event(s) await an adjudicator ({queue.height} row(s) in `review.parquet`" in card
+    assert "majority (plurality) vote; ties unresolved (fatalities: lowest)" in card
+    res = runner.invoke(
+        app,
+        [
+            *base,
+            "--version",
+            "1.0.1",
+            "--adjudication",
+            str(adj_dir),
+            "--gold",
+            str(adj_dir / "gold.parquet"),
+        ],
+    )
+    assert res.exit_code == 2 and "not both" in res.output
+    res = runner.invoke(app, [*base, "--version", "1.0.1", "--gold", str(adj_dir / "gold.parquet")])
+    assert res.exit_code == 0, res.output
+    assert "published from gold events alone" in " ".join(res.output.split())
+
+
+def test_the_readme_lists_every_release_file():
+    from eventcoder.datasets.release_files import FILES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Releases: what they hold and guarantee")[1].split("\n\n| file")[1]
+    listed = [line.split("`")[1] for line in table.split("\n\n")[0].splitlines() if "| `" in line]
+    assert sorted(listed) == sorted(f.name for f in FILES)

@@ -349,6 +349,7 @@ def test_read_adjudication_reads_what_write_adjudication_wrote(adj, tmp_path):
     back = read_adjudication(tmp_path)
     for name in ("gold", "decisions", "review", "rejected", "dropped"):
         assert_frame_equal(getattr(back, name), getattr(adj, name))
+    assert back.policy == adj.policy and adj.policy.field_ties == {"fatalities": "lowest"}
     with pytest.raises(InputError, match="gold.parquet"):
         read_adjudication(tmp_path / "nowhere")
 

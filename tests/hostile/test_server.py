@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -137,3 +138,14 @@ def test_what_the_real_server_repeats_back_is_redacted(ls_server: LabelStudioSer
     message = str(caught.value)
     assert "label_config: toName=\"article\" not found in names: ['***']" in message
     assert ls_server.token not in message
+
+
+def test_debug_tracebacks_carry_no_key(echo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --debug lets the exception through, with the SDK's error chained: its text is the body.
+    monkeypatch.setattr(_Echo, "mode", "json")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", KEY)
+    result = runner.invoke(app, ["--debug", "export", "pull", "-p", "7", "--url", echo_url])
+    assert isinstance(result.exception, ServerError)
+    shown = "".join(traceback.format_exception(result.exception))
+    assert "ApiError" in shown and "Authorization: Token ***" in shown
+    assert KEY not in shown and KEY not in result.output

@@ -79,6 +79,7 @@ from eventcoder.annotate.convert.events import (
     region_tables,
 )
 from eventcoder.annotate.convert.offsets import (
+    SPAN_CUT_MACRO,
     editor_text,
     recount_utf16,
     restore_editor_text,
@@ -144,6 +145,7 @@ def read_export(
             f"SET threads = {threads}; SET preserve_insertion_order = false; "
             f"SET memory_limit = '{limit >> 20}MB'"
         )
+        con.execute(SPAN_CUT_MACRO)
         say("reading export")
         load_export(con, path, cb)
         say("checking results")

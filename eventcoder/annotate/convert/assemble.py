@@ -100,7 +100,11 @@ def _failures(cb: Codebook, result: ValidationResult, present: list[str]) -> pl.
         [
             result.failures.filter(~pl.col("rule").is_in(list(unique))),
             _unique_failures(
-                result.accepted.vstack(result.rejected.drop("row", "reasons")),
+                # Rejected rows hold what the coder wrote (text), accepted rows typed values.
+                pl.concat(
+                    [result.accepted, result.rejected.drop("row", "reasons")],
+                    how="diagonal_relaxed",
+                ),
                 list(unique.values()),
                 present,
             ),

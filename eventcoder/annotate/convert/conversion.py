@@ -65,6 +65,22 @@ class Conversion:
             f"{self.skipped_count:,} skipped"
         )
 
+    def failures(self) -> pl.DataFrame:
+        """Return every problem found: the rejects (severity ``error``) and the warnings."""
+        cols = ["annotation_id", "field", "rule"]
+        return pl.concat(
+            [
+                self.rejects.select(cols).with_columns(severity=pl.lit("error")),
+                self.warnings.select(cols).with_columns(severity=pl.lit("warning")),
+            ]
+        )
+
+    def counts_by_rule(self) -> pl.DataFrame:
+        """One row per rule and field: severity, failures, annotations affected; errors first."""
+        from eventcoder.schema.failures import count_failures
+
+        return count_failures(self.failures(), key="annotation_id", label="annotations")
+
     def summary(self) -> dict[str, Any]:
         """Plain-data counts, for ``--json`` and reports."""
         return {
@@ -82,11 +98,13 @@ class Conversion:
 
 
 def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
-    """Write the conversion's tables as Parquet files in ``folder``, atomically; return paths."""
-    from eventcoder.files import atomic_write_parquet
+    """Write the conversion's tables as Parquet files in ``folder``; return their paths.
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    The tables appear together or not at all (:func:`eventcoder.files.output_set`): a full disk
+    never leaves a new annotations table beside the previous run's rejects.
+    """
+    from eventcoder.files import output_set
+
     tables = {
         "annotations": conv.annotations,
         "rejects": conv.rejects,
@@ -96,7 +114,5 @@ def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
         "coded": conv.coded,
         "mentions": conv.mentions,
     }
-    return {
-        name: atomic_write_parquet(frame, folder / f"{name}.parquet")
-        for name, frame in tables.items()
-    }
+    with output_set(folder) as out:
+        return {name: out.parquet(frame, f"{name}.parquet") for name, frame in tables.items()}

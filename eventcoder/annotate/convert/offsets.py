@@ -67,6 +67,15 @@ def editor_text(text: str) -> str:
     return shown.replace("\n", "\\n").replace("\r", "\\n")
 
 
+# The text a region's offsets cut out of its article, or NULL when they do not fit in it: an
+# offset of 2**32 or more would stop DuckDB's substring with an error instead of rejecting the
+# annotation like any other offset past the end (span-mismatch).
+SPAN_CUT_MACRO = """
+  CREATE MACRO span_cut(article, s, e) AS
+    CASE WHEN s >= 0 AND e >= s AND e <= length(article)
+         THEN substring(article, s + 1, e - s) END
+"""
+
 # The same in SQL (RE2), for every region at once.
 EDITOR_TEXT_SQL = r"""
   replace(replace(regexp_replace(regexp_replace({0}, '[ \t]+', ' ', 'g'),
@@ -80,7 +89,7 @@ _RESTORE_TEXT = r"""
   UPDATE {table} SET {text} = x.cut
   FROM (
     SELECT r.annotation_id, r.region, {label_key} AS label_key,
-           substring(t.article_text, r.span_start + 1, r.span_end - r.span_start) AS cut,
+           span_cut(t.article_text, r.span_start, r.span_end) AS cut,
            r.{text} AS stored
     FROM {table} r JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
   ) x
@@ -134,7 +143,7 @@ def recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
       JOIN tasks t ON t.task_id = a.task_id
       WHERE t.astral AND s.span_start IS NOT NULL AND s.span_end IS NOT NULL
         AND s.text IS NOT NULL
-        AND substring(t.article_text, s.span_start + 1, s.span_end - s.span_start)
+        AND span_cut(t.article_text, s.span_start, s.span_end)
             IS DISTINCT FROM s.text
     """,
     )

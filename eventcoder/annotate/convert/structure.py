@@ -125,7 +125,7 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
                || ' do not cut this text out of the article'
       FROM ev e JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
       WHERE e.span_start IS NULL OR e.span_end IS NULL OR e.evidence IS NULL
-         OR substring(t.article_text, e.span_start + 1, e.span_end - e.span_start)
+         OR span_cut(t.article_text, e.span_start, e.span_end)
             IS DISTINCT FROM e.evidence
       UNION ALL
       SELECT m.annotation_id, m.region, 'mention', 'span-mismatch', m.text,
@@ -133,7 +133,7 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
                || coalesce(m.span_end::VARCHAR, '?') || ' do not cut this text out of the article'
       FROM men m JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
       WHERE m.span_start IS NULL OR m.span_end IS NULL OR m.text IS NULL
-         OR substring(t.article_text, m.span_start + 1, m.span_end - m.span_start)
+         OR span_cut(t.article_text, m.span_start, m.span_end)
             IS DISTINCT FROM m.text
     """,
     )

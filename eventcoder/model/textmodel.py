@@ -1,0 +1,313 @@
+"""A small text model: event category from a report's text, within the codebook's hierarchy.
+
+Features are hashed word 1-2-grams and character 2-5-grams (within word boundaries), weighted
+by tf-idf: hashing needs no vocabulary, so the model file holds numbers only. The classifier is
+a linear SVM (one against the rest) over the *leaf* categories (sub-event types); its margins
+become probabilities by a softmax whose temperature is fitted on held-out rows (calibration).
+An event type's probability is the sum of its sub-event types', and the sub-event type is chosen
+among the chosen event type's own: the model can never pair a sub-event type with another event
+type's.
+
+Whether a sentence reports an event at all is read from the same margins: a text that no
+one-against-the-rest classifier claims (the best margin under the model's ``detect_margin``,
+at most 0 and low enough for 95% of held-out training notes) is taken to report none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.svm import LinearSVC
+
+from eventcoder.schema.codebook import Codebook
+
+WORD_FEATURES = 2**17
+CHAR_FEATURES = 2**18
+FEATURES = WORD_FEATURES + CHAR_FEATURES
+# Fewer held-out rows than this fit a temperature to noise (all right: near zero, overconfident).
+MIN_CALIBRATION_ROWS = 200
+UNCALIBRATED_TEMPERATURE = 0.1
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """The fields a model predicts: an event type and, when the codebook has one, its sub-type."""
+
+    event_field: str
+    sub_field: str | None
+    parent: dict[str, str]  # sub-event type -> its event type (empty without sub_field)
+    event_types: tuple[str, ...]
+
+    @classmethod
+    def of(cls, cb: Codebook) -> Hierarchy:
+        """The hierarchy the codebook declares: its ``lookup`` rule from sub-type to type."""
+        event_field = cb.role("event_type")
+        if event_field is None:
+            raise ValueError("the codebook has no event_type role")
+        vocab = cb.vocabulary_of(event_field)
+        event_types = tuple(str(v) for v in vocab.values) if vocab else ()
+        for rule in cb.rules:
+            if rule.kind == "lookup" and rule.params.get("field") == event_field:
+                sub_vocab = cb.vocabularies[rule.params["vocabulary"]]
+                parent = {
+                    str(k): str(v) for k, v in sub_vocab.attribute(rule.params["attribute"]).items()
+                }
+                return cls(event_field, str(rule.params["key"]), parent, event_types)
+        return cls(event_field, None, {}, event_types)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.event_field,) + ((self.sub_field,) if self.sub_field else ())
+
+
+def normalise_text(texts: pl.Series) -> pl.Series:
+    """Texts as the model reads them: lower case, every digit a 0, blanks as empty strings."""
+    return texts.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"\d", "0")
+
+
+def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
+    words = HashingVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        n_features=WORD_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        dtype=np.float32,
+    )
+    chars = HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        n_features=CHAR_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        dtype=np.float32,
+    )
+    return words, chars
+
+
+def counts(texts: Sequence[str]) -> sp.csr_matrix:
+    """Hashed term counts of normalised texts: word columns, then character columns."""
+    words, chars = _vectorizers()
+    return sp.hstack(
+        [words.transform(texts), chars.transform(texts)], format="csr", dtype=np.float32
+    )
+
+
+def _tfidf(x: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    x = x.copy()
+    x.data = np.log1p(x.data)  # sublinear tf: a word said five times is not five times the cue
+    x = x.multiply(idf.reshape(1, -1)).tocsr()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.diags(1.0 / norms).dot(x).tocsr().astype(np.float32)
+
+
+@dataclass
+class TextModel:
+    """A trained model: feature weights, classes, calibration, and what it was trained on."""
+
+    hierarchy: Hierarchy
+    classes: tuple[str, ...]  # leaf categories, in column order of ``coef``
+    columns: np.ndarray  # feature columns seen in training (int64)
+    idf: np.ndarray  # idf of those columns (float32)
+    coef: np.ndarray  # classes x columns (float32)
+    intercept: np.ndarray  # classes (float32)
+    temperature: float
+    detect_margin: float
+    codebook: dict[str, str]  # name, version
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    # -- scoring ------------------------------------------------------------------------------
+    def margins(self, texts: Sequence[str] | pl.Series) -> np.ndarray:
+        """The classifiers' margins, one row per text, one column per class."""
+        series = normalise_text(pl.Series(list(texts), dtype=pl.String))
+        x = counts(series.to_list())[:, self.columns]
+        return np.asarray(_tfidf(x, self.idf) @ self.coef.T) + self.intercept
+
+    def leaf_probabilities(self, margins: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of the leaf classes (softmax of margins / temperature)."""
+        z = margins.astype(np.float64) / self.temperature
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, texts: Sequence[str] | pl.Series) -> pl.DataFrame:
+        """One row per text: event type, sub-event type, their probabilities, and detection.
+
+        Columns: ``<event field>``, ``<event field>_score``, ``<sub field>``,
+        ``<sub field>_score`` (probability of the sub-type given the event type), ``score`` (of
+        the pair), ``margin`` and ``reports_event`` (margin at least ``detect_margin``).
+        """
+        texts = list(texts)
+        if not texts:
+            return _empty_prediction(self.hierarchy)
+        m = self.margins(texts)
+        p = self.leaf_probabilities(m)
+        h = self.hierarchy
+        if h.sub_field is None:
+            best = p.argmax(axis=1)
+            labels = np.array(self.classes, dtype=object)[best]
+            scores = p[np.arange(len(texts)), best]
+            out = {h.event_field: labels, f"{h.event_field}_score": scores, "score": scores}
+        else:
+            parents = sorted({h.parent[c] for c in self.classes})
+            member = np.array(
+                [[h.parent[c] == e for c in self.classes] for e in parents], dtype=np.float64
+            )  # event types x leaves
+            event_p = p @ member.T
+            best_event = event_p.argmax(axis=1)
+            within = p * member[best_event]  # leaves of other event types get 0
+            best_leaf = within.argmax(axis=1)
+            rows = np.arange(len(texts))
+            ev_score = event_p[rows, best_event]
+            leaf_score = p[rows, best_leaf]
+            out = {
+                h.event_field: np.array(parents, dtype=object)[best_event],
+                f"{h.event_field}_score": ev_score,
+                h.sub_field: np.array(self.classes, dtype=object)[best_leaf],
+                f"{h.sub_field}_score": leaf_score / ev_score,
+                "score": leaf_score,
+            }
+        margin = m.max(axis=1)
+        frame = pl.DataFrame(out)
+        return frame.with_columns(
+            pl.Series("margin", margin, dtype=pl.Float64),
+            pl.Series("reports_event", margin >= self.detect_margin),
+        ).with_columns(pl.col(pl.Float64).cast(pl.Float64))
+
+    def check_codebook(self, cb: Codebook) -> None:
+        """Raise :class:`ModelError` unless the model was trained for this codebook version."""
+        from eventcoder.errors import ModelError
+
+        if (cb.name, cb.version) != (self.codebook.get("name"), self.codebook.get("version")):
+            raise ModelError(
+                f"the model was trained for codebook {self.codebook.get('name')} "
+                f"{self.codebook.get('version')}, not {cb.label}: train one for this codebook"
+            )
+        missing = [c for c in self.classes if c not in self._leaf_values(cb)]
+        if missing:
+            raise ModelError(
+                f"the model predicts {missing[0]!r}, which codebook {cb.label} does not have: "
+                "train one for this codebook"
+            )
+
+    def _leaf_values(self, cb: Codebook) -> set[str]:
+        leaf = self.hierarchy.sub_field or self.hierarchy.event_field
+        vocab = cb.vocabulary_of(leaf)
+        return {str(v) for v in vocab.values} if vocab else set(self.classes)
+
+
+def _empty_prediction(h: Hierarchy) -> pl.DataFrame:
+    schema: dict[str, Any] = {h.event_field: pl.String, f"{h.event_field}_score": pl.Float64}
+    if h.sub_field:
+        schema.update({h.sub_field: pl.String, f"{h.sub_field}_score": pl.Float64})
+    schema.update({"score": pl.Float64, "margin": pl.Float64, "reports_event": pl.Boolean})
+    return pl.DataFrame(schema=schema)
+
+
+def fit(
+    texts: pl.Series,
+    leaves: pl.Series,
+    hierarchy: Hierarchy,
+    codebook: dict[str, str],
+    *,
+    seed: int = 0,
+    calibration_share: float = 0.1,
+    c: float = 0.5,
+) -> TextModel:
+    """A :class:`TextModel` fitted on ``texts`` labelled with leaf categories ``leaves``.
+
+    A share of the rows (``calibration_share``, at least one per class where a class has two or
+    more rows) is held out to fit the temperature and the detection margin; the classifier is
+    fitted on the rest.
+    """
+    n = texts.len()
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    held = np.zeros(n, dtype=bool)
+    held[order[: int(round(n * calibration_share))]] = True
+    labels = leaves.to_numpy()
+    # A class seen once is kept for fitting: it cannot be learnt from nothing.
+    singles = pl.Series(labels).is_in(
+        pl.Series(labels).value_counts().filter(pl.col("count") == 1).to_series()
+    )
+    held &= ~singles.to_numpy()
+    x = counts(normalise_text(texts).to_list())
+    df = np.asarray((x[~held] > 0).sum(axis=0)).ravel()
+    columns = np.flatnonzero(df).astype(np.int64)
+    train_n = int((~held).sum())
+    idf = (np.log((1 + train_n) / (1 + df[columns])) + 1).astype(np.float32)
+    xt = _tfidf(x[:, columns], idf)
+    classes = tuple(sorted(set(labels[~held].tolist())))
+    if len(classes) < 2:
+        from eventcoder.errors import ModelError
+
+        raise ModelError(
+            f"the training rows hold only {len(classes)} category: a model needs two or more"
+        )
+    svm = LinearSVC(C=c, random_state=seed)
+    svm.fit(xt[~held], labels[~held])
+    coef = svm.coef_.astype(np.float32)
+    intercept = svm.intercept_.astype(np.float32)
+    if len(classes) == 2:  # sklearn keeps one row for two classes; the model wants one per class
+        coef = np.vstack([-coef[0], coef[0]])
+        intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
+    model = TextModel(
+        hierarchy=hierarchy,
+        classes=tuple(str(k) for k in svm.classes_),
+        columns=columns,
+        idf=idf,
+        coef=coef,
+        intercept=intercept,
+        temperature=1.0,
+        detect_margin=float("-inf"),
+        codebook=codebook,
+    )
+    if held.sum() >= MIN_CALIBRATION_ROWS:
+        margins = np.asarray(xt[held] @ coef.T) + intercept
+        truth = np.searchsorted(np.array(model.classes), labels[held])
+        known = np.isin(labels[held], model.classes)
+        model.temperature = _fit_temperature(margins[known], truth[known])
+        # Any text a one-against-the-rest classifier claims (margin > 0) counts, and so do texts
+        # as weakly claimed as the weakest 5% of held-out notes.
+        model.detect_margin = min(0.0, float(np.quantile(margins.max(axis=1), 0.05)))
+    else:
+        # A fixed temperature as sharp as fitted ones usually are: at 1 the softmax of margins
+        # (mostly within -1..1) is so flat that summing leaves favours types with many leaves.
+        model.temperature = UNCALIBRATED_TEMPERATURE
+        model.detect_margin = 0.0
+        model.summary["notes"] = [
+            f"uncalibrated: {int(held.sum())} held-out rows, fewer than {MIN_CALIBRATION_ROWS}; "
+            f"scores are a softmax of the margins at temperature {UNCALIBRATED_TEMPERATURE}"
+        ]
+    model.summary.update(
+        rows=int(n),
+        fitted_on=train_n,
+        calibrated_on=int(held.sum()),
+        classes=len(model.classes),
+    )
+    return model
+
+
+def _fit_temperature(margins: np.ndarray, truth: np.ndarray) -> float:
+    """The softmax temperature minimising the negative log-likelihood of the held-out labels."""
+
+    def nll(log_t: float) -> float:
+        z = margins / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(len(truth)), truth].mean())
+
+    result = minimize_scalar(nll, bounds=(-5.0, 3.0), method="bounded")
+    return float(np.exp(result.x))

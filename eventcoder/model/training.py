@@ -1,0 +1,162 @@
+"""Training and evaluating the text model on validated ACLED-style tables.
+
+Each table is validated against the codebook (without its reference lists, as for building
+them): only accepted rows teach or test the model, and rejected rows are counted per table. The
+text of a row is its evidence span when the table has one (``evidence``, as the annotations
+table of ``eventcoder convert`` holds it), else its notes (the codebook's ``evidence_field``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from eventcoder.errors import InputError, ModelError
+from eventcoder.model.textmodel import Hierarchy, TextModel, fit
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.references import TableUse, without_references
+from eventcoder.schema.validate import read_table, validate
+
+TEXT = "text"
+EVIDENCE = "evidence"
+
+
+def text_field(cb: Codebook) -> str:
+    """The field whose text describes an event: ``settings.evidence_field``, else ``notes``."""
+    return str(cb.settings.get("evidence_field") or "notes")
+
+
+def examples(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
+    """``text`` and the hierarchy's fields of each row with a text and an event type."""
+    h = Hierarchy.of(cb)
+    notes = text_field(cb)
+    sources = [pl.col(c).cast(pl.String) for c in (EVIDENCE, notes) if c in frame.columns]
+    if not sources:
+        raise InputError(f"the table has neither {EVIDENCE!r} nor {notes!r}: no text to learn from")
+    text = pl.coalesce([pl.when(s.str.strip_chars() != "").then(s) for s in sources])
+    out = frame.select(
+        text.alias(TEXT), *(pl.col(f).cast(pl.String) for f in h.fields if f in frame.columns)
+    )
+    for f in h.fields:
+        if f not in out.columns:
+            raise InputError(f"the table has no {f!r} column: nothing to learn")
+    return out.drop_nulls()
+
+
+def read_examples(
+    paths: Sequence[str | Path],
+    cb: Codebook,
+    on_progress: Callable[[str], None] | None = None,
+) -> tuple[pl.DataFrame, list[TableUse]]:
+    """Validated examples of every table, and how many rows of each were used."""
+    if not paths:
+        raise InputError("no tables given: name one or more ACLED-style tables")
+    say = on_progress or (lambda _msg: None)
+    plain = without_references(cb)
+    parts, uses = [], []
+    for path in paths:
+        say(f"validating {path}")
+        result = validate(read_table(path), plain)
+        ex = examples(result.accepted, cb)
+        parts.append(ex)
+        uses.append(TableUse(str(path), result.total, ex.height, result.rejected.height))
+    return pl.concat(parts), uses
+
+
+def train(
+    frame: pl.DataFrame, cb: Codebook, *, seed: int = 0, uses: Sequence[TableUse] = ()
+) -> TextModel:
+    """A model trained on examples (:func:`examples`) for codebook ``cb``."""
+    h = Hierarchy.of(cb)
+    leaf = h.sub_field or h.event_field
+    if frame.height == 0:
+        raise ModelError("no training rows: every row was rejected or had no text")
+    model = fit(frame[TEXT], frame[leaf], h, {"name": cb.name, "version": cb.version}, seed=seed)
+    model.summary.update(
+        tables=[u.__dict__ for u in uses],
+        per_class=dict(frame[leaf].value_counts(sort=True).iter_rows()),
+    )
+    return model
+
+
+@dataclass(frozen=True)
+class FieldScore:
+    """Accuracy, macro-F1 and the confusion table of one predicted field."""
+
+    accuracy: float
+    macro_f1: float
+    confusion: pl.DataFrame  # truth, predicted, count
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model's scores on labelled rows, per field, with its calibration and detection."""
+
+    rows: int
+    fields: dict[str, FieldScore]
+    calibration_error: float  # expected calibration error of the pair's score, 10 bins
+    detected: float  # share of rows the model takes to report an event
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"<field>": {"accuracy", "macro_f1"}, ..., "rows", "calibration_error", ...}``."""
+        out: dict[str, Any] = {
+            name: {"accuracy": s.accuracy, "macro_f1": s.macro_f1}
+            for name, s in self.fields.items()
+        }
+        out.update(rows=self.rows, calibration_error=self.calibration_error, detected=self.detected)
+        return out
+
+
+def evaluate(model: TextModel, frame: pl.DataFrame) -> Evaluation:
+    """Score ``model`` on examples (:func:`examples`): accuracy and macro-F1 per field."""
+    from sklearn.metrics import f1_score
+
+    pred = model.predict(frame[TEXT])
+    scores: dict[str, FieldScore] = {}
+    for f in model.hierarchy.fields:
+        truth = frame[f].to_numpy()
+        guess = pred[f].to_numpy()
+        labels = sorted(set(truth.tolist()) | set(guess.tolist()))
+        confusion = (
+            pl.DataFrame(
+                {"truth": truth, "predicted": guess},
+                schema=[("truth", pl.String), ("predicted", pl.String)],
+            )
+            .group_by("truth", "predicted")
+            .len("count")
+            .sort("truth", "predicted")
+        )
+        scores[f] = FieldScore(
+            accuracy=float((truth == guess).mean()) if len(truth) else 0.0,
+            macro_f1=float(f1_score(truth, guess, labels=labels, average="macro", zero_division=0))
+            if len(truth)
+            else 0.0,
+            confusion=confusion,
+        )
+    leaf = model.hierarchy.sub_field or model.hierarchy.event_field
+    correct = (pred[leaf].to_numpy() == frame[leaf].to_numpy()).astype(float)
+    return Evaluation(
+        rows=frame.height,
+        fields=scores,
+        calibration_error=_ece(pred["score"].to_numpy(), correct),
+        detected=float(pred["reports_event"].mean()) if frame.height else 0.0,
+    )
+
+
+def _ece(score: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: the mean gap between score and accuracy, over score bins."""
+    if score.size == 0:
+        return 0.0
+    which = np.minimum((score * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.sum() * abs(score[inside].mean() - correct[inside].mean())
+    return float(total / score.size)

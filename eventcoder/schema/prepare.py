@@ -1,0 +1,507 @@
+"""A table brought to the codebook's columns, spellings and types, with every change recorded.
+
+Reading is not changing: matching headers (``EVENT_DATE`` is ``event_date``), trimming the spaces
+around a cell, reading the codebook's missing-value tokens (``NA``, ``#N/A``, ...) as blank, and
+reading text as the field's type (``35.6570`` as a number, ``9-May-20`` as a date, the column's
+format inferred by :mod:`eventcoder.schema.dates`) give the value the file holds. Notes say once
+what was read that way when it is not the default.
+
+Changing is recorded: every value of a row that differs from what was read is one row of the
+changes table (row, field, before, after, reason, source), for the reasons the codebook declares:
+
+=====================  =============================================================  ==========
+reason                 what happened                                                   source
+=====================  =============================================================  ==========
+canonical-spelling     a vocabulary code or alias became its term (``7``, Civilians)   vocabulary
+null-code              a vocabulary's code for "none" became blank (``inter2`` 0)      vocabulary
+actor-list             a blank actor type was filled from the actor list               the list
+gazetteer              a blank place field was filled from the gazetteer               the list
+gazetteer-name         a place written as an alternate name took the gazetteer's name  the list
+derived                a blank derived field was filled by its rule                    rule id
+=====================  =============================================================  ==========
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from eventcoder.schema.codebook import Codebook, Field
+from eventcoder.schema.dates import DEFAULT_FORMAT, EARLIEST, read_dates
+from eventcoder.schema.reading import (
+    check_column_types,
+    match_columns,
+    missing_values,
+    refuse_layout,
+)
+from eventcoder.schema.rules import add_reference_columns, derivation_rules
+from eventcoder.schema.tables import PROVENANCE, polars_dtype
+
+ROW = "row"
+TYPE_RULE = "field-type"
+_BAD = "__ec_bad_"
+FAILURE_SCHEMA = {
+    ROW: pl.Int64,
+    "rule": pl.String,
+    "severity": pl.String,
+    "field": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+CHANGE_SCHEMA = {
+    ROW: pl.Int64,
+    "field": pl.String,
+    "before": pl.String,
+    "after": pl.String,
+    "reason": pl.String,
+    "source": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A frame brought to the codebook's columns and types, before rules run.
+
+    ``written`` holds the input as written (headers matched, absent fields blank), for rejected
+    rows; ``changes`` every value that differs from what was read, for every row.
+    """
+
+    frame: pl.DataFrame
+    type_failures: pl.DataFrame
+    absent: frozenset[str]
+    notes: tuple[str, ...]
+    written: pl.DataFrame
+    changes: pl.DataFrame
+
+
+def _derivable(cb: Codebook) -> set[str]:
+    out = {f for _, f, _ in derivation_rules(cb)}
+    gaz = cb.references.gazetteer
+    if gaz is not None and any(
+        r.kind in ("place_known", "coordinates_near_place") for r in cb.rules
+    ):
+        out |= {c for c in gaz.columns if c in cb.field_names}
+    return out
+
+
+def prepare(
+    frame: pl.DataFrame,
+    cb: Codebook,
+    table: str = "events",
+    *,
+    date_format: str | None = None,
+    source: str | None = None,
+) -> Prepared:
+    """Bring ``frame`` to the codebook's columns, spellings and types; derive what can be derived.
+
+    Raises :class:`InputError` when a field that coders must fill is missing as a column (naming
+    the layout when the codebook knows it), when a column's stored type cannot hold its field,
+    or when a date column's format is ambiguous. ``source`` names the file in messages.
+    """
+    check_column_types(frame, cb, source)
+    headers = frame.columns
+    frame, notes = match_columns(frame, cb, source)
+
+    derivable = _derivable(cb)
+    must_have = [f.name for f in cb.fields if f.required and f.origin == "coded"]
+    if table == "annotations":
+        must_have = [name for name, _, req, _ in PROVENANCE if req] + must_have
+    missing = [c for c in must_have if c not in frame.columns]
+    if missing:
+        raise refuse_layout(headers, missing, cb, source)
+    absent = {f.name for f in cb.fields if f.name not in frame.columns}
+    derived_absent = sorted(absent & derivable)
+    skipped = sorted(absent - derivable)
+    if derived_absent:
+        notes.append("derived columns absent from the input: " + ", ".join(derived_absent))
+    if skipped:
+        notes.append(
+            "columns absent from the input, left blank and not checked: " + ", ".join(skipped)
+        )
+
+    frame = frame.with_columns(pl.lit(None, polars_dtype(cb.field(c))).alias(c) for c in absent)
+    written = frame
+    # Text read from CSV is trimmed; a typed frame (Parquet) is taken as written, since trimming
+    # a million long strings costs more than the whole rule set. Blank means missing in both.
+    from_text = all(dtype == pl.String for dtype in frame.schema.values())
+    typing = _Typing(frame, cb, from_text, date_format)
+    frame = typing.run()
+    notes.extend(typing.notes)
+    changes = list(typing.changes)
+    type_failures = _type_failures(written, typing.flagged, cb)
+
+    for name, dtype, _, _ in PROVENANCE:
+        if name in frame.columns and table == "annotations":
+            frame = frame.with_columns(pl.col(name).cast(dtype, strict=False))
+    before = frame
+    frame = add_reference_columns(frame, cb)
+    changes.extend(_reference_changes(before, frame, cb))
+    # A derivation fills blanks only; a column with none (a full export) is left alone.
+    for rule, field, expr in derivation_rules(cb):
+        if not frame[field].null_count():
+            continue
+        before = frame
+        frame = frame.with_columns(
+            pl.coalesce(pl.col(field), expr.cast(frame.schema[field], strict=False)).alias(field)
+        )
+        changes.append(_fills(before, frame, field, "derived", rule.id))
+    table_changes = (
+        pl.concat(changes).sort(ROW, "field", maintain_order=True)
+        if changes
+        else pl.DataFrame(schema=CHANGE_SCHEMA)
+    )
+    return Prepared(
+        frame, type_failures, frozenset(absent - derivable), tuple(notes), written, table_changes
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Types and spellings
+# --------------------------------------------------------------------------------------------
+
+
+def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
+    if ftype == "string":
+        return col.cast(pl.String)
+    if ftype == "date":
+        if source == pl.Date:
+            return col
+        return col.cast(pl.Date)  # a Datetime column; text dates go through read_dates
+    if ftype == "integer":
+        if source.is_integer():
+            return col.cast(pl.Int64)
+        number = _number(col, source)
+        return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False))
+    if ftype == "number":
+        return _number(col, source)
+    if ftype == "boolean":
+        text = col.cast(pl.String).str.to_lowercase().str.strip_chars()
+        return (
+            pl.when(text.is_in(["true", "1", "yes"]))
+            .then(True)
+            .when(text.is_in(["false", "0", "no"]))
+            .then(False)
+        )
+    raise ValueError(ftype)  # pragma: no cover - field types are checked at load
+
+
+def _number(col: pl.Expr, source: pl.DataType) -> pl.Expr:
+    if source.is_numeric():
+        return col.cast(pl.Float64)
+    return col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def _blank(col: pl.Expr, tokens: tuple[str, ...]) -> pl.Expr:
+    """Text with blank cells and missing-value tokens as null."""
+    gone = col == ""
+    if tokens:
+        gone = gone | col.is_in(list(tokens))
+    return pl.when(gone).then(None).otherwise(col)
+
+
+class _Typing:
+    """Types every codebook field of one frame; collects bad-value flags, changes and notes.
+
+    The common case costs little: vocabulary fields and dates are typed per distinct value, and
+    numbers try a plain cast first, taking the slow path (trim, whole-number floats, missing-value
+    tokens) only when some value needs it.
+    """
+
+    def __init__(self, frame: pl.DataFrame, cb: Codebook, from_text: bool, date_format: str | None):
+        self.frame = frame
+        self.cb = cb
+        self.from_text = from_text
+        self.date_format = date_format
+        self.tokens = missing_values(cb)
+        self.today = date.today()
+        self.flags: list[pl.Expr] = []
+        self.changes: list[pl.DataFrame] = []
+        self.notes: list[str] = []
+        self.flagged = pl.DataFrame()
+        self.blanked = False  # whether some cell was read as blank
+
+    def run(self) -> pl.DataFrame:
+        frame, cb = self.frame, self.cb
+        by_value = [
+            f
+            for f in cb.fields
+            if f.vocabulary or (f.type == "date" and frame.schema[f.name] != pl.Date)
+        ]
+        lists = frame.select(pl.col(f.name).unique().implode() for f in by_value)
+        done = {f.name for f in by_value}
+        numeric = [f for f in cb.fields if f.type in ("integer", "number") and f.name not in done]
+        fast = {
+            f.name: pl.col(f.name).cast(polars_dtype(f), strict=False)
+            for f in numeric
+            if frame.schema[f.name] == pl.String
+        }
+        misses = (
+            frame.select(
+                (pl.col(n).is_not_null() & e.is_null()).sum().alias(n) for n, e in fast.items()
+            ).row(0, named=True)
+            if fast
+            else {}
+        )
+
+        typed: list[pl.Expr] = []
+        for f in by_value:
+            expr = self._by_value(f, lists[f.name][0])
+            if expr is not None:
+                typed.append(expr.alias(f.name))
+        for f in cb.fields:
+            if f.name in done:
+                continue
+            source = frame.schema[f.name]
+            col = pl.col(f.name)
+            if f.name in fast and not misses[f.name]:
+                typed.append(fast[f.name].alias(f.name))
+                continue
+            if f.type == "date":  # already a Date column: only its range is checked
+                self._date_range(f)
+                continue
+            if source == pl.String:
+                col = _blank(col.str.strip_chars() if self.from_text else col, self.tokens)
+            parsed = _parse(col, f.type, source)
+            typed.append(parsed.alias(f.name))
+            if f.type != "string" and source != polars_dtype(f):
+                self.flags.append((col.is_not_null() & parsed.is_null()).alias(f"{_BAD}{f.name}"))
+        other_text = [
+            _blank(pl.col(c).str.strip_chars(), self.tokens).alias(c)
+            for c, dtype in frame.schema.items()
+            if self.from_text and dtype == pl.String and c not in cb.field_names
+        ]
+        self.flagged = frame.select(self.flags) if self.flags else pl.DataFrame()
+        out = frame.with_columns(*typed, *other_text)
+        # Null counts are metadata: finding whether any cell was read as blank costs nothing.
+        text = [
+            c
+            for c, d in frame.schema.items()
+            if d == pl.String and (c not in cb.field_names or cb.field(c).type == "string")
+        ]
+        if self.blanked or any(out[c].null_count() > frame[c].null_count() for c in text):
+            tokens = ", ".join(self.tokens)
+            self.notes.append(
+                "read cells holding only spaces"
+                + (f" or a missing-value token ({tokens})" if tokens else "")
+                + " as blank"
+            )
+        return out
+
+    def _date_range(self, f: Field) -> None:
+        col = pl.col(f.name)
+        low, high = self.frame.select(col.min().alias("low"), col.max().alias("high")).row(0)
+        if low is not None and (low < EARLIEST or high > self.today):
+            bad = (col < EARLIEST) | (col > self.today)
+            self.flags.append(bad.fill_null(False).alias(f"{_BAD}{f.name}"))
+
+    def _by_value(self, f: Field, distinct: pl.Series) -> pl.Expr | None:
+        """Type a field value by value: its distinct values are few (a vocabulary) or repeat a
+        great deal (dates), so each is read once and the column mapped, instead of every row.
+
+        Returns the typed expression (None when the column is already canonical); records the
+        flag of values that cannot be read and the rows whose value a vocabulary changed.
+        """
+        frame, cb = self.frame, self.cb
+        source = frame.schema[f.name]
+        target = polars_dtype(f)
+        small = pl.DataFrame({"raw": distinct}).drop_nulls()
+        read = pl.col("raw")
+        if source == pl.String:
+            read = _blank(read.str.strip_chars(), self.tokens)
+        small = small.with_columns(read.alias("read"))
+        if source == pl.String and small["read"].null_count():
+            self.blanked = True
+        vocab = cb.vocabularies.get(f.vocabulary) if f.vocabulary else None
+        spell: dict[str, str] = {}
+        nulls: list[str] = []
+        canonical = pl.col("read")
+        if vocab is not None:
+            text = pl.col("read").cast(pl.String)
+            nulls = [str(c) for c in vocab.null_codes]
+            spell = {k: str(v) for k, v in vocab.spellings().items() if k != str(v)}
+            canonical = text.replace(spell) if spell else text
+            if nulls:
+                canonical = pl.when(text.is_in(nulls)).then(None).otherwise(canonical)
+        if f.type == "date" and vocab is None and source != pl.Date:
+            typed = self._dates(f, small, source)
+        else:
+            # A vocabulary's spellings are text, whatever the column's type.
+            parsed = _parse(canonical, f.type, pl.String if vocab is not None else source)
+            typed = small.select(parsed.cast(target)).to_series()
+        small = small.with_columns(typed.alias("typed"), canonical.alias("canonical"))
+        bad = small.filter(pl.col("canonical").is_not_null() & pl.col("typed").is_null())["raw"]
+        if bad.len():
+            self.flags.append(pl.col(f.name).is_in(bad.implode()).alias(f"{_BAD}{f.name}"))
+        if vocab is not None:
+            self._spelling_changes(f, small, list(spell), nulls, vocab.name)
+        unchanged = source == target and (
+            small.select(
+                (pl.col("raw").cast(target) == pl.col("typed")).fill_null(False).all()
+            ).item()
+        )
+        if unchanged:
+            return None
+        return pl.col(f.name).replace_strict(
+            small["raw"], small["typed"], default=None, return_dtype=target
+        )
+
+    def _dates(self, f: Field, small: pl.DataFrame, source: pl.DataType) -> pl.Series:
+        if source != pl.String:  # a Datetime column
+            dates = small.select(pl.col("read").cast(pl.Date)).to_series()
+            ok = (dates >= EARLIEST) & (dates <= self.today)
+            return dates.zip_with(ok.fill_null(False), pl.Series([None], dtype=pl.Date))
+        reading = read_dates(
+            small["read"],
+            f.name,
+            years=self._years(f),
+            date_format=self.date_format,
+            today=self.today,
+        )
+        formats = tuple(x for x in reading.formats if x != DEFAULT_FORMAT)
+        if formats:
+            self.notes.append(f"{f.name} read as {' and '.join(reading.formats)}")
+        return reading.dates
+
+    def _years(self, f: Field) -> Callable[[], pl.DataFrame | None] | None:
+        """The (date as written, year) pairs of the table, when ``f`` is its dated field."""
+        year = self.cb.role("year")
+        if f.name != self.cb.role("date") or year is None or year not in self.frame.columns:
+            return None
+        frame = self.frame
+
+        def pairs() -> pl.DataFrame:
+            value = pl.col(f.name).cast(pl.String).str.strip_chars().alias("value")
+            years = (
+                pl.col(year).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
+            ).alias("year")
+            return frame.select(value, years).unique().drop_nulls()
+
+        return pairs
+
+    def _spelling_changes(
+        self, f: Field, small: pl.DataFrame, spellings: list[str], nulls: list[str], vocab: str
+    ) -> None:
+        read = pl.col("read").cast(pl.String)
+        changed = small.filter(read.is_in(spellings) | read.is_in(nulls)).select(
+            "raw",
+            read.alias("before"),
+            pl.col("typed").cast(pl.String).alias("after"),
+            pl.when(read.is_in(nulls))
+            .then(pl.lit("null-code"))
+            .otherwise(pl.lit("canonical-spelling"))
+            .alias("reason"),
+        )
+        if not changed.height:
+            return
+        rows = (
+            self.frame.select(pl.col(f.name).alias("raw"))
+            .with_row_index(ROW, offset=1)
+            .filter(pl.col("raw").is_in(changed["raw"].implode()))
+            .join(changed, on="raw", how="inner")
+        )
+        self.changes.append(
+            rows.select(
+                pl.col(ROW).cast(pl.Int64),
+                pl.lit(f.name).alias("field"),
+                "before",
+                "after",
+                "reason",
+                pl.lit(vocab).alias("source"),
+            )
+        )
+
+
+def _type_failures(original: pl.DataFrame, flagged: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
+    parts = []
+    for name in [c for c in flagged.columns if c.startswith(_BAD)]:
+        rows = flagged[name].arg_true()
+        if rows.len() == 0:
+            continue
+        field = name.removeprefix(_BAD)
+        ftype = cb.field(field).type
+        message = f"{field} is not a valid {ftype}"
+        if ftype == "date":
+            message += f" between {EARLIEST.isoformat()} and today"
+        parts.append(
+            pl.DataFrame(
+                {
+                    ROW: (rows + 1).cast(pl.Int64),
+                    "rule": TYPE_RULE,
+                    "severity": "error",
+                    "field": field,
+                    "value": original[field].cast(pl.String).gather(rows),
+                    "message": message,
+                },
+                schema=FAILURE_SCHEMA,
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame(schema=FAILURE_SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------
+# Changes made by reference lists and derivations
+# --------------------------------------------------------------------------------------------
+
+
+def _fills(
+    before: pl.DataFrame, after: pl.DataFrame, field: str, reason: str, source: str
+) -> pl.DataFrame:
+    """Change rows for the blanks of ``field`` that ``after`` fills."""
+    filled = (before[field].is_null() & after[field].is_not_null()).arg_true()
+    return pl.DataFrame(
+        {
+            ROW: (filled + 1).cast(pl.Int64),
+            "field": field,
+            "before": pl.Series([None] * filled.len(), dtype=pl.String),
+            "after": after[field].gather(filled).cast(pl.String),
+            "reason": reason,
+            "source": source,
+        },
+        schema=CHANGE_SCHEMA,
+    )
+
+
+def _reference_changes(
+    before: pl.DataFrame, after: pl.DataFrame, cb: Codebook
+) -> list[pl.DataFrame]:
+    """What the actor list and gazetteer filled in (and the place names they gave)."""
+    refs = cb.references
+    type_fields = {
+        t
+        for r in cb.rules
+        if r.kind in ("actor_type_listed", "actor_known")
+        for _, t in r.params["actors"]
+    }
+    place_fields = {
+        r.params["field"] for r in cb.rules if r.kind in ("place_known", "coordinates_near_place")
+    }
+    out = []
+    for f in cb.field_names:
+        if after[f].null_count() < before[f].null_count():
+            if f in type_fields:
+                out.append(_fills(before, after, f, "actor-list", refs.actors_path or "actors"))
+            else:
+                where = refs.gazetteer_path or "gazetteer"
+                out.append(_fills(before, after, f, "gazetteer", where))
+    for f in sorted(place_fields):
+        renamed = (
+            before[f].is_not_null() & after[f].is_not_null() & (before[f] != after[f])
+        ).arg_true()
+        if renamed.len():
+            out.append(
+                pl.DataFrame(
+                    {
+                        ROW: (renamed + 1).cast(pl.Int64),
+                        "field": f,
+                        "before": before[f].gather(renamed).cast(pl.String),
+                        "after": after[f].gather(renamed).cast(pl.String),
+                        "reason": "gazetteer-name",
+                        "source": refs.gazetteer_path or "gazetteer",
+                    },
+                    schema=CHANGE_SCHEMA,
+                )
+            )
+    return out

@@ -1,0 +1,352 @@
+"""Tables as people hold them: every real row accepted, every changed value recorded.
+
+The fixtures (tests/data/shapes/, written by tests/schema/shapes.py) hold the same six events in
+the shapes real extracts come in; a careful analyst accepts all six in every shape, with the
+values the rows hold.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from eventcoder.errors import InputError
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.dates import DateFormatError
+from eventcoder.schema.reading import open_table
+from eventcoder.schema.validate import validate, validate_file
+from tests.schema.shapes import DATA, FILES, ROWS, dates, write_shape
+
+
+@pytest.fixture(scope="module")
+def cb() -> Codebook:
+    return Codebook.default()
+
+
+DAYS = [date.fromisoformat(str(r["event_date"])) for r in ROWS]
+# What the six rows hold once read, in the codebook's spelling; Syria's "Bara" is the
+# gazetteer's Al Bara (a recorded change), Mali's is not (another country).
+LOCATIONS = [
+    "Bara",
+    "Al Bara",
+    "Coast of Benin",
+    "Lagos - Lagos Island",
+    "Fada N'gourma",
+    "Diabaly",
+]
+ADMIN1 = ["Mopti", "Idleb", None, "Lagos", "Est", "Ségou"]
+
+
+def _check_rows(accepted: pl.DataFrame) -> None:
+    assert accepted["event_date"].to_list() == DAYS
+    assert accepted["location"].to_list() == LOCATIONS
+    assert accepted["admin1"].to_list() == ADMIN1
+    assert accepted["notes"].to_list() == [r["notes"] for r in ROWS]
+    assert accepted["latitude"].to_list() == [float(str(r["latitude"])) for r in ROWS]
+    assert accepted["inter2"].to_list() == [r["inter2"] for r in ROWS]
+    assert accepted["interaction"].to_list() == [r["interaction"] for r in ROWS]
+    assert accepted["assoc_actor_1"].to_list() == [r["assoc_actor_1"] for r in ROWS]
+    assert accepted["fatalities"].to_list() == [int(str(r["fatalities"])) for r in ROWS]
+
+
+@pytest.mark.parametrize("shape", ["export-tool", "excel", "r", "upper", "cp1252"])
+def test_every_row_of_every_shape_is_accepted_as_written(cb: Codebook, shape: str) -> None:
+    result = validate_file(DATA / FILES[shape], cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    assert result.accepted.height == len(ROWS)
+    _check_rows(result.accepted)
+    # Unknown places and actors are warned about, never guessed; nothing else is said.
+    assert set(result.warnings["rule"]) == {"place-known", "actor-known"}
+    place = result.warnings.filter(pl.col("rule") == "place-known")
+    assert place["row"].to_list() == [1, 3, 4, 5, 6]  # all but the Syrian row
+
+
+def test_export_tool_file_records_its_codes_as_changes(cb: Codebook) -> None:
+    result = validate_file(DATA / FILES["export-tool"], cb)
+    assert any("semicolon-separated" in n for n in result.notes)
+    assert any("event_date read as %d %B %Y" in n for n in result.notes)
+    changes = result.changes
+    inter2 = changes.filter(pl.col("field") == "inter2")
+    assert inter2.select("row", "before", "after", "reason").rows() == [
+        (1, "1", "State forces", "canonical-spelling"),
+        (2, "0", None, "null-code"),
+        (3, "7", "Civilians", "canonical-spelling"),
+        (4, "0", None, "null-code"),
+        (5, "7", "Civilians", "canonical-spelling"),
+        (6, "1", "State forces", "canonical-spelling"),
+    ]
+    derived = changes.filter(pl.col("reason") == "derived")
+    assert derived["field"].unique().to_list() == ["disorder_type"]
+    assert derived["after"].to_list() == [r["disorder_type"] for r in ROWS]
+
+
+@pytest.mark.parametrize("shape", ["excel", "r", "upper", "cp1252"])
+def test_the_only_change_in_a_text_layout_is_the_gazetteers_name(cb: Codebook, shape) -> None:
+    result = validate_file(DATA / FILES[shape], cb)
+    assert result.changes.select("row", "field", "before", "after", "reason").rows() == [
+        (2, "location", "Bara", "Al Bara", "gazetteer-name")
+    ]
+
+
+def test_notes_say_what_was_detected(cb: Codebook) -> None:
+    notes = {
+        shape: validate_file(DATA / name, cb).notes
+        for shape, name in FILES.items()
+        if shape != "v7"
+    }
+    assert any("not UTF-8; read as cp1252" in n for n in notes["cp1252"])
+    assert any("event_date read as %d/%m/%Y" in n for n in notes["cp1252"])
+    assert any("tab-separated" in n for n in notes["upper"])
+    assert any("EVENT_DATE -> event_date" in n for n in notes["upper"])
+    assert any("missing-value token" in n for n in notes["r"])
+    assert any("%d-%B-%y" in n for n in notes["excel"])
+    # A UTF-8 file with ISO dates and plain headers says nothing about reading.
+    assert not any("read as" in n or "separated" in n for n in notes["r"])
+
+
+def test_cp1252_text_comes_out_as_written(cb: Codebook) -> None:
+    read = open_table(DATA / FILES["cp1252"])
+    assert read.encoding == "cp1252"
+    assert "Ségou" in read.frame["admin1"].to_list()
+    assert "“Office du Niger”" in read.frame["notes"][5]
+    # Forcing the encoding reads the same cells and says nothing about guessing.
+    forced = open_table(DATA / FILES["cp1252"], encoding="cp1252")
+    assert_frame_equal(forced.frame, read.frame)
+    assert not any("not UTF-8" in n for n in forced.notes)
+
+
+def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"cp1252_windows.csv: line \d+ is not ascii"):
+        open_table(DATA / FILES["cp1252"], encoding="ascii")
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "%Y-%m-%d",
+        "%d %B %Y",
+        "%-d %B %Y",
+        "%-d-%b-%y",
+        "%d-%b-%Y",
+        "%d-%B-%Y",
+        "%d-%m-%y",
+        "%m/%d/%Y",
+        "%Y/%m/%d",
+        "%d/%m/%Y",
+    ],
+)
+def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
+    cb: Codebook, tmp_path: Path, fmt: str
+) -> None:
+    path = write_shape("excel", tmp_path / "saved.csv", fmt)
+    result = validate_file(path, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    assert result.accepted["event_date"].to_list() == DAYS
+
+
+def test_two_digit_years_take_the_year_columns_century(cb: Codebook, tmp_path: Path) -> None:
+    path = write_shape("excel", tmp_path / "saved.csv", "%-d-%b-%y")
+    frame = open_table(path).frame.with_columns(
+        pl.when(pl.col("event_id_cnty") == "BFO91005")
+        .then(pl.lit("25-Mar-18"))
+        .otherwise(pl.col("event_date"))
+        .alias("event_date")
+    )
+    assert validate(frame, cb).accepted["event_date"][4] == date(2018, 3, 25)
+    # A file whose year column says 1918: the same text is that century's day.
+    old = frame.with_columns(
+        pl.when(pl.col("event_id_cnty") == "BFO91005")
+        .then(pl.lit("1918"))
+        .otherwise(pl.col("year"))
+        .alias("year")
+    )
+    got = validate(old, cb)
+    assert got.rejected.height == 0, got.errors.to_dicts()
+    assert got.accepted["event_date"][4] == date(1918, 3, 25)
+
+
+def test_ambiguous_day_and_month_are_refused_naming_the_column(cb: Codebook) -> None:
+    # Every day is 12 or less: 05/06/2020 could be 5 June or 6 May.
+    header, rows = list(ROWS[0]), [list(ROWS[0].values())]
+    frame = pl.DataFrame(rows, schema=header, orient="row").with_columns(
+        pl.lit("05/06/2020").alias("event_date")
+    )
+    with pytest.raises(DateFormatError, match="event_date.*--date-format") as err:
+        validate(frame, cb)
+    assert err.value.column == "event_date"
+    assert "\n" not in str(err.value)
+    result = validate(frame, cb, date_format="%d/%m/%Y")
+    assert result.accepted["event_date"].to_list() == [date(2020, 6, 5)]
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("3 May 1890", "before 1900"),
+        ("9 May 2999", "after today"),
+        ("31 June 2020", "no such day"),
+        ("9-May-2", "no year"),
+    ],
+)
+def test_dates_that_are_no_event_day_fail_with_the_value_as_written(
+    cb: Codebook, written: str, why: str
+) -> None:
+    header = list(ROWS[3])
+    frame = pl.DataFrame([list(r.values()) for r in ROWS], schema=header, orient="row")
+    frame = frame.with_columns(
+        pl.Series("event_date", [written, *dates("%-d %B %Y")[1:]], dtype=pl.String)
+    )
+    result = validate(frame, cb)
+    bad = result.errors.filter(pl.col("field") == "event_date")
+    assert bad.select("row", "rule", "value").rows() == [(1, "field-type", written)], why
+    assert result.rejected["event_date"].to_list() == [written]
+
+
+def test_version_7_layout_is_refused_naming_it(cb: Codebook) -> None:
+    with pytest.raises(InputError) as err:
+        validate_file(DATA / FILES["v7"], cb)
+    message = str(err.value)
+    assert "version 6/7" in message and "Riots/Protests" in message
+    assert message.endswith("needs sub_event_type, which it lacks")
+
+
+def test_only_truly_missing_columns_are_named(cb: Codebook, tmp_path: Path) -> None:
+    frame = open_table(DATA / FILES["upper"]).frame.drop("EVENT_TYPE", "LOCATION")
+    with pytest.raises(InputError, match=r"missing required column\(s\): event_type, location$"):
+        validate(frame, cb)
+
+
+def test_missing_value_tokens_come_from_the_codebook(cb: Codebook, tmp_path: Path) -> None:
+    raw = cb.to_dict()
+    raw["settings"]["missing_values"] = []
+    raw["references"] = {}
+    raw["rules"] = [r for r in raw["rules"] if r["kind"] not in ("place_known", "actor_known")]
+    raw["rules"] = [
+        r for r in raw["rules"] if r["kind"] not in ("actor_type_listed", "coordinates_near_place")
+    ]
+    plain = Codebook.from_dict(raw)
+    # Without the token, R's NA is a value: a civilian_targeting of "NA" breaks its vocabulary.
+    result = validate_file(DATA / FILES["r"], plain)
+    assert "civilian-targeting-value" in set(result.errors["rule"])
+    assert validate_file(DATA / FILES["r"], cb).rejected.height == 0
+
+
+@pytest.mark.parametrize("drop", [(), ("iso",)])
+def test_places_resolve_only_within_their_country(cb: Codebook, drop: tuple[str, ...]) -> None:
+    # Country and iso each scope the look-up: cut-down extracts often drop iso.
+    frame = open_table(DATA / FILES["excel"]).frame.drop(drop)
+    result = validate(frame, cb)
+    mali, syria = result.accepted.row(0, named=True), result.accepted.row(1, named=True)
+    assert (mali["location"], mali["latitude"], mali["admin2"]) == ("Bara", 14.0512, "Djenne")
+    assert (syria["location"], syria["admin3"]) == ("Al Bara", "Ehsem")
+    # Mali's Bara is far from Syria's Al Bara: matched across countries, it would also be
+    # blamed for its coordinates.
+    assert "coordinates-near-place" not in set(result.warnings["rule"])
+
+
+def test_a_name_two_countries_use_is_not_resolved_without_a_country(cb: Codebook) -> None:
+    from eventcoder.schema.rules import _join_gazetteer, helper
+
+    gaz = pl.DataFrame(
+        {
+            "location": ["Bara", "Bara", "Kidal"],
+            "alternate_names": [None, None, None],
+            "country": ["Sudan", "Mali", "Mali"],
+            "iso": [729, 466, 466],
+            "region": ["Northern Africa", "Western Africa", "Western Africa"],
+            "admin1": ["North Kordofan", "Mopti", "Kidal"],
+            "admin2": [None, None, None],
+            "admin3": [None, None, None],
+            "latitude": [13.7, 14.05, 18.44],
+            "longitude": [30.37, -4.6, 1.41],
+        }
+    )
+    rows = pl.DataFrame(
+        {
+            "location": ["Bara", "Bara", "Bara", "Kidal"],
+            "country": ["Sudan", None, "Chad", None],
+            "iso": [None, 466, None, None],
+            "admin1": [None, None, None, None],
+            "latitude": [None, None, None, None],
+        },
+        schema={
+            "location": pl.String,
+            "country": pl.String,
+            "iso": pl.Int64,
+            "admin1": pl.String,
+            "latitude": pl.Float64,
+        },
+    )
+    out = _join_gazetteer(rows, gaz, "location", cb)
+    assert out["admin1"].to_list() == ["North Kordofan", "Mopti", None, "Kidal"]
+    assert out[helper("lat", "location")].to_list() == [13.7, 14.05, None, 18.44]
+
+
+def test_rejected_rows_hold_what_the_file_said(cb: Codebook, tmp_path: Path) -> None:
+    frame = open_table(DATA / FILES["excel"]).frame.with_columns(
+        pl.when(pl.col("event_id_cnty") == "SYR91002")
+        .then(pl.lit("true"))
+        .otherwise(pl.col("latitude"))
+        .alias("latitude")
+    )
+    result = validate(frame, cb)
+    assert result.rejected["row"].to_list() == [2]
+    row = result.rejected.row(0, named=True)
+    # Not the gazetteer's latitude, not Al Bara, not a typed date: what the file said.
+    assert (row["latitude"], row["location"], row["event_date"]) == ("true", "Bara", "4-Jun-20")
+    assert result.errors.select("field", "rule", "value").rows() == [
+        ("latitude", "field-type", "true")
+    ]
+    assert 2 not in set(result.changes["row"])
+
+
+# ---- inputs that are not one table -----------------------------------------------------------
+
+
+def test_a_directory_is_refused(cb: Codebook, tmp_path: Path) -> None:
+    write_shape("excel", tmp_path / "a.csv")
+    write_shape("excel", tmp_path / "b.csv")
+    with pytest.raises(InputError, match=r"is a directory; give one table file"):
+        validate_file(tmp_path, cb)
+
+
+def test_parquet_columns_of_the_wrong_kind_are_refused_naming_them(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    good = validate_file(DATA / FILES["excel"], cb).accepted
+    path = tmp_path / "typed.parquet"
+    good.write_parquet(path)
+    assert validate_file(path, cb).rejected.height == 0
+    good.with_columns(pl.col("latitude") > 10).write_parquet(path)
+    with pytest.raises(InputError, match=r"typed.parquet: column 'latitude' is stored as Boolean"):
+        validate_file(path, cb)
+    good.with_columns(pl.col("tags").str.split("; ")).write_parquet(path)
+    with pytest.raises(InputError, match=r"typed.parquet: column 'tags' holds lists"):
+        validate_file(path, cb)
+    good.with_columns(pl.col("event_date").dt.year().alias("event_date")).write_parquet(path)
+    with pytest.raises(InputError, match=r"column 'event_date' is stored as Int32"):
+        validate_file(path, cb)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00", "spreadsheet workbook"),
+        (b"event_id_cnty,notes\n\x00\x01\x02,\x00\n", "binary data"),
+        (b"", "is empty"),
+        (b"PAR1 not really parquet", "cannot read it as a Parquet table"),
+    ],
+)
+def test_unreadable_files_are_refused_in_one_line(
+    cb: Codebook, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        validate_file(path, cb)
+    assert message in str(err.value) and str(path) in str(err.value)
+    assert "\n" not in str(err.value)
