@@ -69,7 +69,7 @@ def main() -> None:
     model = train(train_rows, cb)
     print(
         f"train: {time.perf_counter() - start:.1f} s on {train_rows.height:,} rows "
-        f"(temperature {model.temperature:.3f}, detect margin {model.detect_margin:.3f})"
+        f"(temperature {model.temperature:.3f})"
     )
     start = time.perf_counter()
     result = evaluate(model, held)
