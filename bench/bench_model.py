@@ -78,6 +78,8 @@ def main() -> None:
     for name, s in result.fields.items():
         print(f"  {name}: accuracy {s.accuracy:.3f}, macro-F1 {s.macro_f1:.3f}")
     print(f"  calibration error {result.calibration_error:.3f}; detected {result.detected:.1%}")
+    filler = model.predict(list(FILLER))["reports_event"]
+    print(f"  sentences that report no event taken for events: {filler.sum()} of {len(FILLER)}")
     try:
         from eventcoder.annotate.prelabel import predict_articles
     except ImportError:
