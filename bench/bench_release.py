@@ -29,7 +29,8 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
-from eventcoder.datasets.release import _annotations_frame, _events_table, _to_arrow, publish
+from eventcoder.datasets.release import publish
+from eventcoder.datasets.release_tables import _annotations_frame, _to_arrow, events_table
 from eventcoder.schema import arrow_schema, load_codebook
 
 PLACES = [
@@ -152,7 +153,7 @@ def main() -> None:
     try:
         # The baseline writes the same two tables, already in their Arrow form.
         events_arrow = _to_arrow(
-            _events_table(
+            events_table(
                 gold.with_columns(
                     event_id_cnty=pl.format("SYR{}", pl.int_range(1, pl.len() + 1)),
                     timestamp=pl.lit(1_700_000_000, pl.Int64),

@@ -74,7 +74,7 @@ def test_version() -> None:
 def test_review_close_with_neither_flag_says_what_to_give(tmp_path: Any) -> None:
     result = runner.invoke(app, ["review", "close", str(tmp_path)], env=WIDE)
     assert result.exit_code == 2
-    assert result.stderr.strip() == (
+    assert result.output.strip() == (
         "error: which review? Give --project ID_OR_TITLE to pull the review project now, or "
         "--export FILE for an export of it pulled before."
     )
@@ -87,4 +87,4 @@ def test_review_close_with_both_flags_says_to_give_one(tmp_path: Any) -> None:
         app, ["review", "close", str(tmp_path), "-p", "Review", "--export", str(export)], env=WIDE
     )
     assert result.exit_code == 2
-    assert result.stderr.strip().startswith("error: --project and --export both name the review")
+    assert result.output.strip().startswith("error: --project and --export both name the review")

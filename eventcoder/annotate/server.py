@@ -273,6 +273,11 @@ def start_server(
     except BaseException:
         _stop(process.pid, force=True, timeout=STOP_TIMEOUT)
         (folder / PID).unlink(missing_ok=True)
+        if first:
+            # The administrator and key may exist in the half-made database, but nobody was
+            # shown the key: start the next attempt from nothing, so that it is shown then.
+            shutil.rmtree(folder / DATA, ignore_errors=True)
+            (folder / STATE).unlink(missing_ok=True)
         raise
     return StartedServer(
         folder=folder,

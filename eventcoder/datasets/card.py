@@ -118,8 +118,12 @@ def read_agreement(folder: str | Path | None) -> pl.DataFrame | None:
 
 def card_markdown(facts: CardFacts) -> str:
     """The README.md of a release."""
+    return "\n".join([*_front(facts), *_coverage_and_labelling(facts), *_back(facts)])
+
+
+def _front(facts: CardFacts) -> list[str]:
+    """The Hugging Face header, title, motivation and the release's files."""
     cb = facts.codebook
-    cov = coverage(facts.events, facts.codebook.role("date"), facts.codebook.role("country"))
     header = {
         "license": HF_LICENSES.get(facts.license, "other"),
         "pretty_name": facts.title,
@@ -157,6 +161,13 @@ def card_markdown(facts: CardFacts) -> str:
         *(f"| `{path}` | {what} |" for path, what in facts.files),
         "",
     ]
+    return out
+
+
+def _coverage_and_labelling(facts: CardFacts) -> list[str]:
+    """Coverage, collection and how gold events were decided."""
+    out: list[str] = []
+    cov = coverage(facts.events, facts.codebook.role("date"), facts.codebook.role("country"))
     out += ["## Coverage", ""]
     if cov["start"]:
         out.append(f"Events from {cov['start']} to {cov['end']}.")
@@ -189,6 +200,13 @@ def card_markdown(facts: CardFacts) -> str:
         out += ["| method | fields decided |", "|---|---|"]
         out += [f"| {k} | {v} |" for k, v in sorted(facts.decisions.items())]
         out.append("")
+    return out
+
+
+def _back(facts: CardFacts) -> list[str]:
+    """Agreement, uses, limitations, distribution, maintenance, citation."""
+    out: list[str] = []
+    cb = facts.codebook
     out += ["## Agreement", ""]
     if facts.agreement is not None and facts.agreement.height:
         out += [
@@ -241,7 +259,7 @@ def card_markdown(facts: CardFacts) -> str:
         f"{cb.label}}}\n}}"
     )
     out += ["## Citation", "", "```bibtex", cite, "```", ""]
-    return "\n".join(out)
+    return out
 
 
 def _review_line(review: tuple[int, int] | None) -> str:

@@ -153,7 +153,15 @@ def _agreement(b: Build) -> dict[str, str]:
     assert b.agreement is not None
     if not b.agreement.is_dir():
         raise ReleaseError(f"{b.agreement}: no such agreement report folder", path=b.agreement)
-    shutil.copytree(b.agreement, b.claim("agreement"))
+    try:
+        shutil.copytree(b.agreement, b.claim("agreement"))
+    except (OSError, shutil.Error) as err:
+        first = str(err).splitlines()[0][:300]
+        raise ReleaseError(
+            f"{b.agreement}: the agreement report cannot be copied into the release ({first})",
+            path=b.agreement,
+            version=b.version,
+        ) from None
     return {}
 
 

@@ -116,13 +116,15 @@ def write_parquet(
     blank = [f.name for f in schema or () if not f.nullable and frame[f.name].null_count()]
     if blank:
         counts = ", ".join(f"{c} ({frame[c].null_count()} rows)" for c in blank)
-        raise ReleaseError(f"{name}: the codebook requires {counts}, which are left blank")
+        raise ReleaseError(
+            f"{name}: the codebook requires {counts}, which are left blank", path=path
+        )
     try:
         frame.write_parquet(path, compression=COMPRESSION, arrow_schema=schema)
     except pl.exceptions.PolarsError as err:
         first = str(err).strip().splitlines()[0]
         raise ReleaseError(
-            f"{name}: cannot be written with the codebook's types ({first})"
+            f"{name}: cannot be written with the codebook's types ({first})", path=path
         ) from None
     return {name: sha256(path)}
 

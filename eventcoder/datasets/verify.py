@@ -67,7 +67,8 @@ def verify(path: str | Path) -> VerifyReport:
     cb, package, unreadable = _descriptors(path)
     problems = _unknown_files(listed, cb) + unreadable
     if cb is not None and package is not None:
-        problems += _schema_problems(path, cb, package, skip=set(changed) | set(missing))
+        intact = set(listed) - set(changed) - set(missing)
+        problems += _schema_problems(path, cb, package, intact)
     return VerifyReport(
         path, len(listed), tuple(changed), tuple(missing), tuple(unlisted), tuple(problems)
     )
@@ -99,31 +100,49 @@ def _descriptors(path: Path) -> tuple[Codebook | None, dict[str, Any] | None, li
         return None, None, [f"cannot read codebook.yaml or datapackage.json: {err}"]
     except Exception as err:  # noqa: BLE001 - a broken codebook is one problem among others
         return None, None, [f"codebook.yaml: {str(err).splitlines()[0]}"]
+    if not isinstance(package, dict) or not isinstance(package.get("resources", []), list):
+        return cb, None, ["datapackage.json: not a Data Package (no list of resources)"]
     return cb, package, []
 
 
 def _schema_problems(
-    path: Path, cb: Codebook, package: dict[str, Any], skip: set[str]
+    path: Path, cb: Codebook, package: dict[str, Any], intact: set[str]
 ) -> list[str]:
-    """Parquet files whose columns or types differ from the codebook and datapackage.json."""
+    """Parquet files whose columns or types differ from the codebook and datapackage.json.
+
+    Only files listed in SHA256SUMS and unchanged are read (``intact``): a resource path such as
+    ``../x`` is never opened.
+    """
     problems: list[str] = []
     expected = arrow_schema(cb, "events")
     for res in package.get("resources", []):
-        rel = res.get("path")
-        if not isinstance(rel, str) or rel in skip or not (path / rel).is_file():
+        if not isinstance(res, dict):
+            problems.append("datapackage.json: a resource that is not an object")
             continue
-        if "schema" not in res:  # a file, not a table: its checksum is all there is to check
+        rel = res.get("path")
+        schema = res.get("schema")
+        if not isinstance(rel, str) or rel not in intact or not (path / rel).is_file():
+            continue
+        if not isinstance(schema, dict):  # a file, not a table: its checksum is all to check
             continue
         try:
             actual = pq.read_schema(path / rel)
         except (OSError, arrow.ArrowInvalid) as err:
             problems.append(f"{rel}: not readable as Parquet ({err})")
             continue
-        declared = [f["name"] for f in res.get("schema", {}).get("fields", [])]
+        fields = schema.get("fields")
+        declared = (
+            [f.get("name") for f in fields if isinstance(f, dict)]
+            if isinstance(fields, list)
+            else None
+        )
         if declared != actual.names:
             problems.append(f"{rel}: columns differ from datapackage.json")
-        if res["name"].startswith("events"):
-            problems += _events_problems(rel, actual, expected, res.get("partition", {}))
+        if str(res.get("name", "")).startswith("events"):
+            partition = res.get("partition")
+            problems += _events_problems(
+                rel, actual, expected, partition if isinstance(partition, dict) else {}
+            )
     return problems
 
 

@@ -485,6 +485,7 @@ class _Loader:
             "evidence_field": self._setting_field,
             "id_prefix_field": self._setting_field,
             "id_prefix": self._setting_id_prefix,
+            "id_prefixes": self._setting_id_prefixes,
             "coordinate_tolerance_km": self._setting_tolerance,
             "agreement": self._setting_agreement,
             "alignment": self._setting_alignment,
@@ -517,6 +518,12 @@ class _Loader:
     def _setting_id_prefix(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
         if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{1,10}", value):
             self.bad(entry, f"{value!r} is not 1 to 10 capital letters (ids are prefix + serial)")
+
+    def _setting_id_prefixes(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
+        if not self._mapping(entry, value):
+            return
+        for country, prefix in value.items():
+            self._setting_id_prefix(f"{entry}.{country}", prefix, cb, names)
 
     def _setting_tolerance(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
         if not _number(value) or value <= 0:

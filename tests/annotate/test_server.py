@@ -179,7 +179,11 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
 
 def test_a_program_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
     program = tmp_path / "label-studio"
-    program.write_text("#!/bin/sh\necho 'django.db.utils.OperationalError: disk full'\nexit 3\n")
+    program.write_text(
+        "#!/bin/sh\n"
+        'touch "$LABEL_STUDIO_BASE_DATA_DIR/label_studio.sqlite3"\n'  # a half-made database
+        "echo 'django.db.utils.OperationalError: disk full'\nexit 3\n"
+    )
     program.chmod(program.stat().st_mode | stat.S_IEXEC)
     folder = tmp_path / "srv"
     with pytest.raises(ServerError) as caught:
@@ -188,6 +192,7 @@ def test_a_program_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
     assert "exited with code 3" in message and "disk full" in message
     assert str(folder / "server.log") in message
     assert not (folder / PID).exists()
+    assert not is_initialised(folder)  # the next start is a first start, and shows the key
 
 
 def test_a_stale_pid_file_is_removed_and_its_pid_never_signalled(tmp_path: Path) -> None:
@@ -206,3 +211,34 @@ def test_an_unreadable_pid_file_counts_as_none(tmp_path: Path) -> None:
     (tmp_path / PID).write_text("{not json")
     assert not server_status(tmp_path).running
     assert not (tmp_path / PID).exists()
+
+
+# ---- the commands (a real start is in tests/test_readme.py, through the README) ------------
+
+
+def test_cli_status_and_stop_of_a_folder_with_no_server(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    status = CliRunner().invoke(app, ["server", "status", str(tmp_path)])
+    assert status.exit_code == 1
+    assert status.output.strip() == f"no server from {tmp_path.resolve()} is running"
+    stop = CliRunner().invoke(app, ["server", "stop", str(tmp_path)])
+    assert stop.exit_code == 0
+    assert stop.output.strip() == f"no server from {tmp_path} was running"
+
+
+def test_cli_start_without_label_studio_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = CliRunner().invoke(app, ["server", "start", str(tmp_path / "srv")])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: no label-studio on PATH") and "make label-studio" in line
+    assert result.stdout == ""  # nothing an eval would run

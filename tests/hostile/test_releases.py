@@ -221,3 +221,27 @@ def test_a_release_is_readable_as_the_umask_says_agreement_report_too(cb, tmp_pa
     }
     assert wrong == {}
     assert "agreement/agreement.json" in modes
+
+
+@pytest.mark.parametrize(
+    ("package", "says"),
+    [
+        ("[]", "datapackage.json: not a Data Package (no list of resources)"),
+        ('{"resources": [1]}', "datapackage.json: a resource that is not an object"),
+    ],
+)
+def test_verify_reports_a_tampered_datapackage_without_a_traceback(cb, tmp_path, package, says):
+    r = _release(cb, tmp_path)
+    (r.path / "datapackage.json").write_text(package)
+    report = verify(r.path)
+    assert report.changed == ("datapackage.json",)
+    assert says in report.problems()
+
+
+def test_an_agreement_report_that_cannot_be_copied_is_refused_and_nothing_is_left(cb, tmp_path):
+    report = tmp_path / "agreement"
+    report.mkdir()
+    (report / "self").symlink_to(report)  # a loop: copying it never ends
+    with pytest.raises(ReleaseError, match="the agreement report cannot be copied"):
+        _release(cb, tmp_path / "ds", agreement=report)
+    assert [p.name for p in (tmp_path / "ds" / "idleb").iterdir()] == [".lock"]
