@@ -36,7 +36,14 @@ from eventcoder.errors import InputError
 # Dates outside these bounds are not events people code: a value that reads as one is a misread.
 EARLIEST = date(1900, 1, 1)
 
-_TOKENS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%B": r"[A-Za-z]+"}
+_TOKENS = {
+    "%Y": r"\d{4}",
+    "%y": r"\d{2}",
+    "%m": r"\d{1,2}",
+    "%d": r"\d{1,2}",
+    "%B": r"[A-Za-z]+",
+    "%b": r"[A-Za-z]+",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ def _strict(fmt: str) -> str:
     out = re.escape(fmt)
     for token, pattern in _TOKENS.items():
         out = out.replace(re.escape(token), pattern)
+    # Codes a user may pass that no inferred format uses (%b, %e, %H, ...): any text.
+    out = re.sub(r"%[A-Za-z]", ".+?", out)
     return f"^{out}$"
 
 
