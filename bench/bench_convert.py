@@ -1,18 +1,28 @@
 """Benchmark: `eventcoder convert` against a bare `orjson.loads` of the same Label Studio export.
 
-    python bench/bench_convert.py --tasks 100000 [--keep FILE]
+    python bench/bench_convert.py [--shape short|long|both] [--tasks 100000] [--long-mb 450]
+                                  [--no-orjson] [--keep FOLDER]
 
-Writes a synthetic snapshot export shaped like a real Label Studio 1.23 one (tasks with article
-text, three coders' annotations with two or more Event regions each, per-region results repeating
-the region's start/end/text, full user objects, one cancelled annotation in 50), streaming it to a
-temporary file. Then, each in its own subprocess so peak memory is that process's own
+Writes synthetic snapshot exports shaped like a real Label Studio 1.23 one (article text in
+``data``, three coders' annotations, per-region results repeating the region's start/end/text,
+full user objects, one cancelled annotation in 50), streaming each to a temporary file. Two
+shapes:
+
+- ``short``: short articles (three sentences), two Event regions per annotation, 11 results
+  each (100,000 tasks: 1.46 GB);
+- ``long``: long articles (about 12 KB, 60 sentences), 24 Event regions of two or three
+  sentences per annotation, 11 to 13 results each, and an Actor and a Place mention per event:
+  few tasks, long strings, many regions (``--long-mb`` sets the size; 450 MB by default).
+
+Then, for each shape and each in its own subprocess so peak memory is that process's own
 (``resource.getrusage(RUSAGE_CHILDREN)`` read by a fresh wrapper per measurement):
 
 1. ``orjson.loads`` of the file (read + parse, nothing else);
 2. ``eventcoder convert FILE --out DIR`` (parse + convert + validate + write Parquet).
 
-Prints seconds, rows/s, peak RSS and the ratios. Target: convert <= 0.5x the orjson time, with
-peak memory <= 3x the export's size.
+Prints seconds, events/s, peak RSS and the ratios. Target: convert <= 0.5x the orjson time, with
+peak memory <= 3x the export's size. ``--no-orjson`` skips the baseline (an orjson.loads of a
+2 GB export needs some 17 GB).
 """
 
 from __future__ import annotations
@@ -69,13 +79,89 @@ def _event(rng: random.Random, rid: str, start: int, text: str) -> list[dict]:
     ]
 
 
+def _user(coder: int) -> dict:
+    return {
+        "id": coder + 2,
+        "email": f"coder{coder + 1}@example.org",
+        "first_name": "",
+        "last_name": "",
+    }
+
+
+def _annotation(ann_id: int, task: int, coder: int, result: list[dict], cancelled: bool) -> dict:
+    return {
+        "id": ann_id,
+        "completed_by": _user(coder),
+        "result": result,
+        "was_cancelled": cancelled,
+        "ground_truth": False,
+        "created_at": "2026-11-25T12:53:15.290323Z",
+        "updated_at": "2026-11-25T12:53:15.290352Z",
+        "draft_created_at": None,
+        "lead_time": 31.5,
+        "prediction": {},
+        "result_count": len({r["id"] for r in result}),
+        "unique_id": f"{ann_id:08x}-5b1c-4c1e-9d2f-{task:012x}",
+        "import_id": None,
+        "last_action": None,
+        "bulk_created": False,
+        "task": task,
+        "project": 1,
+        "updated_by": coder + 2,
+        "parent_prediction": None,
+        "parent_annotation": None,
+        "last_created_by": None,
+    }
+
+
+def _task(t: int, text: str, annotations: list[dict]) -> dict:
+    return {
+        "id": t,
+        "annotations": annotations,
+        "drafts": [],
+        "predictions": [],
+        "data": {
+            "id": f"art-{t:07d}",
+            "title": "Shelling in Idlib",
+            "text": text,
+            "source": "Idlib Observer",
+        },
+        "meta": {},
+        "created_at": "2026-11-25T12:50:00.000000Z",
+        "updated_at": "2026-11-25T12:53:15.290352Z",
+        "allow_skip": True,
+        "inner_id": t,
+        "total_annotations": len(annotations),
+        "cancelled_annotations": sum(a["was_cancelled"] for a in annotations),
+        "total_predictions": 0,
+        "comment_count": 0,
+        "unresolved_comment_count": 0,
+        "last_comment_updated_at": None,
+        "project": 1,
+        "updated_by": 2,
+        "comment_authors": [],
+    }
+
+
+def _stream(path: Path, tasks) -> None:
+    """Write the tasks of an iterator as one JSON array, one task at a time."""
+    with path.open("wb") as out:
+        out.write(b"[")
+        for i, task in enumerate(tasks):
+            if i:
+                out.write(b",")
+            out.write(orjson.dumps(task))
+        out.write(b"]")
+
+
 def write_export(path: Path, tasks: int, seed: int = 7) -> int:
-    """Write a synthetic export with ``tasks`` tasks to ``path``; return the number of events."""
+    """Write the short shape with ``tasks`` tasks to ``path``; return the number of events."""
     rng = random.Random(seed)
     events = 0
     ann_id = 0
-    with path.open("wb") as out:
-        out.write(b"[")
+
+    def gen():
+        nonlocal events, ann_id
         for t in range(1, tasks + 1):
             village_a, village_b = rng.sample(VILLAGES, 2)
             s1 = f"Artillery shells hit {village_a} on 4 March 2024, killing two."
@@ -94,50 +180,86 @@ def write_export(path: Path, tasks: int, seed: int = 7) -> int:
                     )
                 )
                 events += 0 if cancelled else 2
-                annotations.append(
-                    {
-                        "id": ann_id,
-                        "completed_by": {
-                            "id": coder + 2,
-                            "email": f"coder{coder + 1}@example.org",
-                            "first_name": "",
-                            "last_name": "",
-                        },
-                        "result": result,
-                        "was_cancelled": cancelled,
-                        "ground_truth": False,
-                        "created_at": "2026-11-25T12:53:15.290323Z",
-                        "updated_at": "2026-11-25T12:53:15.290352Z",
-                        "lead_time": 31.5,
-                        "task": t,
-                        "project": 1,
-                        "updated_by": coder + 2,
-                    }
-                )
-            task = {
-                "id": t,
-                "annotations": annotations,
-                "drafts": [],
-                "predictions": [],
-                "data": {
-                    "id": f"art-{t:07d}",
-                    "title": "Shelling in Idlib",
-                    "text": text,
-                    "source": "Idlib Observer",
-                },
-                "meta": {},
-                "created_at": "2026-11-25T12:50:00.000000Z",
-                "updated_at": "2026-11-25T12:53:15.290352Z",
-                "inner_id": t,
-                "total_annotations": 3,
-                "cancelled_annotations": 0,
-                "project": 1,
-            }
-            if t > 1:
-                out.write(b",")
-            out.write(orjson.dumps(task))
-        out.write(b"]")
+                annotations.append(_annotation(ann_id, t, coder, result, cancelled))
+            yield _task(t, text, annotations)
+
+    _stream(path, gen())
     return events
+
+
+_SENTENCES = [
+    "Artillery shells hit {v} on {d} March 2024, killing {n} civilians, the civil defence said.",
+    "Later in the day rockets struck the outskirts of {v}, and a local team reported {n} dead.",
+    "Residents of {v} said the shelling continued through the night, damaging a school.",
+    "Government forces and their allies clashed with opposition fighters near {v} on {d} March.",
+    "A drone strike on a car on the road to {v} killed {n} people, according to a monitor.",
+    "Several hundred people protested in {v} against the bombardment of nearby villages.",
+]
+
+
+def _long_article(rng: random.Random, sentences: int) -> list[str]:
+    return [
+        rng.choice(_SENTENCES).format(
+            v=rng.choice(VILLAGES), d=rng.randint(1, 28), n=rng.randint(0, 9)
+        )
+        for _ in range(sentences)
+    ]
+
+
+def _mention(rid: str, label: str, start: int, text: str) -> dict:
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "origin": "manual",
+        "value": {"start": start, "end": start + len(text), "text": text, "labels": [label]},
+    }
+
+
+def write_long_export(path: Path, megabytes: float, seed: int = 11) -> tuple[int, int]:
+    """Write the long shape, about ``megabytes`` MB, to ``path``; return (tasks, events)."""
+    rng = random.Random(seed)
+    events = 0
+    ann_id = 0
+    written = 0
+    tasks = 0
+
+    def gen():
+        nonlocal events, ann_id, written, tasks
+        while written < megabytes * 1e6:
+            tasks += 1
+            t = tasks
+            sentences = _long_article(rng, 60)
+            text = " ".join(sentences)
+            starts = [0]
+            for sentence in sentences[:-1]:
+                starts.append(starts[-1] + len(sentence) + 1)
+            annotations = []
+            for coder in range(3):
+                ann_id += 1
+                cancelled = rng.random() < 0.02
+                result: list[dict] = []
+                if not cancelled:
+                    for e in range(24):
+                        first = e * 2 + rng.randint(0, 1)
+                        span = " ".join(sentences[first : first + rng.randint(2, 3)])
+                        start = starts[first]
+                        rid = f"r{t}a{coder}e{e}"
+                        result += _event(rng, rid, start, span)
+                        village = next((v for v in VILLAGES if v in span), None)
+                        if village:
+                            at = start + span.index(village)
+                            result.append(_mention(f"{rid}p", "Place", at, village))
+                        result.append(_mention(f"{rid}a", "Actor", start, span.split()[0]))
+                    events += 24
+                annotations.append(_annotation(ann_id, t, coder, result, cancelled))
+            task = _task(t, text, annotations)
+            written += len(orjson.dumps(task)) + 1
+            yield task
+
+    _stream(path, gen())
+    return tasks, events
 
 
 _WRAPPER = (
@@ -157,50 +279,54 @@ def measure(cmd: list[str]) -> tuple[float, int, int]:
     return float(out[-3]), int(out[-2]), int(out[-1])
 
 
+def _compare(path: Path, events: int, out: Path, with_orjson: bool) -> None:
+    """Time and peak memory of orjson.loads and of eventcoder convert on the export at path."""
+    size = path.stat().st_size
+    convert = [sys.executable, "-m", "eventcoder", "convert", str(path), "--out", str(out)]
+    t_conv, m_conv, rc = measure(convert)
+    if rc not in (0, 1):
+        raise SystemExit(f"eventcoder convert failed with exit code {rc}")
+    print(
+        f"  eventcoder convert : {t_conv:7.1f} s  peak {m_conv / 1e9:5.2f} GB  "
+        f"{events / t_conv:12,.0f} events/s  peak/export {m_conv / size:.2f} (target <= 3)"
+    )
+    if not with_orjson:
+        return
+    loads = [sys.executable, "-c", f"import orjson; orjson.loads(open({str(path)!r}, 'rb').read())"]
+    t_json, m_json, _ = measure(loads)
+    print(
+        f"  orjson.loads       : {t_json:7.1f} s  peak {m_json / 1e9:5.2f} GB  "
+        f"{events / t_json:12,.0f} events/s"
+    )
+    print(f"  time convert/orjson: {t_conv / t_json:.2f} (target <= 0.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=100_000)
-    parser.add_argument("--keep", type=Path, help="Write the export here and keep it.")
+    parser.add_argument("--shape", choices=["short", "long", "both"], default="both")
+    parser.add_argument("--tasks", type=int, default=100_000, help="tasks of the short shape")
+    parser.add_argument("--long-mb", type=float, default=450, help="size of the long shape")
+    parser.add_argument("--no-orjson", action="store_true", help="skip the orjson baseline")
+    parser.add_argument("--keep", type=Path, help="Write the exports into this folder.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-convert-") as tmp:
-        path = args.keep or Path(tmp) / "export.json"
-        began = time.perf_counter()
-        events = write_export(path, args.tasks)
-        size = path.stat().st_size
-        print(
-            f"export: {args.tasks:,} tasks, {events:,} events, {size / 1e6:,.0f} MB "
-            f"(written in {time.perf_counter() - began:.1f} s)"
-        )
-        loads = [
-            sys.executable,
-            "-c",
-            f"import orjson; orjson.loads(open({str(path)!r}, 'rb').read())",
-        ]
-        t_json, m_json, _ = measure(loads)
-        convert = [
-            sys.executable,
-            "-m",
-            "eventcoder",
-            "convert",
-            str(path),
-            "--out",
-            str(Path(tmp) / "out"),
-        ]
-        t_conv, m_conv, rc = measure(convert)
-        if rc not in (0, 1):
-            raise SystemExit(f"eventcoder convert failed with exit code {rc}")
-        print(
-            f"orjson.loads       : {t_json:7.1f} s  peak {m_json / 1e9:5.2f} GB  "
-            f"{events / t_json:12,.0f} events/s"
-        )
-        print(
-            f"eventcoder convert : {t_conv:7.1f} s  peak {m_conv / 1e9:5.2f} GB  "
-            f"{events / t_conv:12,.0f} events/s"
-        )
-        print(
-            f"ratio convert/orjson: time {t_conv / t_json:.2f} (target <= 0.5), "
-            f"peak memory / export size {m_conv / size:.2f} (target <= 3)"
-        )
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for shape in ("short", "long") if args.shape == "both" else (args.shape,):
+            path = folder / f"export-{shape}.json"
+            began = time.perf_counter()
+            if shape == "short":
+                tasks, events = args.tasks, write_export(path, args.tasks)
+            else:
+                tasks, events = write_long_export(path, args.long_mb)
+            print(
+                f"{shape} shape: {tasks:,} tasks, {events:,} events, "
+                f"{path.stat().st_size / 1e6:,.0f} MB (written in "
+                f"{time.perf_counter() - began:.1f} s)"
+            )
+            _compare(path, events, Path(tmp) / f"out-{shape}", not args.no_orjson)
+            if not args.keep:
+                path.unlink()
 
 
 if __name__ == "__main__":

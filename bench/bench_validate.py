@@ -61,7 +61,11 @@ def synthetic_codebook(folder: Path, places: int = 20_000, seed: int = 0) -> Cod
 
 
 def synthetic_events(n: int, cb: Codebook, seed: int = 0) -> pl.DataFrame:
-    """n typed events shaped like real ones, with ~1% broken rows."""
+    """n typed events shaped like real ones, with ~1% broken rows.
+
+    Like a real export, every row carries its country's iso code and region (a blank one would be
+    filled from the gazetteer and recorded as a change on every row).
+    """
     rng = np.random.default_rng(seed)
     subs = cb.vocabularies["sub_event_types"]
     pick = rng.choice([9, 11, 2, 15], n)  # air strike, shelling, armed clash, attack
@@ -106,6 +110,8 @@ def synthetic_events(n: int, cb: Codebook, seed: int = 0) -> pl.DataFrame:
             "location": gaz["location"].gather(place),
             "latitude": gaz["latitude"].gather(place),
             "longitude": gaz["longitude"].gather(place),
+            "iso": 760,
+            "region": "Middle East",
             "country": "Syria",
             "admin1": gaz["admin1"].gather(place),
             "geo_precision": rng.integers(1, 4, n),

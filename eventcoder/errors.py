@@ -7,6 +7,7 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
      ├── InputError           a table, article or export file cannot be read or has the wrong shape
      │    └── ExportFormatError   a Label Studio export that does not fit the codebook's config
      ├── ServerError          Label Studio could not be reached or refused a request
+     ├── ResourceError        the machine ran out of memory or disk space; the input is not at fault
      ├── ModelError           a model file is unreadable, damaged or made for another codebook
      ├── OutputError          an output cannot be written (read-only folder, a file where a
      │                        folder should be, a full disk); nothing of the set is left
@@ -71,6 +72,18 @@ class InputError(EventcoderError):
 
 class ExportFormatError(InputError):
     """A Label Studio export that is not JSON, is truncated, or was made with another config."""
+
+
+class ResourceError(EventcoderError):
+    """The machine ran out of memory or disk space while working; the input is not at fault.
+
+    ``resource`` is ``"memory"`` or ``"disk"``; ``path`` the input being worked on.
+    """
+
+    def __init__(self, message: str, *, resource: str, path: str | Path | None = None):
+        self.resource = resource
+        self.path = None if path is None else str(path)
+        super().__init__(message)
 
 
 class ServerError(EventcoderError):

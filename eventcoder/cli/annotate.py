@@ -296,6 +296,8 @@ def convert_cmd(
     with console.status("converting") as status:
         conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
         paths = write_conversion(conv, target)
+    for note in conv.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     render_failures(conv.counts_by_rule())
     say = functools.partial(console.print, highlight=False, soft_wrap=True)
     say(conv.reconciliation())

@@ -93,15 +93,30 @@ def validate_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON instead of tables.")
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The file's text encoding (default: UTF-8, else cp1252 with a note).",
+        ),
+    ] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            "--date-format",
+            help="How dates are written, in strftime codes, e.g. %d/%m/%Y "
+            "(default: inferred per column from all its values).",
+        ),
+    ] = None,
 ) -> None:
-    """Validate an events table; write accepted, rejected and warnings Parquet files."""
+    """Validate an events table; write accepted, rejected, warnings and changes Parquet files."""
     from eventcoder.files import check_folder
     from eventcoder.schema.validate import validate_file, write_result
 
     target = check_folder(out or table.parent)
     cb = codebook_at(codebook)
     with console.status("validating"):
-        result = validate_file(table, cb)
+        result = validate_file(table, cb, encoding=encoding, date_format=date_format)
     paths = write_result(result, target, stem=table.stem)
     if as_json:
         import json
@@ -111,6 +126,14 @@ def validate_cmd(
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     render_validation(result)
+    if result.changes.height:
+        counts = result.changes.group_by("reason").len().sort("len", "reason", descending=True)
+        console.print(
+            f"{result.changes.height:,} values changed as the codebook declares ("
+            + ", ".join(f"{n:,} {reason}" for reason, n in counts.iter_rows())
+            + f"): {paths['changes'].name}",
+            highlight=False,
+        )
     for path in paths.values():
         console.print(f"wrote {path}")
     raise typer.Exit(1 if result.rejected.height else 0)

@@ -251,8 +251,17 @@ class _Typing:
             expr = self._by_value(f, lists[f.name][0])
             if expr is not None:
                 typed.append(expr.alias(f.name))
+        # Text columns (string fields and columns the codebook does not name) are trimmed here
+        # and their blanks found below.
+        text = [
+            c
+            for c, d in frame.schema.items()
+            if d == pl.String
+            and c not in done
+            and (c not in cb.field_names or cb.field(c).type == "string")
+        ]
         for f in cb.fields:
-            if f.name in done:
+            if f.name in done or f.name in text:
                 continue
             source = frame.schema[f.name]
             col = pl.col(f.name)
@@ -268,20 +277,34 @@ class _Typing:
             typed.append(parsed.alias(f.name))
             if f.type != "string" and source != polars_dtype(f):
                 self.flags.append((col.is_not_null() & parsed.is_null()).alias(f"{_BAD}{f.name}"))
-        other_text = [
-            _blank(pl.col(c).str.strip_chars(), self.tokens).alias(c)
-            for c, dtype in frame.schema.items()
-            if self.from_text and dtype == pl.String and c not in cb.field_names
-        ]
+        if self.from_text:
+            typed.extend(pl.col(c).str.strip_chars() for c in text)
         self.flagged = frame.select(self.flags) if self.flags else pl.DataFrame()
-        out = frame.with_columns(*typed, *other_text)
-        # Null counts are metadata: finding whether any cell was read as blank costs nothing.
-        text = [
-            c
-            for c, d in frame.schema.items()
-            if d == pl.String and (c not in cb.field_names or cb.field(c).type == "string")
-        ]
-        if self.blanked or any(out[c].null_count() > frame[c].null_count() for c in text):
+        out = frame.with_columns(*typed)
+        return self._blanks(out, text)
+
+    def _blanks(self, out: pl.DataFrame, text: list[str]) -> pl.DataFrame:
+        """``out`` with blank and missing-value-token cells of its text columns as null.
+
+        A cell can be blank or a token only if it is as short as the longest token: lengths are
+        read from the string offsets, so columns of long text (notes, actor names) are passed
+        over without comparing a single value.
+        """
+        longest = max((len(t.encode()) for t in self.tokens), default=0)
+        short = (
+            out.select((pl.col(c).str.len_bytes() <= longest).any().alias(c) for c in text).row(
+                0, named=True
+            )
+            if text
+            else {}
+        )
+        checked = [c for c in text if short[c]]
+        if checked:
+            before = out.select(checked)
+            out = out.with_columns(_blank(pl.col(c), self.tokens).alias(c) for c in checked)
+            if any(out[c].null_count() > before[c].null_count() for c in checked):
+                self.blanked = True
+        if self.blanked:
             tokens = ", ".join(self.tokens)
             self.notes.append(
                 "read cells holding only spaces"

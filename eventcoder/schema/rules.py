@@ -582,6 +582,11 @@ def _join_gazetteer(frame: pl.DataFrame, gaz: pl.DataFrame, f: str, cb: Codebook
         .first()
         .drop("__key", "__order", "__primary", "__gaz_country", "__gaz_iso")
     )
+    if written.height == written.select(pl.col(f).n_unique()).item():
+        # Each written name comes with one country (the common case): joining on the name
+        # alone gives the same rows and costs half as much on a large table.
+        matched = matched.drop(scope)
+        keys = [f]
     frame = frame.join(matched, on=keys, how="left", nulls_equal=True, maintain_order="left")
     fills = [
         pl.coalesce(pl.col(c), pl.col(helper("gaz", c)).cast(frame.schema[c])).alias(c)

@@ -94,7 +94,6 @@ def test_rejects_name_each_problem(conv) -> None:
         (5, "coder2@example.org", "t1c1e1", None, "annotation-rejected", None),
         (6, "coder3@example.org", "ghost", "notes", "orphan-control", "a note on no region"),
         (6, "coder3@example.org", "t1c2e0", "fatalities", "field-type", "many"),
-        (6, "coder3@example.org", "t1c2e0", "sentiment", "unknown-control", "Negative"),
         (
             8,
             "coder2@example.org",

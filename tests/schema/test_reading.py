@@ -119,6 +119,28 @@ def test_cp1252_text_comes_out_as_written(cb: Codebook) -> None:
     assert not any("not UTF-8" in n for n in forced.notes)
 
 
+def test_unicode_text_sep_hints_and_empty_trailing_columns(cb: Codebook, tmp_path: Path) -> None:
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    # A spreadsheet's "Unicode text": UTF-16 with its byte-order mark, tab-separated.
+    unicode_text = tmp_path / "unicode.txt"
+    unicode_text.write_bytes(_csv(header, rows, delimiter="\t").encode("utf-16"))
+    read = open_table(unicode_text)
+    assert read.delimiter == "\t" and read.encoding == "utf-16"
+    # A "sep=;" first line, and two trailing columns with neither header nor value.
+    hinted = tmp_path / "hinted.csv"
+    text = _csv([*header, "", ""], [[*r, None, None] for r in rows], delimiter=";")
+    hinted.write_text("sep=;\n" + text)
+    read_hinted = open_table(hinted)
+    assert read_hinted.delimiter == ";"
+    assert any("neither a header nor a value" in n for n in read_hinted.notes)
+    for path in (unicode_text, hinted):
+        result = validate_file(path, cb)
+        assert result.rejected.height == 0, result.errors.to_dicts()
+        _check_rows(result.accepted)
+
+
 def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"cp1252_windows.csv: line \d+ is not ascii"):
         open_table(DATA / FILES["cp1252"], encoding="ascii")
@@ -137,6 +159,8 @@ def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> N
         "%m/%d/%Y",
         "%Y/%m/%d",
         "%d/%m/%Y",
+        "%d.%m.%Y",
+        "%Y-%m-%d 00:00:00",
     ],
 )
 def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
@@ -350,3 +374,52 @@ def test_unreadable_files_are_refused_in_one_line(
         validate_file(path, cb)
     assert message in str(err.value) and str(path) in str(err.value)
     assert "\n" not in str(err.value)
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from eventcoder.cli import app
+
+    return CliRunner(env={"COLUMNS": "200"}).invoke(app, ["validate", *args])
+
+
+def test_cli_reads_each_shape_and_writes_the_changes(tmp_path: Path) -> None:
+    src = tmp_path / "export.csv"
+    src.write_bytes((DATA / FILES["export-tool"]).read_bytes())
+    result = _cli(str(src))
+    assert result.exit_code == 0, result.output
+    assert "note: export.csv: semicolon-separated" in result.output
+    assert "6 rows: 6 accepted, 0 rejected" in result.output
+    assert "values changed as the codebook declares" in result.output
+    changes = pl.read_parquet(tmp_path / "export.changes.parquet")
+    assert_frame_equal(changes, validate_file(src, Codebook.default()).changes)
+
+
+def test_cli_date_format_and_encoding_options(tmp_path: Path) -> None:
+    header = list(ROWS[0])
+    frame = pl.DataFrame([list(ROWS[0].values())], schema=header, orient="row").with_columns(
+        pl.lit("05/06/2020").alias("event_date")
+    )
+    path = tmp_path / "events.csv"
+    path.write_bytes(frame.write_csv().encode("cp1252"))
+    refused = _cli(str(path))
+    assert refused.exit_code == 2
+    lines = [line for line in refused.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "event_date" in lines[0] and "--date-format" in lines[0]
+    ok = _cli(str(path), "--date-format", "%d/%m/%Y", "--encoding", "cp1252")
+    assert ok.exit_code == 0, ok.output
+    assert pl.read_parquet(tmp_path / "events.accepted.parquet")["event_date"].to_list() == [
+        date(2020, 6, 5)
+    ]
+
+
+def test_cli_refuses_a_directory_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "tables").mkdir()
+    result = _cli(str(tmp_path / "tables"))
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "tables: is a directory" in lines[0]

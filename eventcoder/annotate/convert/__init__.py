@@ -18,14 +18,21 @@ Counting. Every annotation ends up in exactly one of three states, so that
 - **accepted**: everything else, including an annotation submitted with no event (the coder found
   none). Its events are the rows of ``annotations``.
 
-A region label the config does not offer is not a reject but an :class:`ExportFormatError`: the
-export was made with another config, whose regions this codebook cannot read.
+What cannot be read as an export of this codebook's config is not a reject but an
+:class:`ExportFormatError` (exit 2, one line): duplicate task or annotation ids, a result from a
+control, of a type or on an object the config does not have, a region label it does not offer,
+bytes after the closing ``]`` (:mod:`.structure`, :mod:`.reading`). Accepting such a file would
+read another config's regions as this codebook's, or one article's regions against another's
+text. A task repeated whole is taken once, with a note in ``notes``. Every event is accounted
+for under any rule severity: uniqueness rules compare events within one annotation (coders code
+the same events on purpose), and an event leaves only as a row of ``annotations`` or with a
+row in ``rejects``.
 
 Rule ids the converter adds to the validator's (``required-field``, ``field-type``) and the
 codebook's own (``sub-event-type-known``, ...):
 
 =====================  ==========================================================================
-unknown-control        a result's ``from_name`` is no control of the labeling config
+result-missing         a submitted annotation whose ``result`` is null (not "no event found")
 choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
 orphan-control         a per-region value whose region id is no Event region of the annotation
 repeated-control       the same control filled more than once for one region
@@ -52,8 +59,8 @@ table promises offsets that can be trusted.
 
 from __future__ import annotations
 
-import os
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,7 +70,7 @@ import orjson
 import polars as pl
 
 from eventcoder.annotate.config import Control, labeling_config, parse_controls
-from eventcoder.annotate.convert.assemble import assemble
+from eventcoder.annotate.convert.assemble import Extracted, build_conversion
 from eventcoder.annotate.convert.conversion import (
     KEY,
     MENTION_SCHEMA,
@@ -85,13 +92,21 @@ from eventcoder.annotate.convert.offsets import (
     restore_editor_text,
     utf16_to_code_points,
 )
-from eventcoder.annotate.convert.reading import check_brackets, load_export
+from eventcoder.annotate.convert.reading import (
+    check_brackets,
+    connection,
+    read_tasks,
+    unnest_tasks,
+)
 from eventcoder.annotate.convert.structure import (
+    check_annotations,
     check_config,
+    check_results,
+    check_tasks,
     field_controls,
     structural_problems,
 )
-from eventcoder.errors import ExportFormatError, InputError
+from eventcoder.errors import ExportFormatError, InputError, ResourceError
 from eventcoder.schema.codebook import Codebook
 
 __all__ = [
@@ -113,8 +128,14 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-def _controls(cb: Codebook, config: str | None) -> dict[str, Control]:
-    return parse_controls(config if config is not None else labeling_config(cb))
+def _targets(xml: str) -> set[str]:
+    """The object tags (``toName``) the config's controls label: results name one of them."""
+    return {
+        name.strip()
+        for el in ET.fromstring(xml).iter()
+        for name in el.attrib.get("toName", "").split(",")
+        if name.strip()
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,24 +155,32 @@ def read_export(
         raise ExportFormatError(f"{path}: no such file", path=str(path))
     check_brackets(path)
     say = on_progress or (lambda _msg: None)
-    controls = _controls(cb, config)
-    con = duckdb.connect()
+    xml = config if config is not None else labeling_config(cb)
     try:
-        threads = os.cpu_count() or 1
-        # DuckDB spills to disk past its limit; 1.5x the file keeps the whole convert within
-        # about 3x the export's size once polars holds the (much smaller) event rows.
-        limit = max(512 << 20, int(path.stat().st_size * 1.5))
-        con.execute(
-            f"SET threads = {threads}; SET preserve_insertion_order = false; "
-            f"SET memory_limit = '{limit >> 20}MB'"
-        )
+        controls, targets = parse_controls(xml), _targets(xml)
+    except ET.ParseError as err:
+        raise InputError(
+            f"the labeling config is not XML ({err}); pass the project's config"
+        ) from None
+    with connection(path) as con:
         con.execute(SPAN_CUT_MACRO)
         say("reading export")
-        load_export(con, path, cb)
+        read_tasks(con, path, cb)
+        notes = check_tasks(con, path)
+        unnest_tasks(con)
+        check_annotations(con, path)
         say("checking results")
-        return _convert(con, path, cb, controls, say)
-    finally:
-        con.close()
+        parts = _extract(con, path, cb, controls, targets, say, notes)
+    # DuckDB's tables are gone now: only the (much smaller) frames stay for validation.
+    try:
+        return build_conversion(cb, parts, say)
+    except MemoryError:
+        raise ResourceError(
+            f"{path}: ran out of memory validating its events; the export is not at fault: "
+            "free memory or use a machine with more",
+            resource="memory",
+            path=path,
+        ) from None
 
 
 def export_to_annotations(
@@ -175,30 +204,31 @@ def export_to_annotations(
         return read_export(path, cb, config, on_progress)
 
 
-def _convert(
+def _extract(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     cb: Codebook,
     controls: dict[str, Control],
+    targets: set[str],
     say: Callable[[str], None],
-) -> Conversion:
+    notes: list[str],
+) -> Extracted:
     check_config(con, path, cb, controls)
+    check_results(con, path, controls, targets)
     fields = field_controls(cb, controls)
     region_tables(con)
     recounted = recount_utf16(con)
     restore_editor_text(con)
     problems = structural_problems(con, cb)
     say("building event rows")
-    events = event_rows(con, cb, fields)
-    return assemble(
-        cb,
-        events,
-        problems,
-        annotation_rows(con),
-        prediction_rows(con),
-        say,
-        mention_rows(con),
-        recounted,
+    return Extracted(
+        events=event_rows(con, cb, fields),
+        problems=problems,
+        meta=annotation_rows(con),
+        predictions=prediction_rows(con),
+        mentions=mention_rows(con),
+        recounted=recounted,
+        notes=tuple(notes),
     )
 
 

@@ -8,42 +8,67 @@ event is accounted for too.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from eventcoder.annotate.convert.conversion import KEY, MENTION_SCHEMA, REJECT_SCHEMA, Conversion
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import PROVENANCE, table_columns
-from eventcoder.schema.validate import ValidationResult, validate
+from eventcoder.schema.validate import validate
 
 _BY_ROW = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
 _OWNERS = ["task_id", "article_id", "annotation_id", "coder"]
 
 
-def assemble(
-    cb: Codebook,
-    events: pl.DataFrame,
-    problems: pl.DataFrame,
-    meta: pl.DataFrame,
-    predictions: pl.DataFrame,
-    say: Callable[[str], None],
-    mentions: pl.DataFrame,
-    recounted: pl.DataFrame,
-) -> Conversion:
-    """The conversion: accepted events, rejects, warnings and the tables beside them."""
+@dataclass(frozen=True)
+class Extracted:
+    """What the SQL stage hands on, as plain frames (DuckDB's memory is free again by then)."""
+
+    events: pl.DataFrame  # one row per Event region, field values as text
+    problems: pl.DataFrame  # structural problems: annotation_id, event_key, field, rule, ...
+    meta: pl.DataFrame  # one row per annotation
+    predictions: pl.DataFrame
+    mentions: pl.DataFrame
+    recounted: pl.DataFrame  # regions whose UTF-16 offsets were recounted
+    notes: tuple[str, ...] = ()  # what was done to the export as a whole (a repeated task)
+
+
+def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None]) -> Conversion:
+    """The conversion: accepted events, rejects, warnings and the tables beside them.
+
+    Every event row ends up in ``annotations`` or with at least one row in ``rejects``, whatever
+    the severity of any rule. Uniqueness rules are checked here, within each annotation, and
+    never by the validator: across coders the same event is coded on purpose, and a row the
+    validator rejected for it would leave with no reject row of its own.
+    """
+    meta = parts.meta
     columns = table_columns(cb, "annotations")
+    # A cancelled annotation is skipped whole: regions drawn before skipping are no coding.
+    cancelled = meta.filter(pl.col("was_cancelled")).select("annotation_id")
+    events = parts.events.join(cancelled, on="annotation_id", how="anti")
+    problems = parts.problems.join(cancelled, on="annotation_id", how="anti")
+    events_skipped = parts.events.height - events.height
     events = _typed(cb, events, columns)
     say("validating")
-    result = validate(events, cb, table="annotations")
-    failures = _failures(cb, result, events.columns)
+    unique = [r for r in cb.rules if r.kind == "unique"]
+    within = replace(cb, rules=tuple(r for r in cb.rules if r.kind != "unique"))
+    result = validate(events, within, table="annotations")
+    # Rejected rows hold what the coder wrote (text), accepted rows typed values.
+    rows = pl.concat(
+        [result.accepted, result.rejected.drop("row", "reasons")], how="diagonal_relaxed"
+    )
+    failures = pl.concat(
+        [result.failures, _unique_failures(rows, unique, events.columns)],
+        how="diagonal_relaxed",
+    )
     owners = meta.select(_OWNERS)
-    warnings = _warnings(failures, recounted, owners)
+    warnings = _warnings(failures, parts.recounted, owners)
     accepted_rows = result.accepted.join(
         failures.filter(pl.col("severity") == "error").select(KEY).unique(), on=KEY, how="anti"
     )
     rejects = _rejects(failures, problems, owners)
     bad_ann = rejects.select("annotation_id").unique()
-    all_events = accepted_rows.select(KEY).vstack(result.rejected.select(KEY))
     rejects = pl.concat([rejects, _withdrawn(accepted_rows, rejects, bad_ann)]).sort(
         ["task_id", "annotation_id", "event_key", "rule", "field"], nulls_last=True
     )
@@ -57,16 +82,17 @@ def assemble(
         annotations=accepted,
         rejects=rejects,
         skipped=_skipped(meta),
-        predictions=predictions.sort("task_id", "prediction_id", "region"),
+        predictions=parts.predictions.sort("task_id", "prediction_id", "region"),
         warnings=warnings,
         total=meta.height,
         accepted=done.height - rejected_ann,
         rejected=rejected_ann,
         events_accepted=accepted.height,
-        events_rejected=all_events.height - accepted.height,
-        notes=result.notes,
+        events_rejected=rows.height - accepted.height,
+        events_skipped=events_skipped,
+        notes=parts.notes + tuple(result.notes),
         coded=coded,
-        mentions=_mentions(mentions, coded),
+        mentions=_mentions(parts.mentions, coded),
     )
 
 
@@ -89,28 +115,6 @@ def _typed(cb: Codebook, events: pl.DataFrame, columns: list[str]) -> pl.DataFra
     )
     # Values stay text until the validator types them, so "many" becomes a field-type failure.
     return events.select([c for c in columns if c in events.columns])
-
-
-def _failures(cb: Codebook, result: ValidationResult, present: list[str]) -> pl.DataFrame:
-    """The validator's failures, with uniqueness rules checked within each annotation."""
-    # Uniqueness rules compare events of one coder's annotation: across coders the same event
-    # is coded on purpose, several times.
-    unique = {r.id: r for r in cb.rules if r.kind == "unique"}
-    return pl.concat(
-        [
-            result.failures.filter(~pl.col("rule").is_in(list(unique))),
-            _unique_failures(
-                # Rejected rows hold what the coder wrote (text), accepted rows typed values.
-                pl.concat(
-                    [result.accepted, result.rejected.drop("row", "reasons")],
-                    how="diagonal_relaxed",
-                ),
-                list(unique.values()),
-                present,
-            ),
-        ],
-        how="diagonal_relaxed",
-    )
 
 
 def _warnings(

@@ -47,6 +47,7 @@ class Conversion:
     rejected: int
     events_accepted: int = 0
     events_rejected: int = 0
+    events_skipped: int = 0  # Event regions drawn in annotations the coder then skipped
     notes: tuple[str, ...] = field(default_factory=tuple)
     # One row per accepted annotation (task, article, coder, events found), those with no event
     # included: event detection needs to know who coded an article and found nothing in it.
@@ -90,6 +91,7 @@ class Conversion:
             "skipped": self.skipped_count,
             "events_accepted": self.events_accepted,
             "events_rejected": self.events_rejected,
+            "events_skipped": self.events_skipped,
             "rejects": self.rejects.height,
             "warnings": self.warnings.height,
             "predictions": self.predictions.height,

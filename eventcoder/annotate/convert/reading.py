@@ -9,6 +9,12 @@ result). Why not ``orjson.loads``: ``docs/convert.md``; figures: ``bench/bench_c
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +22,8 @@ import duckdb
 import orjson
 import polars as pl
 
-from eventcoder.errors import ExportFormatError
+from eventcoder.annotate.config import LABELS_NAME
+from eventcoder.errors import ExportFormatError, ResourceError
 from eventcoder.schema.codebook import Codebook
 
 # The shapes the reader keeps, as DuckDB's JSON structure specs: a type name, a one-element
@@ -75,12 +82,99 @@ def _sql_type(spec: _Spec) -> str:
 # ``from_json`` takes the spec as JSON text: the results and predictions stored as JSON.
 RESULT_JSON = orjson.dumps([_RESULT]).decode()
 PREDICTION_JSON = orjson.dumps([_PREDICTION]).decode()
+# read_json's buffer: what it parses at a time, per thread (a task may be larger). Larger
+# buffers cost memory and no speed.
+_BUFFER = 16 << 20
 # A character outside the Basic Multilingual Plane: two UTF-16 code units, one code point.
 _ASTRAL = r"[\x{10000}-\x{10FFFF}]"
 
 
+@contextmanager
+def connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection for converting the export at ``path``, its memory sized to the machine.
+
+    DuckDB keeps its tables within ``memory_limit`` and spills the rest to a temporary folder of
+    its own (removed afterwards). Running out of memory or disk anyway raises
+    :class:`ResourceError`, which names the machine, never the export.
+    """
+    available = available_memory()
+    limit = memory_limit(path.stat().st_size, available)
+    spill = tempfile.mkdtemp(prefix="eventcoder-spill-")
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"SET threads = {os.cpu_count() or 1}; SET preserve_insertion_order = false; "
+            f"SET memory_limit = '{limit >> 20}MB'; SET temp_directory = {sql_text(spill)}"
+        )
+        yield con
+    except (duckdb.OutOfMemoryException, MemoryError):
+        raise ResourceError(
+            f"{path}: ran out of memory converting it ({limit >> 20:,} MB allowed of "
+            f"{available >> 20:,} MB available); the export is not at fault: free memory or "
+            "use a machine with more",
+            resource="memory",
+            path=path,
+        ) from None
+    except duckdb.IOException as err:
+        if "space left" not in str(err):
+            raise
+        raise ResourceError(
+            f"{path}: no disk space left to spill to in {tempfile.gettempdir()}; the export is "
+            "not at fault: free disk space there or point TMPDIR at a larger disk",
+            resource="disk",
+            path=path,
+        ) from None
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def memory_limit(size: int, available: int) -> int:
+    """DuckDB's memory limit in bytes for an export of ``size`` bytes on this machine.
+
+    1.5x the export (beyond that DuckDB spills), at least 1 GB (the parser's buffers and the
+    tables of a small export), and never more than 60% of the memory available: polars holds
+    the event rows beside it, and the whole convert stays within about 3x the export.
+    """
+    return max(256 << 20, min(max(1 << 30, size * 3 // 2), available * 6 // 10))
+
+
+_CGROUP = Path("/sys/fs/cgroup")
+
+
+def available_memory() -> int:
+    """Bytes of memory this process can still use: the system's, or its cgroup's if less."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            cap = (_CGROUP / limit_file).read_text().strip()
+            if cap.isdigit():
+                found.append(int(cap) - int((_CGROUP / usage_file).read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    if not found:
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            found.append(4 << 30)
+    return max(0, min(found))
+
+
 def _fail(path: Path, err: Exception) -> ExportFormatError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    first = re.sub(r' in file "[^"]*"', "", first)  # the path leads the message already
     return ExportFormatError(
         f"{path}: not a complete Label Studio JSON export ({first[:160]}); export it again as JSON",
         path=str(path),
@@ -98,14 +192,20 @@ TEXT_VALUE = """
     END"""
 
 
-def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
-    """Read the export into DuckDB tables ``ann`` (one row per annotation) and ``res``."""
+def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
+    """Read the export into the DuckDB table ``tasks``, annotations still nested."""
     cols = ", ".join(f"{sql_text(k)}: {sql_text(_sql_type(v))}" for k, v in _TASK.items())
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
         f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
     )
+    # One thread parses: the parser holds a chunk of 2,048 tasks per thread in memory, which
+    # for long articles with many regions is hundreds of MB each; one thread keeps the peak
+    # near one chunk and, on a shared machine, reads as fast (docs/convert.md).
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
+    con.execute("SET threads = 1")
     try:
+        # records='true': every element must be an object (a task), never a bare value.
         con.execute(
             f"""
           CREATE TEMP TABLE tasks AS
@@ -115,12 +215,27 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
                  coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
                           false) AS astral,
                  {data_cols}, annotations, predictions
-          FROM read_json(?, format='array', columns={{{cols}}}, maximum_object_size=67108864)
+          FROM read_json(?, format='array', records='true', columns={{{cols}}},
+                         maximum_object_size={_BUFFER})
         """,
             [str(path)],
         )
+    except (duckdb.OutOfMemoryException, duckdb.IOException):
+        raise  # the machine's limits, not the file's fault: see connection()
     except duckdb.Error as err:
         raise _fail(path, err) from None
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+def unnest_tasks(con: duckdb.DuckDBPyConnection) -> None:
+    """Unnest ``tasks`` into ``ann`` (one row per annotation) and ``res`` (one per result).
+
+    Memory: ``tasks`` holds the parsed export once; ``ann`` and ``res`` are unnested straight
+    from it (never a second nested copy), and ``res`` keeps a region's text only on its label
+    result (the other results of a region repeat it), so long articles with many regions cost
+    little more than their text.
+    """
     coder = (
         "coalesce(json_extract_string(a.completed_by, '$.email'), "
         "json_extract_string(a.completed_by, '$'))"
@@ -129,41 +244,55 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> Non
       CREATE TEMP TABLE ann AS
       SELECT t.task_id, t.project_id, t.article_id, a.id AS annotation_id, {coder} AS coder,
              coalesce(a.was_cancelled, false) AS was_cancelled,
-             a.created_at, a.updated_at, a.lead_time, a.result
+             a.created_at, a.updated_at, a.lead_time, a.result IS NULL AS no_result
       FROM (SELECT task_id, project_id, article_id, unnest(annotations) AS a FROM tasks) t
     """)
+    labels = sql_text(LABELS_NAME)
     con.execute(f"""
       CREATE TEMP TABLE res AS
-      SELECT annotation_id, r.id AS region, r.from_name, r.type,
+      SELECT task_id, a.id AS annotation_id, r.id AS region, r.from_name, r.to_name, r.type,
              r.value.start AS span_start, r.value."end" AS span_end,
              r.value.labels AS labels, r.value.choices AS choices,
-             json_extract_string(r.value.text, '$') AS span_text,
-             json_type(r.value.text) AS text_type, {TEXT_VALUE} AS value
-      FROM (SELECT annotation_id, unnest(result) AS r FROM ann)
+             CASE WHEN r.from_name = {labels} THEN json_extract_string(r.value.text, '$')
+             END AS span_text,
+             CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
+      FROM (SELECT task_id, a, unnest(a.result) AS r
+            FROM (SELECT task_id, unnest(annotations) AS a FROM tasks))
     """)
-    # The nested columns are unnested now; dropping them frees most of the parsed export.
-    con.execute("ALTER TABLE ann DROP COLUMN result; ALTER TABLE tasks DROP COLUMN annotations")
+    # The nested column is unnested now; dropping it frees most of the parsed export.
+    con.execute("ALTER TABLE tasks DROP COLUMN annotations")
 
 
 def check_brackets(path: Path) -> None:
-    """Fail fast on a file that is not one JSON array (empty, an object, cut off at the end)."""
+    """Fail fast on a file that is not one JSON list of tasks ending where the file ends."""
     with path.open("rb") as fh:
         head = fh.read(4096).lstrip()
         fh.seek(max(0, path.stat().st_size - 4096))
         tail = fh.read().rstrip()
-    if not head.startswith(b"[") or not tail.endswith(b"]"):
-        what = (
-            "empty"
-            if not head
-            else "not a JSON list of tasks"
-            if not head.startswith(b"[")
-            else "cut off before its end"
-        )
-        raise ExportFormatError(
-            f"{path}: not a complete Label Studio JSON export (the file is {what}); export it "
-            "again as JSON",
-            path=str(path),
-        )
+    # The closing bracket must close the list of tasks: right after a task (``}``) or after the
+    # opening bracket of an empty list. ``[...] junk ]`` and ``[...]]`` end in ``]`` too.
+    before = tail[:-1].rstrip()
+    closed = tail.endswith(b"]") and (before.endswith(b"}") or before == b"[")
+    if head.startswith(b"[") and closed:
+        return
+    if not head:
+        what = "the file is empty"
+    elif not head.startswith(b"["):
+        what = "the file is not a JSON list of tasks"
+    elif re.search(rb"\}\s*\]", tail):
+        what = f"bytes follow the list of tasks: the file ends in {_ending(tail)}"
+    elif tail.endswith(b"]"):
+        what = f"its last element is no task: the file ends in {_ending(tail)}"
+    else:
+        what = f"the file is cut off before its end: it ends in {_ending(tail)}"
+    raise ExportFormatError(
+        f"{path}: not a complete Label Studio JSON export ({what}); export it again as JSON",
+        path=str(path),
+    )
+
+
+def _ending(tail: bytes) -> str:
+    return repr(tail[-20:].decode("utf-8", "replace"))
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:

@@ -1,10 +1,13 @@
-"""Structural checks: does the export fit the codebook's labeling config, result by result.
+"""Structural checks: is this one export of this codebook's labeling config, result by result.
 
-Two outcomes. An export this codebook cannot read at all (no result uses its controls, a region
-label its config does not offer) is refused with an :class:`ExportFormatError`. A result that
-does not fit (an unknown control, a choice the control does not offer, a value for no Event
-region, a control filled twice, offsets that do not cut the region's text) is a problem row
-that rejects its annotation.
+Two outcomes. An export this codebook cannot read as its own is refused with an
+:class:`ExportFormatError`, one line naming the task, annotation or name at fault: a task with
+no id or no article text, two different tasks (or two annotations) sharing an id, an article id
+naming two texts, a result from a control, of a type or on an object the config does not have,
+a region label it does not offer. A task repeated whole is taken once, with a note. A result
+that fits the config but not the coding (a choice the control does not offer, a value for no
+Event region, a control filled twice, offsets that do not cut the region's text, an annotation
+whose ``result`` is null) is a problem row that rejects its annotation.
 """
 
 from __future__ import annotations
@@ -15,9 +18,149 @@ import duckdb
 import polars as pl
 
 from eventcoder.annotate.config import EVENT_LABEL, LABELS_NAME, Control, control_field
-from eventcoder.annotate.convert.reading import frame
+from eventcoder.annotate.convert.reading import frame, sql_name
 from eventcoder.errors import ExportFormatError
 from eventcoder.schema.codebook import Codebook
+
+_SHOWN = 5  # ids named in a message before "and N more"
+
+
+def _listed(values: list[object]) -> str:
+    shown = ", ".join(str(v) for v in values[:_SHOWN])
+    return shown + (f" and {len(values) - _SHOWN} more" if len(values) > _SHOWN else "")
+
+
+def check_tasks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Refuse tasks that cannot be told apart or have no article; take whole repeats once.
+
+    Returns notes, one per task id that appeared more than once with identical content.
+    """
+    missing = con.execute("""
+        SELECT count(*) FILTER (WHERE task_id IS NULL),
+               min(task_id) FILTER (WHERE article_text IS NULL)
+        FROM tasks""").fetchone()
+    assert missing is not None
+    if missing[0]:
+        raise ExportFormatError(
+            f"{path}: {missing[0]} task(s) without an id: not a Label Studio export; export the "
+            "project again as JSON",
+            path=str(path),
+        )
+    if missing[1] is not None:
+        raise ExportFormatError(
+            f"{path}: task {missing[1]}: no article text (data.text): made for another labeling "
+            "config; convert it with the codebook of its project",
+            path=str(path),
+            task=missing[1],
+        )
+    # Everything convert reads of a task: equal in every copy, or the copies are two tasks.
+    columns = [d[0] for d in con.execute("SELECT * FROM tasks LIMIT 0").description]
+    content = ", ".join(sql_name(c) for c in columns if c != "task_id")
+    repeats = con.execute(f"""
+        SELECT task_id, count(*) AS copies, count(DISTINCT ({content})) AS variants
+        FROM tasks GROUP BY task_id HAVING count(*) > 1 ORDER BY task_id""").fetchall()
+    differing = [task for task, _, variants in repeats if variants > 1]
+    if differing:
+        raise ExportFormatError(
+            f"{path}: task id(s) {_listed(differing)} each name different tasks: an export must "
+            "hold each task once; export the project again",
+            path=str(path),
+            task=differing[0],
+        )
+    _check_articles(con, path)
+    if not repeats:
+        return []
+    con.execute(
+        "DELETE FROM tasks WHERE rowid NOT IN (SELECT min(rowid) FROM tasks GROUP BY task_id)"
+    )
+    return [
+        f"task {task} appears {copies} times with the same content; taken once"
+        for task, copies, _ in repeats
+    ]
+
+
+def _check_articles(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse an article id naming two texts: agreement would align coders of two articles."""
+    clash = con.execute("""
+        SELECT article_id, list(DISTINCT task_id ORDER BY task_id) FROM tasks
+        WHERE article_id IS NOT NULL GROUP BY article_id
+        HAVING count(DISTINCT article_text) > 1 ORDER BY article_id LIMIT 1""").fetchone()
+    if clash:
+        article, tasks = clash
+        raise ExportFormatError(
+            f"{path}: article id {article!r} names different texts in tasks {_listed(tasks)}; "
+            "give each article its own id",
+            path=str(path),
+            task=tasks[0],
+        )
+
+
+def check_annotations(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse annotations without an id, or two annotations sharing one."""
+    row = con.execute("""
+        SELECT min(task_id) FILTER (WHERE annotation_id IS NULL) FROM ann""").fetchone()
+    if row and row[0] is not None:
+        raise ExportFormatError(
+            f"{path}: task {row[0]}: an annotation without an id: not a Label Studio export; "
+            "export the project again as JSON",
+            path=str(path),
+            task=row[0],
+        )
+    shared = con.execute("""
+        SELECT annotation_id, list(task_id ORDER BY task_id) FROM ann
+        GROUP BY annotation_id HAVING count(*) > 1 ORDER BY annotation_id""").fetchall()
+    if shared:
+        ids = [a for a, _ in shared]
+        annotation, tasks = shared[0]
+        raise ExportFormatError(
+            f"{path}: annotation id(s) {_listed(ids)} appear more than once (annotation "
+            f"{annotation} in tasks {_listed(tasks)}): each annotation must have its own id; "
+            "export the project again",
+            path=str(path),
+            task=tasks[0],
+        )
+
+
+def check_results(
+    con: duckdb.DuckDBPyConnection, path: Path, controls: dict[str, Control], targets: set[str]
+) -> None:
+    """Refuse a result from a control, of a type or on an object the labeling config lacks.
+
+    Label Studio stores whatever a client posts, so a result naming another config's control
+    (or a bounding box on a control that happens to share a name) only shows up here.
+    """
+    con.register(
+        "_kinds",
+        pl.DataFrame(
+            {"from_name": list(controls), "kind": [c.tag.lower() for c in controls.values()]},
+            schema={"from_name": pl.String, "kind": pl.String},
+        ).to_arrow(),
+    )
+    con.register(
+        "_targets",
+        pl.DataFrame({"to_name": sorted(targets)}, schema={"to_name": pl.String}).to_arrow(),
+    )
+    bad = con.execute("""
+        SELECT r.task_id, r.annotation_id, r.from_name, r.to_name, r.type, k.kind
+        FROM res r LEFT JOIN _kinds k USING (from_name)
+        WHERE k.kind IS NULL OR r.type IS DISTINCT FROM k.kind
+           OR r.to_name IS NULL OR r.to_name NOT IN (SELECT to_name FROM _targets)
+        ORDER BY r.task_id, r.annotation_id LIMIT 1""").fetchone()
+    if bad is None:
+        return
+    task, annotation, name, target, kind, expected = bad
+    if expected is None:
+        what = f"a result from control {name!r}, which the labeling config does not have"
+    elif kind != expected:
+        what = f"a {kind!r} result from control {name!r}, whose results are {expected!r}"
+    else:
+        what = f"a result on object {target!r}, which the labeling config does not have"
+    raise ExportFormatError(
+        f"{path}: task {task}, annotation {annotation}: {what}; convert it with the codebook "
+        "(or --config) of its project",
+        path=str(path),
+        task=task,
+    )
 
 
 def field_controls(cb: Codebook, controls: dict[str, Control]) -> dict[str, str]:
@@ -100,10 +243,11 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
         FROM res r LEFT JOIN _fields f USING (from_name)
         LEFT JOIN ev e ON e.annotation_id = r.annotation_id AND e.region = r.region
       )
-      SELECT annotation_id, region AS event_key, from_name AS field, 'unknown-control' AS rule,
-             value, 'no control called ' || from_name || ' in the labeling config' AS message
-      FROM items WHERE from_name NOT IN (SELECT from_name FROM _controls)
-
+      SELECT annotation_id, NULL AS event_key, 'result' AS field, 'result-missing' AS rule,
+             NULL AS value,
+             'the annotation has no result list (result is null), which is not a coder '
+               || 'finding no event' AS message
+      FROM ann WHERE no_result AND NOT was_cancelled
       UNION ALL
       SELECT annotation_id, region, field, 'orphan-control', value,
              field || ' is set for region ' || coalesce(region, '(none)')
