@@ -468,9 +468,9 @@ def review_close(
         from eventcoder.annotate.projects import find_project
 
         settings = server_settings(url, api_key)
-        target = find_project(settings, project)
-        with console.status(f"pulling project {target.id}"):
-            export = pull_export(settings, target.id, folder / "review-export.json")
+        review = find_project(settings, project)  # not `target`: that is the output folder
+        with console.status(f"pulling project {review.id}"):
+            export = pull_export(settings, review.id, folder / "review-export.json")
     assert export is not None
     with console.status("closing the review queue"):
         result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)

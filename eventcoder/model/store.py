@@ -6,7 +6,7 @@ file is the one someone wrote, not that it is harmless. skops restricts what a p
 but adds a dependency to hold what is here only numbers and names. This format holds:
 
 - ``model.json``: format name and version, the codebook's name and version, the hierarchy, the
-  classes, the temperature and detection margin, the training summary and the SHA-256 of each
+  classes, the temperature, the training summary and the SHA-256 of each
   array file;
 - ``columns.npy``, ``idf.npy``, ``coef.npy``, ``intercept.npy``: read with
   ``numpy.load(allow_pickle=False)``, which refuses object arrays.
@@ -56,7 +56,6 @@ def save_model(model: TextModel, path: str | Path) -> Path:
         },
         "classes": list(model.classes),
         "temperature": model.temperature,
-        "detect_margin": model.detect_margin,
         "summary": model.summary,
         "sha256": {name: hashlib.sha256(blob).hexdigest() for name, blob in blobs.items()},
     }
@@ -127,7 +126,6 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
             ),
             classes=tuple(str(c) for c in header["classes"]),
             temperature=float(header["temperature"]),
-            detect_margin=float(header["detect_margin"]),
             codebook={str(k): str(v) for k, v in header["codebook"].items()},
             summary=dict(header.get("summary") or {}),
             **arrays,
