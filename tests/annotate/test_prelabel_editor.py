@@ -3,6 +3,7 @@ predicted event, corrects another, and the converter gives back exactly that."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,8 @@ CORRECTED = {
 @pytest.mark.browser
 def test_a_coder_accepts_one_predicted_event_and_corrects_another(
     ls_server: LabelStudioServer,
-    setup,
-    tmp_path: Path,  # noqa: F811
+    setup,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     cb, model_path, _ = setup
     settings = server_settings(ls_server.url, ls_server.token)
@@ -88,9 +89,7 @@ def test_a_coder_accepts_one_predicted_event_and_corrects_another(
         fill_region(driver, "On 9 March 2024, Al", {f: (tags[f], v) for f, v in ADDED.items()})
         fill_region(driver, "Residents of", {f: (tags[f], v) for f, v in CORRECTED.items()})
         driver.find_element(By.XPATH, "//button[normalize-space()='Submit']").click()
-        import time
-
-        time.sleep(3)
+        time.sleep(3)  # the editor posts the annotation after the click
 
     conv = read_export(pull_export(settings, project.id, tmp_path / "export.json"), cb)
     assert conv.reconciliation() == "1 annotations: 1 accepted, 0 rejected, 0 skipped"
