@@ -269,12 +269,14 @@ def release_cmd(
     from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import publish
     from eventcoder.errors import InputError
+    from eventcoder.files import check_folder
     from eventcoder.schema.validate import read_table
 
     if gold is not None and adjudication is not None:
         raise InputError(
             "give the adjudication folder (--adjudication) or gold events (--gold), not both"
         )
+    check_folder(root)
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
         table = read_aligned(annotations, cb)
@@ -466,9 +468,9 @@ def review_close(
         from eventcoder.annotate.projects import find_project
 
         settings = server_settings(url, api_key)
-        target = find_project(settings, project)
-        with console.status(f"pulling project {target.id}"):
-            export = pull_export(settings, target.id, folder / "review-export.json")
+        review = find_project(settings, project)  # not `target`: that is the output folder
+        with console.status(f"pulling project {review.id}"):
+            export = pull_export(settings, review.id, folder / "review-export.json")
     assert export is not None
     with console.status("closing the review queue"):
         result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)
