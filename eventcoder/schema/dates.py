@@ -146,7 +146,7 @@ def _parse(value: pl.Expr, fmt: str, years: pl.Expr | None, today: date) -> pl.E
     """``value`` read in ``fmt``: null unless it fits the format's digits exactly and lies
     between 1900 and ``today``. ``years`` (optional) sets the century of a two-digit year."""
     fits = value.str.contains(_strict(fmt)).fill_null(False)
-    parsed = pl.when(fits).then(value.str.to_date(fmt, strict=False))
+    parsed: pl.Expr = pl.when(fits).then(value.str.to_date(fmt, strict=False))
     if "%y" in fmt:
         parsed = _century(parsed, years, today)
     return pl.when((parsed >= EARLIEST) & (parsed <= today)).then(parsed).alias("date")

@@ -357,7 +357,7 @@ class _Typing:
             typed = self._dates(f, small, source)
         else:
             # A vocabulary's spellings are text, whatever the column's type.
-            parsed = _parse(canonical, f.type, pl.String if vocab is not None else source)
+            parsed = _parse(canonical, f.type, pl.String() if vocab is not None else source)
             typed = small.select(parsed.cast(target)).to_series()
         small = small.with_columns(typed.alias("typed"), canonical.alias("canonical"))
         bad = small.filter(pl.col("canonical").is_not_null() & pl.col("typed").is_null())["raw"]
