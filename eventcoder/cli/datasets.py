@@ -269,12 +269,14 @@ def release_cmd(
     from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import publish
     from eventcoder.errors import InputError
+    from eventcoder.files import check_folder
     from eventcoder.schema.validate import read_table
 
     if gold is not None and adjudication is not None:
         raise InputError(
             "give the adjudication folder (--adjudication) or gold events (--gold), not both"
         )
+    check_folder(root)
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
         table = read_aligned(annotations, cb)
