@@ -108,22 +108,26 @@ def bootstrap_alpha(
         raise AgreementError(
             f"bootstrap_alpha needs n_boot >= 1, got {n_boot}", statistic="bootstrap_alpha"
         )
-    estimate = krippendorff_alpha(data, level, value_domain=value_domain)
     codes, categories = _encode(data, value_domain)
     if level == "ordinal" and value_domain is None:
         _as_numbers(categories, level)
     patterns, sizes = _patterns(codes)
     n_units = codes.shape[1]
     sums = _PatternSums(patterns, categories, level)
-    rng = np.random.default_rng(seed)
     # Patterns with fewer than two values add nothing: one bucket holds them all.
     pairable = sums.pairable
-    probabilities = np.append(sizes[pairable], sizes[~pairable].sum()) / n_units
+    weights = np.append(sizes[pairable], sizes[~pairable].sum())
+    # The estimate is alpha of the data's own counts: the definition's sums, regrouped.
+    estimate = float(sums.alpha(weights[None, :-1].astype(np.float64))[0])
+    if not np.isfinite(estimate):
+        krippendorff_alpha(data, level, value_domain=value_domain)  # raises, saying why
+        raise AgreementError("krippendorff_alpha is undefined", statistic="bootstrap_alpha")
+    rng = np.random.default_rng(seed)
     per_block = max(1, _BLOCK_CELLS // sums.width)
     alphas = np.empty(n_boot)
     for start in range(0, n_boot, per_block):
         stop = min(n_boot, start + per_block)
-        counts = rng.multinomial(n_units, probabilities, size=stop - start)
+        counts = _multinomial(rng, n_units, weights, stop - start)
         alphas[start:stop] = sums.alpha(counts[:, :-1].astype(np.float64))
     defined = np.sort(alphas[np.isfinite(alphas)])
     if defined.size == 0:
@@ -139,6 +143,40 @@ def bootstrap_alpha(
         seed=seed if isinstance(seed, int) else tuple(seed),
         resamples=defined,
     )
+
+
+# Above this many categories, counts are drawn through Poisson variates (see _multinomial).
+_POISSON_FROM = 256
+
+
+def _multinomial(rng: np.random.Generator, n: int, sizes: np.ndarray, rows: int) -> np.ndarray:
+    """Return ``rows`` draws of ``Multinomial(n, sizes / sizes.sum())`` (rows x categories).
+
+    Few categories: numpy's multinomial (one binomial per category). Many: independent Poisson
+    counts with means ``sizes * (n - slack) / n`` (one cheap variate per category), which given
+    their total ``T`` are ``Multinomial(T, p)``; the other ``n - T`` draws are added as single
+    draws. Given ``T``, the sum is ``Multinomial(n, p)`` exactly, whatever ``T`` is, so rows with
+    ``T > n`` are drawn again (a 4-sigma slack makes that rare).
+    """
+    k = len(sizes)
+    p = sizes / sizes.sum()
+    if k < _POISSON_FROM:
+        return rng.multinomial(n, p, size=rows)
+    slack = min(n, 4.0 * math.sqrt(n) + 4.0)
+    means = p * (n - slack)
+    out = rng.poisson(means, size=(rows, k))
+    total = out.sum(axis=1)
+    for r in np.flatnonzero(total > n):
+        while total[r] > n:
+            out[r] = rng.poisson(means)
+            total[r] = out[r].sum()
+    rest = n - total
+    cumulative = np.cumsum(sizes)
+    picks = np.searchsorted(cumulative, rng.random(int(rest.sum())) * cumulative[-1], side="right")
+    picks = np.minimum(picks, k - 1)
+    owner = np.repeat(np.arange(rows), rest)
+    out += np.bincount(owner * k + picks, minlength=rows * k).reshape(rows, k)
+    return out
 
 
 def _patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

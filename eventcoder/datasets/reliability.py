@@ -263,6 +263,11 @@ def krippendorff_alpha(
             f"unknown level {level!r}; use 'nominal', 'ordinal', 'interval' or 'ratio'",
             statistic="krippendorff_alpha",
         )
+    if level == "interval" and value_domain is None:
+        numbers = np.asarray(data)
+        if numbers.ndim == 2 and numbers.dtype.kind in "fiu":
+            # Numbers need no category codes at the interval level: straight to the sums.
+            return _interval_alpha_numbers(numbers)
     codes, categories = _encode(data, value_domain)
     if level == "ordinal" and value_domain is None:
         _as_numbers(categories, level)  # labels have no order of their own
@@ -312,6 +317,41 @@ def _interval_alpha(codes: np.ndarray, values: np.ndarray) -> float:
     if ss <= 0:
         raise _no_variation("krippendorff_alpha")
     return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
+
+
+def _interval_alpha_numbers(matrix: np.ndarray) -> float:
+    """Return interval alpha of a numeric units x coders matrix (NaN missing), as above.
+
+    The matrix is copied once into coders x units, so that every step below is a pass over
+    contiguous rows: each unit's count and sum, then the squared deviations from the unit's
+    mean, of values centred on the mean of the pairable values (squares of days or
+    coordinates keep their digits). Units with one value are weighted out (their deviations
+    are zero), never copied out.
+    """
+    # A copy always (the caller's array is never written), C-ordered coders x units.
+    x = np.array(matrix.T, dtype=np.float64, order="C", copy=True)
+    present = ~np.isnan(x)
+    m = present.sum(axis=0, dtype=np.intp)
+    keep = m >= 2
+    n = int(np.dot(m, keep))
+    if n == 0:
+        raise _no_pairable("krippendorff_alpha")
+    np.copyto(x, 0.0, where=~present)
+    sums = x.sum(axis=0)
+    if not np.isfinite(sums).all():
+        raise AgreementError("values must be finite; mark a missing value with NaN")
+    x -= np.where(keep, sums, 0.0).sum() / n
+    x *= present
+    sums = x.sum(axis=0)
+    deviations = x - sums / np.maximum(m, 1)
+    deviations *= present
+    ss_u = np.einsum("cu,cu->u", deviations, deviations)
+    # Centred on the pairable values' mean, their sum of squares is SS about that mean.
+    ss = np.where(keep, np.einsum("cu,cu->u", x, x), 0.0).sum()
+    if ss <= 0:
+        raise _no_variation("krippendorff_alpha")
+    # ss_u is 0 for a unit with one value, so every unit can enter the sum.
+    return float(1.0 - (n - 1) / n * np.sum(m * ss_u / np.maximum(m - 1, 1)) / ss)
 
 
 # --- Cohen's kappa -------------------------------------------------------------------------------

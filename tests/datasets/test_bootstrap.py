@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from eventcoder.datasets.bootstrap import AlphaBootstrap, _patterns, _PatternSums, bootstrap_alpha
+from eventcoder.datasets.bootstrap import (
+    _POISSON_FROM,
+    AlphaBootstrap,
+    _multinomial,
+    _patterns,
+    _PatternSums,
+    bootstrap_alpha,
+)
 from eventcoder.datasets.reliability import (
     AgreementError,
     _encode,
@@ -158,3 +165,34 @@ def test_many_coders_and_categories_use_row_patterns() -> None:
     matrix[:, 6:] = matrix[:, :6]
     boot = bootstrap_alpha(matrix, "interval", n_boot=50)
     assert boot.estimate == pytest.approx(krippendorff_alpha(matrix, "interval"))
+
+
+@pytest.mark.parametrize("k", [5, _POISSON_FROM + 50])
+def test_pattern_counts_are_multinomial(k: int) -> None:
+    # Both samplers (numpy's for few patterns, Poisson plus single draws for many): every row
+    # sums to n, and the counts have the multinomial's means, variances and covariances.
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(1, 30, k).astype(float)
+    p = sizes / sizes.sum()
+    n, rows = 2000, 20000
+    counts = _multinomial(np.random.default_rng(1), n, sizes, rows)
+    assert counts.shape == (rows, k) and (counts.sum(axis=1) == n).all() and counts.min() >= 0
+    se = np.sqrt(n * p * (1 - p) / rows)
+    assert np.all(np.abs(counts.mean(axis=0) - n * p) < 5 * se)
+    assert np.allclose(counts.var(axis=0), n * p * (1 - p), rtol=0.08)
+    cov = np.cov(counts[:, 0], counts[:, 1])[0, 1]
+    assert cov == pytest.approx(-n * p[0] * p[1], abs=6 * np.sqrt(n * p[0] * n * p[1] / rows))
+
+
+def test_many_patterns_match_drawing_units() -> None:
+    # Continuous values: every unit its own pattern, the Poisson sampler's path.
+    rng = np.random.default_rng(4)
+    truth = rng.normal(0, 1, 800)
+    matrix = truth[:, None] + rng.normal(0, 0.6, (800, 3))
+    matrix[rng.random(matrix.shape) < 0.1] = nan
+    assert len(_patterns(_encode(matrix)[0])[1]) > _POISSON_FROM
+    ours = bootstrap_alpha(matrix, "interval", n_boot=3000, seed=1)
+    units = bootstrap_ci(partial(krippendorff_alpha, level="interval"), matrix, n_boot=3000, seed=2)
+    low, high = ours.interval()
+    assert low == pytest.approx(units.low, abs=0.01)
+    assert high == pytest.approx(units.high, abs=0.01)

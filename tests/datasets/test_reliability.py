@@ -480,6 +480,7 @@ def test_unusable_input_raises_agreement_error() -> None:
         lambda: krippendorff_alpha([[1, 2], [2, 2]], value_domain=[1, 2, 1]),
         lambda: krippendorff_alpha(np.array([[1, "a"], [2, "b"]], dtype=object)),
         lambda: krippendorff_alpha([[1, np.inf], [2, 2]]),
+        lambda: krippendorff_alpha([[1, np.inf], [2, 2]], "interval"),
         lambda: cohen_kappa([1, 2], [1, 2, 3]),
         lambda: cohen_kappa([1, 2], [1, 2], "cubic"),  # type: ignore[arg-type]
     ]
@@ -531,3 +532,12 @@ def test_bootstrap_ci_raises_when_every_resample_is_undefined() -> None:
 def test_bootstrap_ci_rejects_bad_arguments(matrix, n_boot: int, ci: float) -> None:
     with pytest.raises(AgreementError):
         bootstrap_ci(krippendorff_alpha, matrix, n_boot=n_boot, ci=ci)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_alpha_leaves_its_input_alone(level: str) -> None:
+    # K2011 is a transposed (Fortran-ordered) float array: a view a fast path could write into.
+    data = np.asfortranarray(KRIPPENDORFF_2011.copy())
+    before = data.copy()
+    krippendorff_alpha(data, level)
+    np.testing.assert_array_equal(data, before)
