@@ -2,9 +2,10 @@
 
 An export is one JSON array of tasks, each holding its annotations, each holding a flat list of
 results. DuckDB's ``read_json`` with an explicit column spec streams the array, keeps only the
-keys named below, types them as it goes, and ``unnest`` flattens tasks -> annotations ->
-results into the tables ``tasks``, ``ann`` (one row per annotation) and ``res`` (one row per
-result). Why not ``orjson.loads``: ``docs/convert.md``; figures: ``bench/bench_convert.py``.
+keys named below and types them as it goes; two passes give the tables ``tasks`` and, through
+``unnest``, ``ann`` (one row per annotation) and ``res`` (one row per result). Why not
+``orjson.loads``, and where the memory goes: ``docs/convert.md``; figures:
+``bench/bench_convert.py``.
 """
 
 from __future__ import annotations
