@@ -49,6 +49,7 @@ from eventcoder.datasets.versions import (
     versions,
 )
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
+from eventcoder.files import prepare_folder
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.validate import ROW, validate
 
@@ -125,7 +126,7 @@ def publish(
     adj = gold if isinstance(gold, Adjudication) else None
     say("validating gold events")
     gold_frame = valid_gold(gold.gold if isinstance(gold, Adjudication) else gold, cb, version)
-    folder = Path(root) / name
+    folder = prepare_folder(Path(root) / name)  # read-only, or a file: one line, no traceback
     with dataset_lock(folder, say):
         # Under the lock: no other release of this dataset can publish between reading the
         # published versions (and the ids they issued) and renaming this one into place.

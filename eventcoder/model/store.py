@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from eventcoder.errors import ModelError
+from eventcoder.files import atomic_path
 from eventcoder.model.textmodel import FEATURES, Hierarchy, TextModel
 from eventcoder.schema.codebook import Codebook
 
@@ -59,12 +61,10 @@ def save_model(model: TextModel, path: str | Path) -> Path:
         "summary": model.summary,
         "sha256": {name: hashlib.sha256(blob).hexdigest() for name, blob in blobs.items()},
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("model.json", json.dumps(header, indent=1, default=_plain))
         for name, blob in blobs.items():
             zf.writestr(name, blob)
-    tmp.replace(path)
     return path
 
 
@@ -102,7 +102,7 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
     """The model in ``path``; with ``cb``, refused unless trained for that codebook version."""
     path = Path(path)
     header = read_header(path)
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, npt.NDArray[Any]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             for name, dtype in _ARRAYS.items():
