@@ -69,7 +69,7 @@ def main() -> None:
     model = train(train_rows, cb)
     print(
         f"train: {time.perf_counter() - start:.1f} s on {train_rows.height:,} rows "
-        f"(temperature {model.temperature:.3f}, detect margin {model.detect_margin:.3f})"
+        f"(temperature {model.temperature:.3f})"
     )
     start = time.perf_counter()
     result = evaluate(model, held)
@@ -78,6 +78,8 @@ def main() -> None:
     for name, s in result.fields.items():
         print(f"  {name}: accuracy {s.accuracy:.3f}, macro-F1 {s.macro_f1:.3f}")
     print(f"  calibration error {result.calibration_error:.3f}; detected {result.detected:.1%}")
+    filler = model.predict(list(FILLER))["reports_event"]
+    print(f"  sentences that report no event taken for events: {filler.sum()} of {len(FILLER)}")
     try:
         from eventcoder.annotate.prelabel import predict_articles
     except ImportError:

@@ -76,17 +76,17 @@ def _refused(err: BaseException, path: Path, doing: str) -> OutputError:
         code = int(said[1])
         reason = os.strerror(code)
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        hint = "free some space, or write elsewhere with -o"
+        hint = "free some space, or write elsewhere"
     elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        hint = "choose a folder you can write to with -o"
+        hint = "choose a folder you can write to"
     elif code in (errno.EEXIST, errno.ENOTDIR):
-        hint = "a file is in the way of a folder; choose a folder with -o"
+        hint = "a file is in the way of a folder; choose another folder"
     elif code == errno.EISDIR:
         hint = "that is a folder; name a file"
     elif isinstance(err, pl.exceptions.ComputeError):
-        hint = "is the disk full? free some space, or write elsewhere with -o"
+        hint = "is the disk full? free some space, or write elsewhere"
     else:
-        hint = "check the path, or write elsewhere with -o"
+        hint = "check the path, or write elsewhere"
     return OutputError(f"cannot {doing} {path}: {reason}; {hint}", path=str(path))
 
 
@@ -99,7 +99,7 @@ def prepare_folder(folder: str | Path) -> Path:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputError(
-            f"{folder} is a file, and these outputs need a folder: name a folder with -o",
+            f"{folder} is a file, and these outputs need a folder: name a folder",
             path=str(folder),
         )
     try:
@@ -119,7 +119,7 @@ def check_folder(folder: str | Path) -> Path:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputError(
-            f"{folder} is a file, and these outputs need a folder: name a folder with -o",
+            f"{folder} is a file, and these outputs need a folder: name a folder",
             path=str(folder),
         )
     probe = folder

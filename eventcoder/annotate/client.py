@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -107,9 +107,15 @@ def call(
         except httpx.HTTPStatusError as err:
             if not _retryable_status(err.response.status_code) or attempt == retries:
                 raise _status_error(err.response, what, attempts=attempt + 1) from err
-        except httpx.TransportError as err:
+        except httpx.RequestError as err:  # no answer, or none worth having (a redirect loop)
             if not _retryable_transport(err) or attempt == retries:
                 raise _transport_error(err, _base_url_of(fn), what, attempts=attempt + 1) from err
+        except (TypeError, AttributeError, KeyError, ValueError) as err:
+            # The SDK reading an answer of the wrong shape (a list for a project, null for a
+            # page): the server is not Label Studio, or not one this SDK knows.
+            if not _raised_in_sdk(err):
+                raise
+            raise _shape_error(_base_url_of(fn), what, err) from err
         time.sleep(min(FIRST_DELAY * 2**attempt, MAX_DELAY))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -217,7 +223,29 @@ def _retryable_status(status: int | None) -> bool:
     return status is not None and status >= 500
 
 
-def _retryable_transport(err: httpx.TransportError) -> bool:
+def _raised_in_sdk(err: BaseException) -> bool:
+    """True when ``err`` was raised inside the Label Studio SDK or the pydantic it parses with."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = tb.tb_frame.f_code.co_filename if tb is not None else ""
+    return any(
+        f"{sep}{pkg}{sep}" in where for pkg in ("label_studio_sdk", "pydantic") for sep in "/\\"
+    )
+
+
+def _shape_error(base_url: str | None, what: str, err: BaseException) -> ServerError:
+    """Return the one-line ServerError for an answer the SDK could not read."""
+    cause = redact(str(err).splitlines()[0]) if str(err) else ""
+    return ServerError(
+        f"{_at(base_url)}: {what} failed: the answer is not what Label Studio sends "
+        f"({type(err).__name__}{': ' + cause[:150] if cause else ''}). Check that the URL is "
+        "your Label Studio server.",
+        host=_host(base_url) if base_url else None,
+    )
+
+
+def _retryable_transport(err: httpx.RequestError) -> bool:
     return isinstance(err, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
 
 
@@ -242,6 +270,8 @@ def _api_error(base_url: str | None, what: str, err: ApiError, *, attempts: int 
     err.headers = _scrubbed(dict(err.headers or {}))
     status = err.status_code
     code = f"HTTP {status}" if status else "error"
+    if status is not None and status < 400:  # a success the SDK could not read as JSON
+        code += ", an answer that is not what Label Studio sends"
     message = f"{_at(base_url)}: {what} failed: {code}{_detail(err.body)}"
     if status == 401:
         message += f". Check {API_KEY_FLAG} or {API_KEY_ENV}."
@@ -267,7 +297,7 @@ def _status_error(response: httpx.Response, what: str, *, attempts: int = 1) -> 
 
 
 def _transport_error(
-    err: httpx.TransportError, base_url: str | None, what: str, *, attempts: int
+    err: httpx.RequestError, base_url: str | None, what: str, *, attempts: int
 ) -> ServerError:
     """Return the one-line ServerError for a request that got no answer."""
     try:
@@ -332,8 +362,7 @@ def _refusal(host: str, email: str, problems: str, status: int) -> str:
     """Return, for a person, why the sign-up form refused ``email`` and what to do about it."""
     if "valid email" in problems.lower():
         return (
-            f"{email!r} is not an email address: give each coder's full address "
-            "(name@example.org)."
+            f"{email!r} is not an email address: give each coder's full address (name@example.org)."
         )
     if "already exists" in problems.lower():
         return (
@@ -374,6 +403,14 @@ def _name_of(fn: Callable[..., Any]) -> str:
 
 
 def _base_url_of(fn: Callable[..., Any]) -> str | None:
-    """Return the base URL a bound SDK method talks to, if it can be told."""
-    wrapper = getattr(getattr(fn, "__self__", None), "_client_wrapper", None)
-    return wrapper.get_base_url() if wrapper is not None else None
+    """Return the base URL a bound SDK method (or a lambda over a client) talks to, if known."""
+    owners = [getattr(fn, "__self__", None)]
+    # call(lambda: list(ls.projects.list()), ...): the client is in the lambda's closure.
+    for cell in getattr(fn, "__closure__", None) or ():
+        with suppress(ValueError):  # a cell not yet bound
+            owners.append(cell.cell_contents)
+    for owner in owners:
+        wrapper = getattr(owner, "_client_wrapper", None)
+        if wrapper is not None:
+            return str(wrapper.get_base_url())
+    return None

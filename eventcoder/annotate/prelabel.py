@@ -336,7 +336,9 @@ def push_predictions(
 
     A task's earlier predictions of the same model version are replaced (deleted, then the new
     one posted) unless they are exactly the new one, which is then left alone; predictions of
-    other model versions are never touched. Running it again adds nothing.
+    other model versions are never touched. Running it again adds nothing. The project is set
+    to show this model version's predictions to coders (``model_version``,
+    ``show_collab_predictions``).
     """
     tasks = project_tasks(settings, project_id)
     with connection(settings) as ls:
@@ -385,6 +387,14 @@ def push_predictions(
                 retries=0,  # a repeated POST could add the batch twice; re-running is safe
                 what=f"importing {len(to_send[i : i + batch_size])} prediction(s)",
             )
+        # Coders' editors pre-fill new annotations from this model version's predictions.
+        call(
+            ls.projects.update,
+            id=project_id,
+            model_version=model_version,
+            show_collab_predictions=True,
+            what=f"showing {model_version} to the coders of project {project_id}",
+        )
     return PredictionReport(added, replaced, unchanged, tuple(missing), model_version)
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import httpx
 
-from eventcoder.errors import ServerError
+from eventcoder.errors import InputError, ServerError
 from eventcoder.files import atomic_write_text
 from eventcoder.settings import API_KEY_ENV, URL_ENV, Secret
 
@@ -232,7 +232,8 @@ def start_server(
     Binds ``host`` (``127.0.0.1``: this machine only) and ``port``. Raises ``ServerError``
     when a server from this folder runs already, the port is taken, there is no
     ``label-studio``, or the server exits or does not answer within ``timeout`` seconds (then
-    it is stopped and the message ends with the log's last line).
+    it is stopped, a first start's half-made database removed, and the message ends with the
+    log's last line); ``InputError`` when ``folder`` cannot be written.
     """
     say = on_progress or (lambda _msg: None)
     folder = Path(folder).expanduser().resolve()
@@ -249,8 +250,16 @@ def start_server(
         admin = admin or Admin.new(admin_email)
     else:
         admin = None
-    for part in (folder / DATA, folder / HOME):
-        part.mkdir(parents=True, exist_ok=True)
+    try:
+        for part in (folder / DATA, folder / HOME):
+            part.mkdir(parents=True, exist_ok=True)
+        (folder / LOG).touch()
+    except OSError as err:
+        raise InputError(
+            f"cannot keep the server's data in {folder} ({err.strerror or err}): choose a "
+            "folder you can write to.",
+            path=str(folder),
+        ) from None
     url = url_for(host, port)
     say("creating the database and the administrator" if first else "starting")
     began = time.monotonic()
@@ -403,7 +412,7 @@ def _read_pid(folder: Path) -> tuple[int, str] | None:
     try:
         record = json.loads((folder / PID).read_text(encoding="utf-8"))
         return int(record["pid"]), str(record["url"])
-    except FileNotFoundError:
+    except OSError:  # no pid file, or no folder at all
         return None
     except (ValueError, KeyError, TypeError):  # unreadable: nothing can be trusted in it
         (folder / PID).unlink(missing_ok=True)
@@ -413,7 +422,7 @@ def _read_pid(folder: Path) -> tuple[int, str] | None:
 def _admin_email(folder: Path) -> str | None:
     try:
         return str(json.loads((folder / STATE).read_text(encoding="utf-8"))["admin"])
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 

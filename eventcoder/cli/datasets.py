@@ -55,6 +55,13 @@ def agreement_cmd(
             "event (default: the codebook's, else 0.5).",
         ),
     ] = None,
+    model_coder: Annotated[
+        str | None,
+        typer.Option(
+            "--model-coder",
+            help="Count this model version's predictions as one more coder, model:VERSION.",
+        ),
+    ] = None,
 ) -> None:
     """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
     from rich.progress import Progress
@@ -67,7 +74,13 @@ def agreement_cmd(
     target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
-        table, coded = read_annotations(source, cb)
+        if model_coder is None:
+            table, coded = read_annotations(source, cb)
+        else:
+            from eventcoder.datasets.model_coder import read_with_predictions, with_model_coder
+
+            table, coded, predictions = read_with_predictions(source, cb)
+            table, coded = with_model_coder(table, coded, predictions, cb, model_coder)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 
@@ -269,12 +282,14 @@ def release_cmd(
     from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import publish
     from eventcoder.errors import InputError
+    from eventcoder.files import check_folder
     from eventcoder.schema.validate import read_table
 
     if gold is not None and adjudication is not None:
         raise InputError(
             "give the adjudication folder (--adjudication) or gold events (--gold), not both"
         )
+    check_folder(root)
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
         table = read_aligned(annotations, cb)
@@ -466,9 +481,9 @@ def review_close(
         from eventcoder.annotate.projects import find_project
 
         settings = server_settings(url, api_key)
-        target = find_project(settings, project)
-        with console.status(f"pulling project {target.id}"):
-            export = pull_export(settings, target.id, folder / "review-export.json")
+        review = find_project(settings, project)  # not `target`: that is the output folder
+        with console.status(f"pulling project {review.id}"):
+            export = pull_export(settings, review.id, folder / "review-export.json")
     assert export is not None
     with console.status("closing the review queue"):
         result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)

@@ -24,8 +24,11 @@ def demo_cmd(
     ),
 ) -> None:
     """Run the whole pipeline on bundled articles and a real three-coder export; no server."""
+    from eventcoder.files import check_folder
     from eventcoder.pipeline import STAGES, run_demo
 
+    check_folder(workdir)
+    check_folder(root)
     with progress_bar() as bar:
         task = bar.add_task(STAGES[0], total=len(STAGES))
 

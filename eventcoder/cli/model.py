@@ -28,15 +28,25 @@ def model_train(
     out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write.")],
     codebook: CodebookOption = None,
     seed: Annotated[int, typer.Option(help="Seed of the calibration split.")] = 0,
+    background: Annotated[
+        Path | None,
+        typer.Option(
+            "--background",
+            help="More sentences that report no event (one a line), besides the bundled ones.",
+        ),
+    ] = None,
 ) -> None:
     """Train event type and sub-event type from notes (or evidence spans) of validated rows."""
+    from eventcoder.files import check_folder
     from eventcoder.model import read_examples, save_model, train
+    from eventcoder.model.training import background_sentences
 
     cb = codebook_at(codebook)
+    check_folder(out.parent)  # before training, not after
     with console.status("reading tables") as status:
         frame, uses = read_examples(tables, cb, on_progress=status.update)
         status.update(f"training on {frame.height:,} rows")
-        model = train(frame, cb, seed=seed, uses=uses)
+        model = train(frame, cb, seed=seed, uses=uses, background=background_sentences(background))
     for use in uses:
         console.print(
             f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "

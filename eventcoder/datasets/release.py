@@ -1,38 +1,20 @@
-"""Publishing immutable, versioned releases, and verifying them.
+"""Publishing immutable, versioned releases under ``ROOT/NAME/X.Y.Z/``.
 
-``publish(...)`` writes ``ROOT/NAME/X.Y.Z/``::
+What a release holds (events, event sources, annotations, rejects, decisions and review queue,
+changes, the agreement report, the codebook and its reference lists, ids, changelog, card,
+``datapackage.json``, ``SHA256SUMS``) is one table, :data:`eventcoder.datasets.release_files.FILES`,
+whose entries also write the files; the Parquet tables are shaped and read in
+:mod:`eventcoder.datasets.release_tables`, names, versions and the dataset's lock live in
+:mod:`eventcoder.datasets.versions`, ``verify`` in :mod:`eventcoder.datasets.verify`.
 
-    events.parquet            gold events, ACLED-style, codebook order, plain Arrow types
-      (or events/country=.../year=.../part-0.parquet when larger than ``partition_rows``)
-    event_sources.parquet     event id -> article, aligned event, span, coders (keeps ids stable)
-    annotations.parquet       every coder's annotation
-    rejects.parquet           annotations that broke a rule
-    decisions.parquet         how each gold field was decided      (given an Adjudication)
-    review.parquet            what is left for an adjudicator      (given an Adjudication)
-    changes.parquet           added / removed / changed against the previous release
-    agreement/                the agreement report, copied         (given a folder)
-    codebook.yaml             the codebook used (its reference lists beside it)
-    ids.json                  highest serial ever issued per id prefix
-    datapackage.json          Frictionless Data Package
-    README.md                 dataset card
-    CHANGELOG.md              this release against the previous one, then the older log
-    SHA256SUMS                sha256 of every other file (``sha256sum -c`` reads it)
-
-Versions are semantic (``X.Y.Z``) and only go up: the previous release is the highest version
-below the new one, and a version that exists is refused (:class:`ReleaseExistsError`). A release
-is built in a hidden temporary folder beside the target and renamed into place at the end, so a
+``publish`` goes in steps: check the name and version and validate the gold events against the
+codebook (:func:`valid_gold`), before anything is written; then, holding the dataset's lock, check
+that the version is above every published one, read the previous release and assign ids
+(:func:`_gold_events`), write the Parquet tables side by side (:func:`_write_tables`), the other
+files in the table's order (:func:`_write_rest`), and move the folder into place (:func:`_seal`).
+A release is built in a hidden folder beside the target and renamed into place at the end, so a
 crash leaves no version folder; the next ``publish`` removes such leftovers (when the process
 that made them is gone) and says so in one note.
-
-The list above is :data:`eventcoder.datasets.release_files.FILES`, which writes each file; the
-Parquet tables are described in :mod:`eventcoder.datasets.release_tables`, versions and the
-dataset folder in :mod:`eventcoder.datasets.versions`, ``verify`` in
-:mod:`eventcoder.datasets.verify`.
-
-``publish`` goes in steps: check the name and version, read the previous release and assign
-ids (:func:`_gold_events`), write the Parquet tables side by side (:func:`_write_tables`), then
-the other files in the list's order (:func:`_write_rest`), and move the folder into place
-(:func:`_seal`).
 """
 
 from __future__ import annotations
@@ -67,6 +49,7 @@ from eventcoder.datasets.versions import (
     versions,
 )
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
+from eventcoder.files import prepare_folder
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.validate import ROW, validate
 
@@ -143,7 +126,7 @@ def publish(
     adj = gold if isinstance(gold, Adjudication) else None
     say("validating gold events")
     gold_frame = valid_gold(gold.gold if isinstance(gold, Adjudication) else gold, cb, version)
-    folder = Path(root) / name
+    folder = prepare_folder(Path(root) / name)  # read-only, or a file: one line, no traceback
     with dataset_lock(folder, say):
         # Under the lock: no other release of this dataset can publish between reading the
         # published versions (and the ids they issued) and renaming this one into place.

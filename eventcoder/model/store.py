@@ -6,7 +6,7 @@ file is the one someone wrote, not that it is harmless. skops restricts what a p
 but adds a dependency to hold what is here only numbers and names. This format holds:
 
 - ``model.json``: format name and version, the codebook's name and version, the hierarchy, the
-  classes, the temperature and detection margin, the training summary and the SHA-256 of each
+  classes, the temperature, the training summary and the SHA-256 of each
   array file;
 - ``columns.npy``, ``idf.npy``, ``coef.npy``, ``intercept.npy``: read with
   ``numpy.load(allow_pickle=False)``, which refuses object arrays.
@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from eventcoder.errors import ModelError
+from eventcoder.files import atomic_path
 from eventcoder.model.textmodel import FEATURES, Hierarchy, TextModel
 from eventcoder.schema.codebook import Codebook
 
@@ -56,16 +57,13 @@ def save_model(model: TextModel, path: str | Path) -> Path:
         },
         "classes": list(model.classes),
         "temperature": model.temperature,
-        "detect_margin": model.detect_margin,
         "summary": model.summary,
         "sha256": {name: hashlib.sha256(blob).hexdigest() for name, blob in blobs.items()},
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("model.json", json.dumps(header, indent=1, default=_plain))
         for name, blob in blobs.items():
             zf.writestr(name, blob)
-    tmp.replace(path)
     return path
 
 
@@ -127,7 +125,6 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
             ),
             classes=tuple(str(c) for c in header["classes"]),
             temperature=float(header["temperature"]),
-            detect_margin=float(header["detect_margin"]),
             codebook={str(k): str(v) for k, v in header["codebook"].items()},
             summary=dict(header.get("summary") or {}),
             **arrays,

@@ -2,15 +2,17 @@
 
 Features are hashed word 1-2-grams and character 2-5-grams (within word boundaries), weighted
 by tf-idf: hashing needs no vocabulary, so the model file holds numbers only. The classifier is
-a linear SVM (one against the rest) over the *leaf* categories (sub-event types); its margins
-become probabilities by a softmax whose temperature is fitted on held-out rows (calibration).
+a linear SVM (one against the rest, fitted by stochastic gradient descent) over the *leaf*
+categories (sub-event types); its margins become probabilities by a softmax whose temperature
+is fitted on held-out rows (calibration).
 An event type's probability is the sum of its sub-event types', and the sub-event type is chosen
 among the chosen event type's own: the model can never pair a sub-event type with another event
 type's.
 
-Whether a sentence reports an event at all is read from the same margins: a text that no
-one-against-the-rest classifier claims (the best margin under the model's ``detect_margin``,
-at most 0 and low enough for 95% of held-out training notes) is taken to report none.
+Whether a sentence reports an event at all is one more class, ``(no event)``, learnt from
+sentences that report none (a small bundled set written for eventcoder, and any a team adds):
+a text is taken to report an event when that class's probability is under one half. The event
+categories' probabilities are then read given that the text reports an event.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import polars as pl
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.svm import LinearSVC
+from sklearn.linear_model import SGDClassifier
 
 from eventcoder.schema.codebook import Codebook
 
@@ -35,6 +37,7 @@ FEATURES = WORD_FEATURES + CHAR_FEATURES
 # Fewer held-out rows than this fit a temperature to noise (all right: near zero, overconfident).
 MIN_CALIBRATION_ROWS = 200
 UNCALIBRATED_TEMPERATURE = 0.1
+NO_EVENT = "(no event)"
 _DIGITS = re.compile(r"\d")
 
 
@@ -124,7 +127,6 @@ class TextModel:
     coef: np.ndarray  # classes x columns (float32)
     intercept: np.ndarray  # classes (float32)
     temperature: float
-    detect_margin: float
     codebook: dict[str, str]  # name, version
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -147,23 +149,32 @@ class TextModel:
 
         Columns: ``<event field>``, ``<event field>_score``, ``<sub field>``,
         ``<sub field>_score`` (probability of the sub-type given the event type), ``score`` (of
-        the pair), ``margin`` and ``reports_event`` (margin at least ``detect_margin``).
+        the pair), ``event_probability`` (that the text reports an event at all) and
+        ``reports_event`` (that probability at least one half). Category scores are
+        probabilities given that the text reports an event.
         """
         texts = list(texts)
         if not texts:
             return _empty_prediction(self.hierarchy)
-        m = self.margins(texts)
-        p = self.leaf_probabilities(m)
+        p = self.leaf_probabilities(self.margins(texts))
+        classes = list(self.classes)
+        event_probability = np.ones(len(texts))
+        if NO_EVENT in classes:
+            i = classes.index(NO_EVENT)
+            event_probability = 1.0 - p[:, i]
+            p = np.delete(p, i, axis=1)
+            classes.pop(i)
+            p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-300)
         h = self.hierarchy
         if h.sub_field is None:
             best = p.argmax(axis=1)
-            labels = np.array(self.classes, dtype=object)[best]
+            labels = np.array(classes, dtype=object)[best]
             scores = p[np.arange(len(texts)), best]
             out = {h.event_field: labels, f"{h.event_field}_score": scores, "score": scores}
         else:
-            parents = sorted({h.parent[c] for c in self.classes})
+            parents = sorted({h.parent[c] for c in classes})
             member = np.array(
-                [[h.parent[c] == e for c in self.classes] for e in parents], dtype=np.float64
+                [[h.parent[c] == e for c in classes] for e in parents], dtype=np.float64
             )  # event types x leaves
             event_p = p @ member.T
             best_event = event_p.argmax(axis=1)
@@ -175,16 +186,15 @@ class TextModel:
             out = {
                 h.event_field: np.array(parents, dtype=object)[best_event],
                 f"{h.event_field}_score": ev_score,
-                h.sub_field: np.array(self.classes, dtype=object)[best_leaf],
+                h.sub_field: np.array(classes, dtype=object)[best_leaf],
                 f"{h.sub_field}_score": leaf_score / ev_score,
                 "score": leaf_score,
             }
-        margin = m.max(axis=1)
         frame = pl.DataFrame(out)
         return frame.with_columns(
-            pl.Series("margin", margin, dtype=pl.Float64),
-            pl.Series("reports_event", margin >= self.detect_margin),
-        ).with_columns(pl.col(pl.Float64).cast(pl.Float64))
+            pl.Series("event_probability", event_probability, dtype=pl.Float64),
+            pl.Series("reports_event", event_probability >= 0.5),
+        )
 
     def check_codebook(self, cb: Codebook) -> None:
         """Raise :class:`ModelError` unless the model was trained for this codebook version."""
@@ -195,7 +205,7 @@ class TextModel:
                 f"the model was trained for codebook {self.codebook.get('name')} "
                 f"{self.codebook.get('version')}, not {cb.label}: train one for this codebook"
             )
-        missing = [c for c in self.classes if c not in self._leaf_values(cb)]
+        missing = [c for c in self.classes if c != NO_EVENT and c not in self._leaf_values(cb)]
         if missing:
             raise ModelError(
                 f"the model predicts {missing[0]!r}, which codebook {cb.label} does not have: "
@@ -212,7 +222,9 @@ def _empty_prediction(h: Hierarchy) -> pl.DataFrame:
     schema: dict[str, Any] = {h.event_field: pl.String, f"{h.event_field}_score": pl.Float64}
     if h.sub_field:
         schema.update({h.sub_field: pl.String, f"{h.sub_field}_score": pl.Float64})
-    schema.update({"score": pl.Float64, "margin": pl.Float64, "reports_event": pl.Boolean})
+    schema.update(
+        {"score": pl.Float64, "event_probability": pl.Float64, "reports_event": pl.Boolean}
+    )
     return pl.DataFrame(schema=schema)
 
 
@@ -222,16 +234,22 @@ def fit(
     hierarchy: Hierarchy,
     codebook: dict[str, str],
     *,
+    background: Sequence[str] = (),
     seed: int = 0,
     calibration_share: float = 0.1,
-    c: float = 0.5,
+    alpha: float = 2e-5,
 ) -> TextModel:
     """A :class:`TextModel` fitted on ``texts`` labelled with leaf categories ``leaves``.
 
-    A share of the rows (``calibration_share``, at least one per class where a class has two or
-    more rows) is held out to fit the temperature and the detection margin; the classifier is
-    fitted on the rest.
+    ``background`` texts report no event and teach the ``(no event)`` class. A share of the rows
+    (``calibration_share``; not of classes seen once) is held out to fit the temperature; the
+    classifier is fitted on the rest.
     """
+    if background:
+        texts = pl.concat([texts.cast(pl.String), pl.Series(list(background), dtype=pl.String)])
+        leaves = pl.concat(
+            [leaves.cast(pl.String), pl.Series([NO_EVENT] * len(background), dtype=pl.String)]
+        )
     n = texts.len()
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)
@@ -256,7 +274,20 @@ def fit(
         raise ModelError(
             f"the training rows hold only {len(classes)} category: a model needs two or more"
         )
-    svm = LinearSVC(C=c, random_state=seed)
+    # A linear SVM fitted by stochastic gradient descent: liblinear's exact solver takes minutes
+    # on notes whose labels overlap (close sub-event types), for the same held-out accuracy.
+    # Small tables get more passes over their rows, large ones at least five.
+    epochs = int(min(50, max(5, 200_000 // max(train_n, 1))))
+    # Classes weigh alike whatever their size: the background sentences outnumber a small
+    # table's rows of any one category, and a rare sub-event type is still a category.
+    svm = SGDClassifier(
+        loss="hinge",
+        alpha=alpha,
+        max_iter=epochs,
+        tol=None,
+        random_state=seed,
+        class_weight="balanced",
+    )
     svm.fit(xt[~held], labels[~held])
     coef = svm.coef_.astype(np.float32)
     intercept = svm.intercept_.astype(np.float32)
@@ -271,7 +302,6 @@ def fit(
         coef=coef,
         intercept=intercept,
         temperature=1.0,
-        detect_margin=float("-inf"),
         codebook=codebook,
     )
     if held.sum() >= MIN_CALIBRATION_ROWS:
@@ -279,20 +309,17 @@ def fit(
         truth = np.searchsorted(np.array(model.classes), labels[held])
         known = np.isin(labels[held], model.classes)
         model.temperature = _fit_temperature(margins[known], truth[known])
-        # Any text a one-against-the-rest classifier claims (margin > 0) counts, and so do texts
-        # as weakly claimed as the weakest 5% of held-out notes.
-        model.detect_margin = min(0.0, float(np.quantile(margins.max(axis=1), 0.05)))
     else:
         # A fixed temperature as sharp as fitted ones usually are: at 1 the softmax of margins
         # (mostly within -1..1) is so flat that summing leaves favours types with many leaves.
         model.temperature = UNCALIBRATED_TEMPERATURE
-        model.detect_margin = 0.0
         model.summary["notes"] = [
             f"uncalibrated: {int(held.sum())} held-out rows, fewer than {MIN_CALIBRATION_ROWS}; "
             f"scores are a softmax of the margins at temperature {UNCALIBRATED_TEMPERATURE}"
         ]
     model.summary.update(
-        rows=int(n),
+        rows=int(n - len(background)),
+        background=len(background),
         fitted_on=train_n,
         calibrated_on=int(held.sum()),
         classes=len(model.classes),

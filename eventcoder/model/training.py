@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +69,44 @@ def read_examples(
     return pl.concat(parts), uses
 
 
+def background_sentences(path: str | Path | None = None) -> list[str]:
+    """Sentences that report no event: the bundled set, and those in ``path`` (one a line)."""
+    bundled = resources.files("eventcoder.model").joinpath("background.txt").read_text("utf-8")
+    texts = [bundled]
+    if path is not None:
+        try:
+            texts.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"{path}: cannot read background sentences ({err})") from None
+    lines = (line.strip() for text in texts for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def train(
-    frame: pl.DataFrame, cb: Codebook, *, seed: int = 0, uses: Sequence[TableUse] = ()
+    frame: pl.DataFrame,
+    cb: Codebook,
+    *,
+    seed: int = 0,
+    uses: Sequence[TableUse] = (),
+    background: Sequence[str] | None = None,
 ) -> TextModel:
-    """A model trained on examples (:func:`examples`) for codebook ``cb``."""
+    """A model trained on examples (:func:`examples`) for codebook ``cb``.
+
+    ``background`` are sentences that report no event (default: :func:`background_sentences`).
+    """
     h = Hierarchy.of(cb)
     leaf = h.sub_field or h.event_field
     if frame.height == 0:
         raise ModelError("no training rows: every row was rejected or had no text")
-    model = fit(frame[TEXT], frame[leaf], h, {"name": cb.name, "version": cb.version}, seed=seed)
+    background = background_sentences() if background is None else background
+    model = fit(
+        frame[TEXT],
+        frame[leaf],
+        h,
+        {"name": cb.name, "version": cb.version},
+        background=background,
+        seed=seed,
+    )
     model.summary.update(
         tables=[u.__dict__ for u in uses],
         per_class=dict(frame[leaf].value_counts(sort=True).iter_rows()),

@@ -1,7 +1,9 @@
 """The coding scheme: the codebook as data, the rules it names, and what is rendered from it."""
 
 from eventcoder.schema.codebook import Codebook, Field, Rule, Term, Vocabulary, load_codebook
+from eventcoder.schema.dates import DateFormatError
 from eventcoder.schema.docs import codebook_markdown
+from eventcoder.schema.reading import TableFile, open_table
 from eventcoder.schema.tables import (
     annotations_schema,
     arrow_schema,
@@ -20,9 +22,11 @@ from eventcoder.schema.references import (
 
 __all__ = [
     "Codebook",
+    "DateFormatError",
     "Field",
     "ReferenceLists",
     "Rule",
+    "TableFile",
     "Term",
     "ValidationResult",
     "Vocabulary",
@@ -33,6 +37,7 @@ __all__ = [
     "codebook_markdown",
     "events_schema",
     "load_codebook",
+    "open_table",
     "read_table",
     "table_columns",
     "validate",

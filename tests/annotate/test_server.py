@@ -29,7 +29,7 @@ from eventcoder.annotate.server import (
     stop_server,
     url_for,
 )
-from eventcoder.errors import ServerError
+from eventcoder.errors import InputError, ServerError
 from eventcoder.settings import server_settings
 from tests.lsserver import find_label_studio as find_test_binary
 from tests.lsserver import free_port
@@ -242,3 +242,13 @@ def test_cli_start_without_label_studio_is_one_line_exit_2(
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error: no label-studio on PATH") and "make label-studio" in line
     assert result.stdout == ""  # nothing an eval would run
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    program = tmp_path / "label-studio"
+    program.write_text("#!/bin/sh\nexit 0\n")
+    program.chmod(program.stat().st_mode | stat.S_IEXEC)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(InputError, match="cannot keep the server's data in .*a-file/srv"):
+        start_server(blocker / "srv", binary=program, port=free_port())

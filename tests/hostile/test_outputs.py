@@ -71,7 +71,18 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert invoke("convert", str(folder / "export.json"))[0] == 1  # the export has rejects
     code, lines = invoke("agreement", str(folder / "annotations.parquet"), "--boot", "0")
     assert code == 0, lines
+    adjudication = str(folder / "adjudication")
+    assert invoke("adjudicate", str(folder / "aligned.parquet"), "-o", adjudication)[0] == 0
     return folder
+
+
+def release(work: Path, root: Path) -> list[str]:
+    """The arguments of a release of the work folder's adjudication under ``root``."""
+    return [
+        "release", "--name", "x", "--version", "1.0.0", "--annotations",
+        str(work / "annotations.parquet"), "--adjudication", str(work / "adjudication"),
+        "--root", str(root),
+    ]  # fmt: skip
 
 
 @pytest.fixture
@@ -159,7 +170,7 @@ def test_a_full_disk_leaves_the_previous_run_whole(
     before = snapshot(out)
     _disk_full_after(monkeypatch, fits)
     line = refused(*command(work, out))
-    assert "No space left on device; free some space, or write elsewhere with -o" in line
+    assert "No space left on device; free some space, or write elsewhere" in line
     assert snapshot(out) == before
 
 
@@ -174,7 +185,7 @@ def test_a_full_disk_said_by_the_kernel_is_one_line(tmp_path: Path, work: Path):
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, old_handler)
-    assert "cannot write" in line and "write elsewhere with -o" in line
+    assert "cannot write" in line and "write elsewhere" in line
     assert list(out.iterdir()) == []
 
 
@@ -216,6 +227,9 @@ def test_read_only_folders_are_one_line(read_only: Path, work: Path, table: Path
         ["agreement", str(work / "annotations.parquet"), "--boot", "0", "-o", str(read_only)],
         ["adjudicate", str(work / "aligned.parquet"), "-o", str(read_only)],
         ["codebook", "docs", "-o", str(read_only / "docs.md")],
+        ["demo", "--dir", str(read_only / "work"), "--root", str(read_only / "datasets")],
+        release(work, read_only),
+        release(work, read_only / "datasets"),
     ):
         line = refused(*args)
         assert str(read_only) in line and "choose a folder you can write to" in line, line
@@ -231,6 +245,9 @@ def test_o_naming_a_file_is_one_line_and_leaves_it(tmp_path: Path, work: Path, t
         ["validate", str(table), "-o", str(existing)],
         ["agreement", str(work / "annotations.parquet"), "--boot", "0", "-o", str(existing)],
         ["adjudicate", str(work / "aligned.parquet"), "-o", str(existing)],
+        ["demo", "--dir", str(existing), "--root", str(tmp_path / "datasets")],
+        ["demo", "--dir", str(tmp_path / "demo"), "--root", str(existing)],
+        release(work, existing),
     ):
         line = refused(*args)
         assert f"{existing} is a file" in line, line

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -28,6 +29,7 @@ runner = CliRunner()
 
 KEY = "c0ffee5ecre7" * 3 + "0123"  # 40 characters, as a legacy token
 PLACES = ("json", "text", "long", "quoted", "401", "500")
+SHAPES = {"not-json": "<<<", "a-list": "[1, 2]", "null": "null"}
 
 
 class _Echo(BaseHTTPRequestHandler):
@@ -53,6 +55,14 @@ class _Echo(BaseHTTPRequestHandler):
             body = json.dumps({"detail": "x" * 180 + f" {sent} " + "y" * 100})
         elif mode == "quoted":  # the key, escaped as JSON and percent-encoded
             body = json.dumps({"errors": {"header": [sent.upper()], "url": [f"?t={sent}%20"]}})
+        elif mode == "redirect":  # to itself, for ever
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        elif mode in SHAPES:  # 200, and a body no Label Studio sends
+            status, body = 200, SHAPES[mode]
         elif mode == "401":
             status, body = 401, json.dumps({"detail": f"Invalid token {sent.split()[-1]}"})
         else:
@@ -131,10 +141,16 @@ def test_what_the_real_server_repeats_back_is_redacted(ls_server: LabelStudioSer
         f"<View><Choices name='{ls_server.token}' toName='article'>"
         "<Choice value='a'/></Choices></View>"
     )
+    raw = httpx.post(
+        f"{ls_server.url}/api/projects/",
+        json={"title": "hostile", "label_config": config},
+        headers={"Authorization": f"Token {ls_server.token}"},
+    )
+    assert raw.status_code == 400 and ls_server.token in raw.text  # the server repeats it
     with connection(settings) as ls, pytest.raises(ServerError) as caught:
         call(ls.projects.create, title="hostile", label_config=config, retries=0)
     assert caught.value.status == 400
-    assert ls_server.token in str(caught.value.__cause__.body)  # the server did repeat it
+    assert ls_server.token not in str(caught.value.__cause__)  # nor in what --debug shows
     message = str(caught.value)
     assert "label_config: toName=\"article\" not found in names: ['***']" in message
     assert ls_server.token not in message
@@ -149,3 +165,18 @@ def test_debug_tracebacks_carry_no_key(echo_url: str, monkeypatch: pytest.Monkey
     shown = "".join(traceback.format_exception(result.exception))
     assert "ApiError" in shown and "Authorization: Token ***" in shown
     assert KEY not in shown and KEY not in result.output
+
+
+@pytest.mark.parametrize("mode", ["redirect", *SHAPES])
+def test_a_server_that_is_not_label_studio_is_one_line(
+    echo_url: str, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_Echo, "mode", mode)
+    for project in ("7", "a title"):  # a project by id, and the project listing
+        result = runner.invoke(
+            app, ["export", "pull", "-p", project, "--url", echo_url, "--api-key", KEY]
+        )
+        assert result.exit_code == 2, result.output
+        assert isinstance(result.exception, SystemExit)
+        [line] = result.output.strip().splitlines()
+        assert line.startswith(f"error: Label Studio at {echo_url.removeprefix('http://')}")

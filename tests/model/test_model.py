@@ -72,18 +72,20 @@ def test_known_answers_on_new_notes(trained) -> None:
     ]
 
 
-def test_event_reports_outscore_other_sentences(trained) -> None:
+def test_sentences_that_report_no_event_are_told_apart(trained) -> None:
     model, _, _ = trained
-    events = model.margins(
+    assert model.summary["background"] > 50  # the bundled sentences
+    pred = model.predict(
         [
-            "Rebels clashed with the army near the bridge.",
-            "Police were attacked by rioters who burned tyres in the town.",
+            "Heavy fighting broke out between the rebels and the army near the bridge.",
+            "Rioters burned tyres and stoned the police in the town.",
+            "The weather was mild and the minister spoke about the budget.",
+            "Football results.",
         ]
-    ).max(axis=1)
-    other = model.margins(
-        ["The weather was mild and the minister spoke about the budget.", "Football results."]
-    ).max(axis=1)
-    assert events.min() > other.max()
+    )
+    assert pred["reports_event"].to_list() == [True, True, False, False]
+    events, other = pred["event_probability"][:2], pred["event_probability"][2:]
+    assert events.min() > 0.5 > other.max()
 
 
 @settings(max_examples=40, deadline=None)

@@ -119,6 +119,28 @@ def test_cp1252_text_comes_out_as_written(cb: Codebook) -> None:
     assert not any("not UTF-8" in n for n in forced.notes)
 
 
+def test_unicode_text_sep_hints_and_empty_trailing_columns(cb: Codebook, tmp_path: Path) -> None:
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    # A spreadsheet's "Unicode text": UTF-16 with its byte-order mark, tab-separated.
+    unicode_text = tmp_path / "unicode.txt"
+    unicode_text.write_bytes(_csv(header, rows, delimiter="\t").encode("utf-16"))
+    read = open_table(unicode_text)
+    assert read.delimiter == "\t" and read.encoding == "utf-16"
+    # A "sep=;" first line, and two trailing columns with neither header nor value.
+    hinted = tmp_path / "hinted.csv"
+    text = _csv([*header, "", ""], [[*r, None, None] for r in rows], delimiter=";")
+    hinted.write_text("sep=;\n" + text)
+    read_hinted = open_table(hinted)
+    assert read_hinted.delimiter == ";"
+    assert any("neither a header nor a value" in n for n in read_hinted.notes)
+    for path in (unicode_text, hinted):
+        result = validate_file(path, cb)
+        assert result.rejected.height == 0, result.errors.to_dicts()
+        _check_rows(result.accepted)
+
+
 def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"cp1252_windows.csv: line \d+ is not ascii"):
         open_table(DATA / FILES["cp1252"], encoding="ascii")
@@ -137,6 +159,8 @@ def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> N
         "%m/%d/%Y",
         "%Y/%m/%d",
         "%d/%m/%Y",
+        "%d.%m.%Y",
+        "%Y-%m-%d 00:00:00",
     ],
 )
 def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
@@ -399,3 +423,28 @@ def test_cli_refuses_a_directory_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "tables: is a directory" in lines[0]
+
+
+def test_typed_dates_are_held_to_the_same_range(cb: Codebook, tmp_path: Path) -> None:
+    good = validate_file(DATA / FILES["excel"], cb).accepted
+    future = date(2999, 1, 1)
+    for dtype in (pl.Date, pl.Datetime("us")):
+        path = tmp_path / "typed.parquet"
+        good.with_columns(
+            pl.when(pl.col("event_id_cnty") == "NIG91004")
+            .then(pl.lit(future))
+            .otherwise(pl.col("event_date"))
+            .cast(dtype)
+            .alias("event_date")
+        ).write_parquet(path)
+        result = validate_file(path, cb)
+        assert result.errors.select("row", "rule", "field").rows() == [
+            (4, "field-type", "event_date")
+        ], dtype
+        assert result.accepted["event_date"].to_list() == DAYS[:3] + DAYS[4:]
+
+
+def test_a_given_date_format_may_use_any_strftime_code(cb: Codebook) -> None:
+    frame = open_table(DATA / FILES["excel"]).frame  # 9-May-20
+    result = validate(frame, cb, date_format="%d-%b-%y")
+    assert result.accepted["event_date"].to_list() == DAYS
