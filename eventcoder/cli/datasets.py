@@ -55,6 +55,13 @@ def agreement_cmd(
             "event (default: the codebook's, else 0.5).",
         ),
     ] = None,
+    model_coder: Annotated[
+        str | None,
+        typer.Option(
+            "--model-coder",
+            help="Count this model version's predictions as one more coder, model:VERSION.",
+        ),
+    ] = None,
 ) -> None:
     """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
     from rich.progress import Progress
@@ -67,7 +74,13 @@ def agreement_cmd(
     target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
-        table, coded = read_annotations(source, cb)
+        if model_coder is None:
+            table, coded = read_annotations(source, cb)
+        else:
+            from eventcoder.datasets.model_coder import read_with_predictions, with_model_coder
+
+            table, coded, predictions = read_with_predictions(source, cb)
+            table, coded = with_model_coder(table, coded, predictions, cb, model_coder)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 

@@ -37,10 +37,12 @@ def model_train(
     ] = None,
 ) -> None:
     """Train event type and sub-event type from notes (or evidence spans) of validated rows."""
+    from eventcoder.files import check_folder
     from eventcoder.model import read_examples, save_model, train
     from eventcoder.model.training import background_sentences
 
     cb = codebook_at(codebook)
+    check_folder(out.parent)  # before training, not after
     with console.status("reading tables") as status:
         frame, uses = read_examples(tables, cb, on_progress=status.update)
         status.update(f"training on {frame.height:,} rows")

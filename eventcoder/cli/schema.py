@@ -182,9 +182,11 @@ def references_build(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Build an actor list and a gazetteer from validated tables, with their conflicts."""
+    from eventcoder.files import check_folder
     from eventcoder.schema.references import build_references_from_files
 
     cb = codebook_at(codebook)
+    check_folder(out)  # before minutes of work, not after
     with console.status("building reference lists") as status:
         lists, uses = build_references_from_files(
             tables, cb, tolerance_km=tolerance_km, on_progress=status.update

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from eventcoder.errors import ModelError
+from eventcoder.files import atomic_path
 from eventcoder.model.textmodel import FEATURES, Hierarchy, TextModel
 from eventcoder.schema.codebook import Codebook
 
@@ -59,12 +60,10 @@ def save_model(model: TextModel, path: str | Path) -> Path:
         "summary": model.summary,
         "sha256": {name: hashlib.sha256(blob).hexdigest() for name, blob in blobs.items()},
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("model.json", json.dumps(header, indent=1, default=_plain))
         for name, blob in blobs.items():
             zf.writestr(name, blob)
-    tmp.replace(path)
     return path
 
 

@@ -36,7 +36,14 @@ from eventcoder.errors import InputError
 # Dates outside these bounds are not events people code: a value that reads as one is a misread.
 EARLIEST = date(1900, 1, 1)
 
-_TOKENS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%B": r"[A-Za-z]+"}
+_TOKENS = {
+    "%Y": r"\d{4}",
+    "%y": r"\d{2}",
+    "%m": r"\d{1,2}",
+    "%d": r"\d{1,2}",
+    "%B": r"[A-Za-z]+",
+    "%b": r"[A-Za-z]+",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ def _strict(fmt: str) -> str:
     out = re.escape(fmt)
     for token, pattern in _TOKENS.items():
         out = out.replace(re.escape(token), pattern)
+    # Codes a user may pass that no inferred format uses (%b, %e, %H, ...): any text.
+    out = re.sub(r"%[A-Za-z]", ".+?", out)
     return f"^{out}$"
 
 
@@ -137,7 +146,7 @@ def _parse(value: pl.Expr, fmt: str, years: pl.Expr | None, today: date) -> pl.E
     """``value`` read in ``fmt``: null unless it fits the format's digits exactly and lies
     between 1900 and ``today``. ``years`` (optional) sets the century of a two-digit year."""
     fits = value.str.contains(_strict(fmt)).fill_null(False)
-    parsed = pl.when(fits).then(value.str.to_date(fmt, strict=False))
+    parsed: pl.Expr = pl.when(fits).then(value.str.to_date(fmt, strict=False))
     if "%y" in fmt:
         parsed = _century(parsed, years, today)
     return pl.when((parsed >= EARLIEST) & (parsed <= today)).then(parsed).alias("date")

@@ -269,7 +269,7 @@ class _Typing:
                 typed.append(fast[f.name].alias(f.name))
                 continue
             if f.type == "date":  # already a Date column: only its range is checked
-                self._date_range(f)
+                typed.extend(self._date_range(f))
                 continue
             if source == pl.String:
                 col = _blank(col.str.strip_chars() if self.from_text else col, self.tokens)
@@ -313,12 +313,17 @@ class _Typing:
             )
         return out
 
-    def _date_range(self, f: Field) -> None:
+    def _date_range(self, f: Field) -> list[pl.Expr]:
+        """A typed date column's days before 1900 or after today: flagged and made blank, as
+        when read from text (the bounds are read first, so a column within them costs nothing).
+        """
         col = pl.col(f.name)
         low, high = self.frame.select(col.min().alias("low"), col.max().alias("high")).row(0)
-        if low is not None and (low < EARLIEST or high > self.today):
-            bad = (col < EARLIEST) | (col > self.today)
-            self.flags.append(bad.fill_null(False).alias(f"{_BAD}{f.name}"))
+        if low is None or (low >= EARLIEST and high <= self.today):
+            return []
+        bad = ((col < EARLIEST) | (col > self.today)).fill_null(False)
+        self.flags.append(bad.alias(f"{_BAD}{f.name}"))
+        return [pl.when(~bad).then(col).alias(f.name)]
 
     def _by_value(self, f: Field, distinct: pl.Series) -> pl.Expr | None:
         """Type a field value by value: its distinct values are few (a vocabulary) or repeat a
@@ -352,7 +357,7 @@ class _Typing:
             typed = self._dates(f, small, source)
         else:
             # A vocabulary's spellings are text, whatever the column's type.
-            parsed = _parse(canonical, f.type, pl.String if vocab is not None else source)
+            parsed = _parse(canonical, f.type, pl.String() if vocab is not None else source)
             typed = small.select(parsed.cast(target)).to_series()
         small = small.with_columns(typed.alias("typed"), canonical.alias("canonical"))
         bad = small.filter(pl.col("canonical").is_not_null() & pl.col("typed").is_null())["raw"]
@@ -373,9 +378,9 @@ class _Typing:
 
     def _dates(self, f: Field, small: pl.DataFrame, source: pl.DataType) -> pl.Series:
         if source != pl.String:  # a Datetime column
-            dates = small.select(pl.col("read").cast(pl.Date)).to_series()
-            ok = (dates >= EARLIEST) & (dates <= self.today)
-            return dates.zip_with(ok.fill_null(False), pl.Series([None], dtype=pl.Date))
+            day = pl.col("read").cast(pl.Date)
+            in_range = (day >= EARLIEST) & (day <= self.today)
+            return small.select(pl.when(in_range).then(day)).to_series()
         reading = read_dates(
             small["read"],
             f.name,

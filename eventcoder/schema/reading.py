@@ -24,7 +24,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Which stored types a codebook field of each type can be read from (text always can).
-_READABLE = {
+_READABLE: dict[str, Callable[[pl.DataType], bool]] = {
     "string": lambda d: d in (pl.String, pl.Categorical, pl.Enum, pl.Null) or d.is_numeric(),
     "integer": lambda d: d in (pl.String, pl.Null) or d.is_numeric(),
     "number": lambda d: d in (pl.String, pl.Null) or d.is_numeric(),
@@ -74,24 +74,26 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> TableFile:
     path = Path(path)
     if path.is_dir():
         raise InputError(
-            f"{path}: is a directory; give one table file (CSV, TSV or Parquet)", path=path
+            f"{path}: is a directory; give one table file (CSV, TSV or Parquet)", path=str(path)
         )
     if not path.exists():
-        raise InputError(f"{path}: no such file", path=path)
+        raise InputError(f"{path}: no such file", path=str(path))
     try:
         with path.open("rb") as handle:
             head = handle.read(SAMPLE_BYTES)
     except OSError as err:
-        raise InputError(f"{path}: cannot read it ({err.strerror or err})", path=path) from None
+        raise InputError(
+            f"{path}: cannot read it ({err.strerror or err})", path=str(path)
+        ) from None
     if head.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         return TableFile(_read_parquet(path))
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise InputError(
             f"{path}: is a spreadsheet workbook, not a table file; save the sheet as CSV",
-            path=path,
+            path=str(path),
         )
     if not head.strip():
-        raise InputError(f"{path}: is empty", path=path)
+        raise InputError(f"{path}: is empty", path=str(path))
     return _read_text(path, head, encoding)
 
 
@@ -105,14 +107,14 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as err:
         raise InputError(
-            f"{path}: cannot read it as a Parquet table ({_first_line(err)})", path=path
+            f"{path}: cannot read it as a Parquet table ({_first_line(err)})", path=str(path)
         ) from None
     for name, dtype in frame.schema.items():
         if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
             raise InputError(
                 f"{path}: column {name!r} holds {_kind(dtype)}, not one value per cell; "
                 "write it as text (several values separated by '; ')",
-                path=path,
+                path=str(path),
             )
     return frame
 
@@ -152,6 +154,8 @@ def check_column_types(frame: pl.DataFrame, cb: Codebook, source: str | None = N
 
 def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     notes: list[str] = []
+    name: str | None
+    data: str | None
     if encoding is not None:
         name = _codec(encoding, path)
         data = _decode_all(path, name)
@@ -160,7 +164,7 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     sample = head.decode(name or "utf-8", errors="replace") if data is None else data[:65536]
     sample = sample.lstrip("\ufeff")
     if "\x00" in sample:
-        raise InputError(f"{path}: is not a text table (it holds binary data)", path=path)
+        raise InputError(f"{path}: is not a text table (it holds binary data)", path=str(path))
     skip = 0
     hint = re.match(r"sep=(.)\r?\n", sample)
     if hint:
@@ -210,7 +214,7 @@ def _finish(
 def _unreadable(path: Path, delimiter: str, err: Exception) -> InputError:
     what = _NAMES.get(delimiter, repr(delimiter))
     return InputError(
-        f"{path}: cannot read it as a {what}-separated table ({_first_line(err)})", path=path
+        f"{path}: cannot read it as a {what}-separated table ({_first_line(err)})", path=str(path)
     )
 
 
@@ -223,7 +227,7 @@ def _codec(encoding: str, path: Path) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"{path}: unknown encoding {encoding!r}", path=path) from None
+        raise InputError(f"{path}: unknown encoding {encoding!r}", path=str(path)) from None
 
 
 def _decode_all(path: Path, name: str) -> str:
@@ -235,7 +239,7 @@ def _decode_all(path: Path, name: str) -> str:
         raise InputError(
             f"{path}: line {line} is not {name} (byte {raw[err.start]:#04x}); "
             "pass the file's encoding with --encoding",
-            path=path,
+            path=str(path),
         ) from None
 
 
@@ -278,7 +282,7 @@ def _delimiter(sample: str, path: Path) -> str:
             rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r][:200]
         except csv.Error:
             continue
-        if not rows or len(rows[0]) < 2:
+        if not rows or len(rows[0]) < 2:  # one field per row: not this delimiter
             continue
         width = len(rows[0])
         if all(len(r) == width for r in rows) and width > best_width:

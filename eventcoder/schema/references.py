@@ -36,6 +36,7 @@ import polars as pl
 import yaml
 
 from eventcoder.errors import InputError
+from eventcoder.files import output_set
 from eventcoder.schema.codebook import ACTOR_COLUMNS, GAZETTEER_COLUMNS, Codebook, References
 from eventcoder.schema.rules import haversine_km
 from eventcoder.schema.validate import read_table, validate
@@ -121,32 +122,23 @@ class ReferenceLists:
         """Write actors.csv, gazetteer.csv, conflicts.csv (and a codebook using them); the paths.
 
         With ``cb``, ``codebook.yaml`` is that codebook with its ``references`` pointing at the
-        new lists, ready for ``--codebook``. Each file is written beside its target and renamed.
+        new lists, ready for ``--codebook``. The files appear together or not at all
+        (:func:`eventcoder.files.output_set`); ``OutputError`` when they cannot be written.
         """
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         out = []
-        for name, frame in (
-            ("actors.csv", self.actors),
-            ("gazetteer.csv", self.gazetteer),
-            ("conflicts.csv", self.conflicts),
-        ):
-            out.append(_atomic(folder / name, lambda p, f=frame: f.write_csv(p)))
-        if cb is not None:
-            raw = cb.to_dict()
-            raw["references"] = {"actors": "actors.csv", "gazetteer": "gazetteer.csv"}
-            text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
-            out.append(
-                _atomic(folder / "codebook.yaml", lambda p: p.write_text(text, encoding="utf-8"))
-            )
+        with output_set(folder) as files:
+            for name, frame in (
+                ("actors.csv", self.actors),
+                ("gazetteer.csv", self.gazetteer),
+                ("conflicts.csv", self.conflicts),
+            ):
+                out.append(files.write(name, frame.write_csv))
+            if cb is not None:
+                raw = cb.to_dict()
+                raw["references"] = {"actors": "actors.csv", "gazetteer": "gazetteer.csv"}
+                text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
+                out.append(files.text(text, "codebook.yaml"))
         return out
-
-
-def _atomic(target: Path, write: Callable[[Path], object]) -> Path:
-    tmp = target.with_name(f".{target.name}.tmp")
-    write(tmp)
-    tmp.replace(target)
-    return target
 
 
 def without_references(cb: Codebook) -> Codebook:

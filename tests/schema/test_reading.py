@@ -423,3 +423,28 @@ def test_cli_refuses_a_directory_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "tables: is a directory" in lines[0]
+
+
+def test_typed_dates_are_held_to_the_same_range(cb: Codebook, tmp_path: Path) -> None:
+    good = validate_file(DATA / FILES["excel"], cb).accepted
+    future = date(2999, 1, 1)
+    for dtype in (pl.Date, pl.Datetime("us")):
+        path = tmp_path / "typed.parquet"
+        good.with_columns(
+            pl.when(pl.col("event_id_cnty") == "NIG91004")
+            .then(pl.lit(future))
+            .otherwise(pl.col("event_date"))
+            .cast(dtype)
+            .alias("event_date")
+        ).write_parquet(path)
+        result = validate_file(path, cb)
+        assert result.errors.select("row", "rule", "field").rows() == [
+            (4, "field-type", "event_date")
+        ], dtype
+        assert result.accepted["event_date"].to_list() == DAYS[:3] + DAYS[4:]
+
+
+def test_a_given_date_format_may_use_any_strftime_code(cb: Codebook) -> None:
+    frame = open_table(DATA / FILES["excel"]).frame  # 9-May-20
+    result = validate(frame, cb, date_format="%d-%b-%y")
+    assert result.accepted["event_date"].to_list() == DAYS

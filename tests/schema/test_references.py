@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
 
+from eventcoder.cli import app
 from eventcoder.errors import InputError
 from eventcoder.schema import load_codebook, validate
 from eventcoder.schema.codebook import Codebook
@@ -495,3 +498,25 @@ def test_a_name_shared_by_two_countries_finds_each_country_s_place(
     result = _validate_new(tmp_path, codebook, new)
     assert result.warnings.filter(pl.col("rule") == "coordinates-near-place").height == 0
     assert result.accepted["admin1"].to_list() == ["Garissa", "Zamfara"]
+
+
+def test_cli_json_equals_the_library_and_output_problems_are_one_line(
+    tmp_path: Path, codebook: Codebook
+) -> None:
+    past = tmp_path / "past.csv"
+    _frame(history()).write_csv(past)
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["references", "build", str(past), "-o", str(tmp_path / "r"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    lists, uses = build_references_from_files([past], codebook)
+    assert {k: shown[k] for k in lists.summary()} == json.loads(json.dumps(lists.summary()))
+    assert shown["tables"] == [u.__dict__ for u in uses]
+    assert (tmp_path / "r" / "gazetteer.csv").read_text() == lists.gazetteer.write_csv()
+    # -o naming a file: refused before any work, in one line, exit 2; the file is untouched.
+    result = runner.invoke(app, ["references", "build", str(past), "-o", str(past)])
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+    assert past.read_text() == _frame(history()).write_csv()

@@ -1,0 +1,148 @@
+"""A model's predictions as one more coder, so that agreement measures the model too.
+
+``eventcoder convert`` keeps predictions apart from annotations (one row per result in
+``predictions``). :func:`prediction_events` turns one model version's predictions into rows
+shaped like the annotations table (one per predicted Event region, its fields read through the
+labeling config's controls), with the coder ``model:<version>``; :func:`with_model_coder` adds
+them, and the tasks the model saw, to the coders' tables. The agreement then reports the model
+beside the people: detection F1 of the model against each coder, its pooled agreement per field,
+and each field's alpha without it (the coders' own). Whether pre-annotation helps or anchors
+coders shows as the model's agreement with coders who saw its predictions.
+
+Predictions hold what a model fills (categories, actors, places, dates); fields it leaves blank
+are blank here, and are not counted against it by the agreement (a missing value is no vote).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from eventcoder.annotate.config import EVENT_LABEL, LABELS_NAME, control_field
+from eventcoder.errors import InputError
+from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.tables import polars_dtype
+
+CODER_PREFIX = "model:"
+
+
+def model_versions(predictions: pl.DataFrame) -> list[str]:
+    """The model versions the predictions table holds, sorted."""
+    if predictions.height == 0:
+        return []
+    return sorted(v for v in predictions["model_version"].unique().to_list() if v is not None)
+
+
+def prediction_events(
+    predictions: pl.DataFrame, cb: Codebook, model_version: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return ``(events, coded)`` of one model version: event rows and the tasks it predicted.
+
+    ``events`` has ``task_id``, ``article_id``, ``annotation_id`` (the prediction id), ``coder``
+    (``model:<version>``), ``event_key`` (the region id), ``span_start``, ``span_end`` and the
+    codebook fields the predictions fill, typed as the codebook says. ``coded`` lists
+    ``article_id``, ``coder`` for every task with a prediction of that version, events or not.
+    Raises :class:`InputError` when the version has no predictions, naming those there are.
+    """
+    versions = model_versions(predictions)
+    if model_version not in versions:
+        there = ", ".join(versions) or "none"
+        raise InputError(
+            f"no predictions of model version {model_version!r} (there are: {there}); "
+            "pass one of those"
+        )
+    coder = f"{CODER_PREFIX}{model_version}"
+    mine = predictions.filter(pl.col("model_version") == model_version)
+    coded = mine.select("article_id", pl.lit(coder).alias("coder")).unique(maintain_order=True)
+    regions = (
+        mine.filter((pl.col("from_name") == LABELS_NAME) & (pl.col("labels") == EVENT_LABEL))
+        .select(
+            "task_id",
+            "article_id",
+            pl.col("prediction_id").alias("annotation_id"),
+            pl.lit(coder).alias("coder"),
+            pl.col("region").alias("event_key"),
+            pl.col("span_start").cast(pl.Int64),
+            pl.col("span_end").cast(pl.Int64),
+        )
+        .unique(["annotation_id", "event_key"], maintain_order=True)
+    )
+    names = mine["from_name"].unique().to_list()
+    field_of = {n: control_field(n, cb) for n in names if n != LABELS_NAME}
+    field_of = {n: f for n, f in field_of.items() if f is not None}
+    values = (
+        mine.filter(pl.col("from_name").is_in(list(field_of)))
+        .with_columns(pl.col("from_name").replace_strict(field_of).alias("_field"))
+        .select(
+            pl.col("prediction_id").alias("annotation_id"),
+            pl.col("region").alias("event_key"),
+            "_field",
+            "value",
+        )
+    )
+    if values.height:
+        wide = values.pivot(
+            on="_field",
+            index=["annotation_id", "event_key"],
+            values="value",
+            aggregate_function="first",
+        )
+        regions = regions.join(wide, on=["annotation_id", "event_key"], how="left")
+    typed = [
+        _typed(pl.col(f.name), f.type, polars_dtype(f)).alias(f.name)
+        for f in cb.fields
+        if f.name in regions.columns
+    ]
+    return regions.with_columns(typed), coded
+
+
+def _typed(col: pl.Expr, ftype: str, dtype: pl.DataType) -> pl.Expr:
+    text = col.cast(pl.String)
+    if ftype == "date":
+        return text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if ftype in ("integer", "number"):
+        return text.cast(pl.Float64, strict=False).cast(dtype, strict=False)
+    return text.cast(dtype, strict=False)
+
+
+def with_model_coder(
+    annotations: pl.DataFrame,
+    coded: pl.DataFrame | None,
+    predictions: pl.DataFrame,
+    cb: Codebook,
+    model_version: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The coders' annotations and coded tables with the model's events and tasks added."""
+    events, model_coded = prediction_events(predictions, cb, model_version)
+    both = pl.concat([annotations, events], how="diagonal_relaxed")
+    people = (
+        coded.select("article_id", "coder")
+        if coded is not None
+        else annotations.select("article_id", "coder").unique()
+    )
+    return both, pl.concat([people, model_coded], how="vertical_relaxed")
+
+
+def read_with_predictions(
+    path: str | Path, cb: Codebook
+) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
+    """``(annotations, coded, predictions)`` of an export, or of ``eventcoder convert``'s tables.
+
+    For an annotations Parquet table, the predictions are the ``predictions.parquet`` beside it.
+    """
+    from eventcoder.annotate.convert import read_annotations, read_export
+
+    path = Path(path)
+    if path.suffix.lower() == ".json" and path.exists():
+        conv = read_export(path, cb)
+        return conv.annotations, conv.coded, conv.predictions
+    annotations, coded = read_annotations(path, cb)
+    beside = path.with_name("predictions.parquet")
+    if not beside.exists():
+        raise InputError(
+            f"{beside}: no such file; the model's predictions come from the export, or from "
+            "the predictions.parquet eventcoder convert writes beside the annotations",
+            path=str(beside),
+        )
+    return annotations, coded, pl.read_parquet(beside)

@@ -1,0 +1,119 @@
+"""A model's predictions as one more coder in the agreement (demo export, its coders' own work)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from eventcoder.annotate.convert import export_to_annotations
+from eventcoder.cli import app
+from eventcoder.datasets.agreement import agreement
+from eventcoder.datasets.model_coder import prediction_events, with_model_coder
+from eventcoder.errors import InputError
+from eventcoder.schema import load_codebook
+
+DEMO = Path(__file__).parents[2] / "eventcoder" / "demo" / "export.json"
+COPIED = "amira.k@example.org"
+
+
+def _export_with_copied_predictions() -> list[dict]:
+    """The demo export, each task predicted by a "model" that is a copy of one coder's
+    accepted annotation: its agreement with that coder is known (perfect)."""
+    cb = load_codebook()
+    tasks = json.loads(DEMO.read_text(encoding="utf-8"))
+    plain = export_to_annotations(tasks, cb)
+    accepted = set(plain.annotations.filter(pl.col("coder") == COPIED)["annotation_id"])
+    for task in tasks:
+        mine = [a for a in task["annotations"] if a["id"] in accepted]
+        task["predictions"] = (
+            [
+                {
+                    "id": 1000 + task["id"],
+                    "model_version": "copy",
+                    "score": 0.9,
+                    "result": mine[0]["result"],
+                    "task": task["id"],
+                    "project": 1,
+                }
+            ]
+            if mine
+            else []
+        )
+    return tasks
+
+
+@pytest.fixture(scope="module")
+def conv():
+    return export_to_annotations(_export_with_copied_predictions(), load_codebook())
+
+
+def test_predictions_become_the_model_s_events(conv) -> None:
+    cb = load_codebook()
+    events, coded = prediction_events(conv.predictions, cb, "copy")
+    theirs = conv.annotations.filter(pl.col("coder") == COPIED)
+    assert events.height == theirs.height
+    cols = [
+        "article_id",
+        "event_key",
+        "span_start",
+        "span_end",
+        "event_type",
+        "sub_event_type",
+        "location",
+        "event_date",
+        "fatalities",
+    ]
+    assert (
+        events.select(cols).sort("article_id", "event_key").rows()
+        == theirs.select(cols).sort("article_id", "event_key").rows()
+    )
+    assert set(events["coder"]) == {"model:copy"}
+    assert coded.height == theirs["article_id"].n_unique()
+    with pytest.raises(InputError, match="there are: copy"):
+        prediction_events(conv.predictions, cb, "v2")
+
+
+def test_the_model_is_measured_beside_the_coders(conv) -> None:
+    cb = load_codebook()
+    base = agreement(conv.annotations, cb, n_boot=0, coded=conv.coded)
+    table, coded = with_model_coder(conv.annotations, conv.coded, conv.predictions, cb, "copy")
+    result = agreement(table, cb, n_boot=0, coded=coded)
+    pair = result.detection.filter(
+        (pl.col("coder_a") == COPIED) & (pl.col("coder_b") == "model:copy")
+    )
+    assert pair["f1"].to_list() == [1.0]
+    model = result.per_coder.filter(pl.col("coder") == "model:copy")
+    # Without the model, each field's alpha is the coders' own.
+    alphas = dict(base.fields.select("field", "alpha").iter_rows())
+    for field, without in model.select("field", "alpha_without").iter_rows():
+        assert without == pytest.approx(alphas[field]) if alphas[field] is not None else True
+
+
+def test_cli_model_coder(tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_export_with_copied_predictions()), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "agreement",
+            str(export),
+            "-o",
+            str(tmp_path / "a"),
+            "--boot",
+            "0",
+            "--model-coder",
+            "copy",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "a" / "agreement.json").read_text())
+    assert "model:copy" in json.dumps(report)
+    wrong = runner.invoke(
+        app, ["agreement", str(export), "-o", str(tmp_path / "b"), "--model-coder", "v9"]
+    )
+    assert wrong.exit_code == 2 and "no predictions of model version 'v9'" in wrong.output
