@@ -232,7 +232,8 @@ def start_server(
     Binds ``host`` (``127.0.0.1``: this machine only) and ``port``. Raises ``ServerError``
     when a server from this folder runs already, the port is taken, there is no
     ``label-studio``, or the server exits or does not answer within ``timeout`` seconds (then
-    it is stopped and the message ends with the log's last line).
+    it is stopped, a first start's half-made database removed, and the message ends with the
+    log's last line); ``InputError`` when ``folder`` cannot be written.
     """
     say = on_progress or (lambda _msg: None)
     folder = Path(folder).expanduser().resolve()
