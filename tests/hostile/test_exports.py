@@ -245,7 +245,7 @@ def test_memory_limit_comes_from_the_machine() -> None:
     gb = 1 << 30
     assert reading.memory_limit(2 * gb, 16 * gb) == 3 * gb  # 1.5x the export
     assert reading.memory_limit(2 * gb, 4 * gb) == 4 * gb * 6 // 10  # 60% of what is free
-    assert reading.memory_limit(10 << 20, 16 * gb) == gb  # the floor for small exports
+    assert reading.memory_limit(10 << 20, 16 * gb) == 2 * gb  # the floor for small exports
     assert 0 < reading.available_memory()
 
 

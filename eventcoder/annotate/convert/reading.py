@@ -132,11 +132,13 @@ def connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def memory_limit(size: int, available: int) -> int:
     """DuckDB's memory limit in bytes for an export of ``size`` bytes on this machine.
 
-    1.5x the export (beyond that DuckDB spills), at least 1 GB (the parser's buffers and the
-    tables of a small export), and never more than 60% of the memory available: polars holds
-    the event rows beside it, and the whole convert stays within about 3x the export.
+    1.5x the export (beyond that DuckDB spills), at least 2 GB, and never more than 60% of the
+    memory available: polars holds the event rows beside it. The floor is for what DuckDB
+    cannot spill: a scan holds up to 2,048 tasks with all their results at once, for long
+    articles with many regions about 600 MB, the whole export when it has fewer tasks. The
+    limit caps DuckDB; it does not make it use that much.
     """
-    return max(256 << 20, min(max(1 << 30, size * 3 // 2), available * 6 // 10))
+    return max(256 << 20, min(max(2 << 30, size * 3 // 2), available * 6 // 10))
 
 
 _CGROUP = Path("/sys/fs/cgroup")
@@ -201,7 +203,7 @@ def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None
     )
     # One thread parses: the parser holds a chunk of 2,048 tasks per thread in memory, which
     # for long articles with many regions is hundreds of MB each; one thread keeps the peak
-    # near one chunk and, on a shared machine, reads as fast (docs/convert.md).
+    # near one chunk and, on a shared machine, reads as fast (docs/convert.md, Memory).
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
     con.execute("SET threads = 1")
     try:
