@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from eventcoder.errors import InputError, ModelError
@@ -175,11 +176,11 @@ def evaluate(model: TextModel, frame: pl.DataFrame) -> Evaluation:
         rows=frame.height,
         fields=scores,
         calibration_error=_ece(pred["score"].to_numpy(), correct),
-        detected=float(pred["reports_event"].mean()) if frame.height else 0.0,
+        detected=int(pred["reports_event"].sum()) / frame.height if frame.height else 0.0,
     )
 
 
-def _ece(score: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+def _ece(score: npt.NDArray[Any], correct: npt.NDArray[Any], bins: int = 10) -> float:
     """Expected calibration error: the mean gap between score and accuracy, over score bins."""
     if score.size == 0:
         return 0.0
