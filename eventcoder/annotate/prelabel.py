@@ -117,8 +117,7 @@ class NameFinder:
         if refs.actors is not None:
             for row in refs.actors.iter_rows(named=True):
                 name = str(row["name"])
-                keys = {name, re.sub(r"\s*\([^)]*\)\s*$", "", name)}
-                for key in keys:
+                for key in {name, re.sub(r"\s*\([^)]*\)\s*$", "", name)}:
                     self._add(key, "Actor", row)
         if refs.gazetteer is not None:
             for row in refs.gazetteer.iter_rows(named=True):

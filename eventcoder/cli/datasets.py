@@ -131,7 +131,7 @@ def render_agreement(result: AgreementResult) -> None:
         t.add_column(f"{boot['ci'] * 100:g}% CI", overflow="fold")
         t.add_column(f"q({ok:g})", justify="right", overflow="fold")
         t.add_column(f"q({tentative:g})", justify="right", overflow="fold")
-    t.add_column("status", overflow="fold")
+    t.add_column("status", overflow="fold", min_width=len("pass, uncertain"))
 
     def num(v: float | None) -> str:
         return "-" if v is None else f"{v:.3f}"

@@ -16,6 +16,7 @@ from eventcoder.datasets.align import (
     read_aligned,
     similarity_matrix,
 )
+from eventcoder.datasets.bootstrap import AlphaBootstrap, bootstrap_alpha
 from eventcoder.datasets.ids import assign_ids
 from eventcoder.datasets.release import Release, VerifyReport, publish, read_events, verify
 from eventcoder.datasets.reliability import (
@@ -40,6 +41,7 @@ __all__ = [
     "AgreementError",
     "AgreementResult",
     "Alignment",
+    "AlphaBootstrap",
     "BootstrapCI",
     "Policy",
     "Release",
@@ -48,6 +50,7 @@ __all__ = [
     "agreement",
     "align_events",
     "assign_ids",
+    "bootstrap_alpha",
     "bootstrap_ci",
     "close_review",
     "cohen_kappa",

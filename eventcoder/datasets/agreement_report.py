@@ -459,7 +459,7 @@ def render_html(result: AgreementResult) -> str:
     fields = result.fields
     uncertain = s.get("fields_uncertain", 0)
     cards = [
-        _card(f"{s['fields_pass']}", f"fields reliable (α ≥ {t['pass']:g})", COLOURS["pass"]),
+        _card(f"{s['fields_pass']}", f"fields pass (α ≥ {t['pass']:g})", COLOURS["pass"]),
         _card(
             f"{s['fields_tentative']}", f"tentative (α ≥ {t['tentative']:g})", COLOURS["tentative"]
         ),

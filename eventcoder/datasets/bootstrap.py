@@ -256,11 +256,14 @@ class _PatternSums:
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.level == "interval":
                 s1 = counts @ self.s1
-                ss = counts @ self.s2 - s1 * s1 / n
-                drawn = counts > 0
-                big = np.iinfo(np.int64).max
-                lowest = np.where(drawn, self.lo, big).min(axis=1, initial=big)
-                varied = lowest < np.where(drawn, self.hi, -1).max(axis=1, initial=-1)
+                s2 = counts @ self.s2
+                ss = s2 - s1 * s1 / n
+                # A resample with no variation leaves rounding residue in ss; only resamples
+                # whose ss is that small get the exact (and costlier) check of their values.
+                varied = ss > 1e-9 * s2
+                for b in np.flatnonzero(~varied & (n > 0)):
+                    drawn = counts[b] > 0
+                    varied[b] = self.lo[drawn].min() < self.hi[drawn].max()
                 out = 1.0 - (n - 1) / n * (counts @ self.within) / ss
                 return np.where(varied & (n > 0), out, np.nan)
             n_c = (self.incidence @ counts.T).T  # resamples x categories

@@ -81,6 +81,18 @@ def _categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ) from err
 
 
+def _is_missing_value(value: object) -> bool:
+    """Return whether one cell is missing: None, NaN, "nan" or a missing marker such as pd.NA."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == "nan"
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True  # pd.NA: every comparison is NA
+
+
 def _missing(arr: np.ndarray) -> np.ndarray:
     """Return the boolean mask of missing cells: NaN, None or the string "nan"."""
     kind = arr.dtype.kind
@@ -91,8 +103,12 @@ def _missing(arr: np.ndarray) -> np.ndarray:
     if kind in "US":
         return arr == arr.dtype.type("nan")
     if kind == "O":
-        # NaN is the one value unequal to itself.
-        return np.equal(arr, None) | np.not_equal(arr, arr) | np.equal(arr, "nan")
+        try:
+            # NaN is the one value unequal to itself.
+            return np.equal(arr, None) | np.not_equal(arr, arr) | np.equal(arr, "nan")
+        except TypeError:
+            # pandas' NA (nullable columns) compares to NA, whose truth is ambiguous.
+            return np.frompyfunc(_is_missing_value, 1, 1)(arr).astype(bool)
     raise AgreementError(f"cannot compute agreement on values of dtype {arr.dtype}")
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from eventcoder.errors import ModelError
 from eventcoder.files import atomic_path
@@ -101,7 +102,7 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
     """The model in ``path``; with ``cb``, refused unless trained for that codebook version."""
     path = Path(path)
     header = read_header(path)
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, npt.NDArray[Any]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             for name, dtype in _ARRAYS.items():

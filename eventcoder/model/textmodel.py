@@ -17,12 +17,12 @@ categories' probabilities are then read given that the text reports an event.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
@@ -38,7 +38,7 @@ FEATURES = WORD_FEATURES + CHAR_FEATURES
 MIN_CALIBRATION_ROWS = 200
 UNCALIBRATED_TEMPERATURE = 0.1
 NO_EVENT = "(no event)"
-_DIGITS = re.compile(r"\d")
+Array = npt.NDArray[Any]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,10 @@ class Hierarchy:
 
 def normalise_text(texts: pl.Series) -> pl.Series:
     """Texts as the model reads them: lower case, every digit a 0, blanks as empty strings."""
-    return texts.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"\d", "0")
+    out: pl.Series = (
+        texts.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"\d", "0")
+    )
+    return out
 
 
 def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
@@ -107,7 +110,7 @@ def counts(texts: Sequence[str]) -> sp.csr_matrix:
     )
 
 
-def _tfidf(x: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+def _tfidf(x: sp.csr_matrix, idf: Array) -> sp.csr_matrix:
     x = x.copy()
     x.data = np.log1p(x.data)  # sublinear tf: a word said five times is not five times the cue
     x = x.multiply(idf.reshape(1, -1)).tocsr()
@@ -122,27 +125,29 @@ class TextModel:
 
     hierarchy: Hierarchy
     classes: tuple[str, ...]  # leaf categories, in column order of ``coef``
-    columns: np.ndarray  # feature columns seen in training (int64)
-    idf: np.ndarray  # idf of those columns (float32)
-    coef: np.ndarray  # classes x columns (float32)
-    intercept: np.ndarray  # classes (float32)
+    columns: Array  # feature columns seen in training (int64)
+    idf: Array  # idf of those columns (float32)
+    coef: Array  # classes x columns (float32)
+    intercept: Array  # classes (float32)
     temperature: float
     codebook: dict[str, str]  # name, version
     summary: dict[str, Any] = field(default_factory=dict)
 
     # -- scoring ------------------------------------------------------------------------------
-    def margins(self, texts: Sequence[str] | pl.Series) -> np.ndarray:
+    def margins(self, texts: Sequence[str] | pl.Series) -> Array:
         """The classifiers' margins, one row per text, one column per class."""
         series = normalise_text(pl.Series(list(texts), dtype=pl.String))
         x = counts(series.to_list())[:, self.columns]
-        return np.asarray(_tfidf(x, self.idf) @ self.coef.T) + self.intercept
+        scores: Array = np.asarray(_tfidf(x, self.idf) @ self.coef.T) + self.intercept
+        return scores
 
-    def leaf_probabilities(self, margins: np.ndarray) -> np.ndarray:
+    def leaf_probabilities(self, margins: Array) -> Array:
         """Calibrated probabilities of the leaf classes (softmax of margins / temperature)."""
         z = margins.astype(np.float64) / self.temperature
         z = z - z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        p: Array = np.exp(z)
+        out: Array = p / p.sum(axis=1, keepdims=True)
+        return out
 
     def predict(self, texts: Sequence[str] | pl.Series) -> pl.DataFrame:
         """One row per text: event type, sub-event type, their probabilities, and detection.
@@ -158,7 +163,7 @@ class TextModel:
             return _empty_prediction(self.hierarchy)
         p = self.leaf_probabilities(self.margins(texts))
         classes = list(self.classes)
-        event_probability = np.ones(len(texts))
+        event_probability: Array = np.ones(len(texts))
         if NO_EVENT in classes:
             i = classes.index(NO_EVENT)
             event_probability = 1.0 - p[:, i]
@@ -327,7 +332,7 @@ def fit(
     return model
 
 
-def _fit_temperature(margins: np.ndarray, truth: np.ndarray) -> float:
+def _fit_temperature(margins: Array, truth: Array) -> float:
     """The softmax temperature minimising the negative log-likelihood of the held-out labels."""
 
     def nll(log_t: float) -> float:

@@ -34,6 +34,7 @@ from typing import Any
 
 import polars as pl
 import yaml
+from polars._typing import PolarsDataType
 
 from eventcoder.errors import InputError
 from eventcoder.files import output_set
@@ -225,7 +226,7 @@ def _needed(cols: ReferenceColumns) -> list[str]:
     return out
 
 
-def _col(frame: pl.DataFrame, name: str | None, dtype: pl.DataType) -> pl.Expr:
+def _col(frame: pl.DataFrame, name: str | None, dtype: PolarsDataType) -> pl.Expr:
     if name and name in frame.columns:
         return pl.col(name).cast(dtype, strict=False)
     return pl.lit(None, dtype)
@@ -355,7 +356,6 @@ def _gazetteer(
         pl.col("location").str.to_lowercase().alias("_key")
     )
     place = ["country", *_ADMIN, "_key"]
-    nulls = {"nulls_equal": True}
 
     # Coordinates of each place: the pair used most often (ties: the smaller pair, for a
     # deterministic list), and how far the others lie from it.
@@ -381,7 +381,7 @@ def _gazetteer(
                 *place, pl.col("latitude").alias("_lat"), pl.col("longitude").alias("_lon")
             ),
             on=place,
-            **nulls,
+            nulls_equal=True,
         )
         .with_columns(
             haversine_km(
@@ -403,15 +403,17 @@ def _gazetteer(
     chosen = chosen.join(
         spellings.group_by(place, maintain_order=True).agg(pl.col("location").first()),
         on=place,
-        **nulls,
-    ).join(spread, on=place, **nulls)
+        nulls_equal=True,
+    ).join(spread, on=place, nulls_equal=True)
 
     # Places sharing exact coordinates in the same admin area are one place under several names.
     site = ["country", *_ADMIN, "latitude", "longitude"]
     names = (
         chosen.select(*dict.fromkeys([*site, *place]), "location", "count")
         .join(
-            spellings.select(*place, pl.col("location").alias("_spelling"), "_n"), on=place, **nulls
+            spellings.select(*place, pl.col("location").alias("_spelling"), "_n"),
+            on=place,
+            nulls_equal=True,
         )
         .with_columns(pl.col("_spelling").str.to_lowercase().alias("_lower"))
     )
@@ -431,14 +433,14 @@ def _gazetteer(
         )
     )
     alternates = (
-        names.join(main.select(*site, "_main_key"), on=site, **nulls)
+        names.join(main.select(*site, "_main_key"), on=site, nulls_equal=True)
         .filter(pl.col("_lower") != pl.col("_main_key"))
         .sort("_n", "_spelling", descending=[True, False])
         .unique([*site, "_lower"], keep="first", maintain_order=True)
         .group_by(site, maintain_order=True)
         .agg(pl.col("_spelling").str.join(";").alias("alternate_names"))
     )
-    gaz = main.join(alternates, on=site, how="left", **nulls).sort(
+    gaz = main.join(alternates, on=site, how="left", nulls_equal=True).sort(
         "country", "count", "location", descending=[False, True, False], nulls_last=True
     )
     far = gaz.filter(pl.col("_km") > tolerance_km).select(
@@ -520,8 +522,8 @@ def _ambiguous_names(gaz: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _gazetteer_schema() -> dict[str, pl.DataType]:
-    out: dict[str, pl.DataType] = {c: pl.String for c in GAZETTEER_LIST_COLUMNS}
+def _gazetteer_schema() -> dict[str, PolarsDataType]:
+    out: dict[str, PolarsDataType] = {c: pl.String for c in GAZETTEER_LIST_COLUMNS}
     out.update(
         iso=pl.Int64(),
         latitude=pl.Float64(),

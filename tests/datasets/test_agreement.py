@@ -371,3 +371,26 @@ def test_a_coder_who_found_nothing_counts_when_the_coded_table_says_so() -> None
     assert (pair["articles"], pair["events_a"], pair["events_b"], pair["matched"]) == (2, 3, 2, 2)
     assert pair["f1"] == pytest.approx(0.8)
     assert seen.coders.filter(pl.col("coder") == "b")["articles"].to_list() == [2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["Aleppo", " aleppo ", "HTS:  Hayat", "a; B", "b ;a", "", "  "]),
+            st.text(alphabet=" ;aAbB\t", max_size=8),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_text_is_prepared_once_per_distinct_value(texts: list[str | None]) -> None:
+    from eventcoder.datasets.agreement import _prepared, _prepared_values
+
+    frame = pl.DataFrame({name: texts for name in ("actor1", "assoc_actor_1", "location")})
+    for name in ("actor1", "assoc_actor_1", "location"):
+        f = CB.field(name)
+        got, spellings = _prepared_values(frame, f)
+        assert got.to_list() == frame.select(_prepared(f).alias(name)).to_series().to_list()
+        assert set(spellings) <= set(got.drop_nulls().to_list())

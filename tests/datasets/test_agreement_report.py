@@ -172,3 +172,19 @@ def test_console_table_keeps_long_field_names(result, monkeypatch) -> None:
     row = next(line for line in text.splitlines() if long_name in line)
     event_type = result.fields.filter(pl.col("field") == "event_type").row(0, named=True)
     assert f"{event_type['alpha']:.3f}" in row and "…" not in text
+
+
+def test_reports_carry_q_and_the_verdict_rule(result) -> None:
+    data = to_dict(result)
+    rule = data["summary"]["verdict_rule"]
+    assert "never a plain pass" in rule
+    event_type = next(r for r in data["fields"] if r["field"] == "event_type")
+    assert 0.0 <= event_type["q_tentative"] <= event_type["q_pass"] <= 1.0
+    md = render_markdown(result)
+    assert "| q(0.8) | q(0.667) |" in md and rule.split(".")[0] in md
+    page = render_html(result)
+    assert 'id="field-table"' in page and 'id="verdict-rule"' in page
+    assert f"{event_type['q_pass']:.1%}" in page or f"{event_type['q_pass']:.0%}" in page
+    # an uncertain verdict is drawn as a hollow dot
+    uncertain = result.fields.filter(pl.col("status").str.ends_with("uncertain")).height
+    assert page.count('fill="#fff" stroke=') == uncertain

@@ -541,3 +541,19 @@ def test_alpha_leaves_its_input_alone(level: str) -> None:
     before = data.copy()
     krippendorff_alpha(data, level)
     np.testing.assert_array_equal(data, before)
+
+
+def test_pandas_frames_with_nullable_columns() -> None:
+    # irrCAC's data as pandas gives them, and as nullable columns (pd.NA for missing).
+    frame = irrcac_data.raw_g1g2()
+    expected = (fleiss_kappa(frame), gwet_ac1(frame), percent_agreement(frame))
+    for nullable in (frame.astype("string"), frame.astype(object).where(frame.notna(), pd.NA)):
+        got = (fleiss_kappa(nullable), gwet_ac1(nullable), percent_agreement(nullable))
+        assert got == pytest.approx(expected, abs=1e-15)
+    numbers = irrcac_data.raw_4raters().astype("Int64")
+    assert fleiss_kappa(numbers) == pytest.approx(fleiss_kappa(RAW_4RATERS), abs=1e-15)
+    assert krippendorff_alpha(numbers, "interval") == pytest.approx(
+        krippendorff_alpha(RAW_4RATERS, "interval"), abs=1e-15
+    )
+    mixed = np.array([["a", None], [pd.NA, "a"], ["a", "b"], [np.nan, "nan"]], dtype=object)
+    assert percent_agreement(mixed) == 0.0  # one unit has two values, and they differ
