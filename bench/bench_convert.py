@@ -273,9 +273,12 @@ _WRAPPER = (
 
 def measure(cmd: list[str]) -> tuple[float, int, int]:
     """Seconds, peak RSS (bytes) and exit code of ``cmd``, run in a fresh wrapper process."""
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *cmd], check=True, capture_output=True, text=True
-    ).stdout.split()
+    )
+    out = done.stdout.split()
+    if int(out[-1]) not in (0, 1):
+        print(done.stdout[-2000:], done.stderr[-2000:], sep="\n")
     return float(out[-3]), int(out[-2]), int(out[-1])
 
 
