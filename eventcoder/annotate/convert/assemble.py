@@ -7,13 +7,13 @@ event is accounted for too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import polars as pl
 
 from eventcoder.annotate.convert.conversion import KEY, MENTION_SCHEMA, REJECT_SCHEMA, Conversion
-from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.codebook import Codebook, Rule
 from eventcoder.schema.tables import PROVENANCE, table_columns
 from eventcoder.schema.validate import validate
 
@@ -96,7 +96,7 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     )
 
 
-def _typed(cb: Codebook, events: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def _typed(cb: Codebook, events: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     """Event rows with the article's values filled in and provenance columns typed."""
     # Fields left blank by the coder fall back to the article's own value (source, country...).
     fill = [
@@ -208,7 +208,7 @@ def _mentions(mentions: pl.DataFrame, coded: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _unique_failures(rows: pl.DataFrame, rules: list, present: list[str]) -> pl.DataFrame:
+def _unique_failures(rows: pl.DataFrame, rules: list[Rule], present: list[str]) -> pl.DataFrame:
     """Failures of uniqueness rules, checked within each annotation."""
     parts = []
     for rule in rules:

@@ -13,14 +13,15 @@ import re
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from eventcoder.annotate.convert.reading import frame
 
 
 def utf16_to_code_points(
-    text: str, starts: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    text: str, starts: npt.ArrayLike, ends: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Code-point offsets into ``text`` of UTF-16 offsets ``starts``/``ends``, and which are valid.
 
     A UTF-16 offset ``u`` is ``u`` minus the low surrogates before it (each character outside
@@ -41,15 +42,17 @@ def utf16_to_code_points(
     return s - before[s], e - before[e], ok
 
 
-_RECOUNTED = {
-    "annotation_id": pl.Int64,
-    "region": pl.String,
-    "kind": pl.String,
-    "utf16_start": pl.Int64,
-    "utf16_end": pl.Int64,
-    "span_start": pl.Int64,
-    "span_end": pl.Int64,
-}
+_RECOUNTED = pl.Schema(
+    {
+        "annotation_id": pl.Int64(),
+        "region": pl.String(),
+        "kind": pl.String(),
+        "utf16_start": pl.Int64(),
+        "utf16_end": pl.Int64(),
+        "span_start": pl.Int64(),
+        "span_end": pl.Int64(),
+    }
+)
 
 
 _SPACES = re.compile(r"[ \t]+")
@@ -190,7 +193,7 @@ def recount_utf16(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             pl.col("cp_end").alias("span_end"),
         )
         .cast(_RECOUNTED)
-    )  # type: ignore[arg-type]
+    )
     con.register("_recounted", found.to_arrow())
     for kind, table in (("event", "ev"), ("mention", "men")):
         con.execute(f"""
