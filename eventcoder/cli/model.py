@@ -35,6 +35,13 @@ def model_train(
             help="More sentences that report no event (one a line), besides the bundled ones.",
         ),
     ] = None,
+    articles: Annotated[
+        Path | None,
+        typer.Option(
+            "--articles",
+            help="Articles (.jsonl or .csv) of gold events: learn from their evidence spans.",
+        ),
+    ] = None,
 ) -> None:
     """Train event type and sub-event type from notes (or evidence spans) of validated rows."""
     from eventcoder.files import check_folder
@@ -43,8 +50,13 @@ def model_train(
 
     cb = codebook_at(codebook)
     check_folder(out.parent)  # before training, not after
+    texts = None
+    if articles is not None:
+        from eventcoder.annotate.articles import read_articles
+
+        texts = {a.id: a.text for a in read_articles(articles)}
     with console.status("reading tables") as status:
-        frame, uses = read_examples(tables, cb, on_progress=status.update)
+        frame, uses = read_examples(tables, cb, on_progress=status.update, articles=texts)
         status.update(f"training on {frame.height:,} rows")
         model = train(frame, cb, seed=seed, uses=uses, background=background_sentences(background))
     for use in uses:

@@ -1,14 +1,17 @@
 """Training and evaluating the text model on validated ACLED-style tables.
 
 Each table is validated against the codebook (without its reference lists, as for building
-them): only accepted rows teach or test the model, and rejected rows are counted per table. The
-text of a row is its evidence span when the table has one (``evidence``, as the annotations
-table of ``eventcoder convert`` holds it), else its notes (the codebook's ``evidence_field``).
+them): only accepted rows teach or test the model, and rejected rows are counted per table.
+
+The text of a row is its evidence span when the table has one: the ``evidence`` column of
+``eventcoder convert``'s annotations table, or, for gold events (``article_id``, ``span_start``,
+``span_end``), the span cut from the articles given. Otherwise it is the row's notes (the
+codebook's ``evidence_field``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,10 +36,28 @@ def text_field(cb: Codebook) -> str:
     return str(cb.settings.get("evidence_field") or "notes")
 
 
-def examples(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
-    """``text`` and the hierarchy's fields of each row with a text and an event type."""
+def examples(
+    frame: pl.DataFrame, cb: Codebook, articles: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """``text`` and the hierarchy's fields of each row with a text and an event type.
+
+    ``articles`` (article id -> text) give gold events their evidence span's text.
+    """
     h = Hierarchy.of(cb)
     notes = text_field(cb)
+    spans = {"article_id", "span_start", "span_end"}
+    if articles and spans <= set(frame.columns) and EVIDENCE not in frame.columns:
+        texts = pl.DataFrame(
+            {"article_id": list(articles), "_article": list(articles.values())},
+            schema={"article_id": pl.String, "_article": pl.String},
+        )
+        start, end = pl.col("span_start").cast(pl.Int64), pl.col("span_end").cast(pl.Int64)
+        frame = (
+            frame.with_columns(pl.col("article_id").cast(pl.String))
+            .join(texts, on="article_id", how="left", maintain_order="left")
+            .with_columns(pl.col("_article").str.slice(start, end - start).alias(EVIDENCE))
+            .drop("_article")
+        )
     sources = [pl.col(c).cast(pl.String) for c in (EVIDENCE, notes) if c in frame.columns]
     if not sources:
         raise InputError(f"the table has neither {EVIDENCE!r} nor {notes!r}: no text to learn from")
@@ -54,8 +75,12 @@ def read_examples(
     paths: Sequence[str | Path],
     cb: Codebook,
     on_progress: Callable[[str], None] | None = None,
+    articles: Mapping[str, str] | None = None,
 ) -> tuple[pl.DataFrame, list[TableUse]]:
-    """Validated examples of every table, and how many rows of each were used."""
+    """Validated examples of every table, and how many rows of each were used.
+
+    ``articles`` (id -> text) give gold events' evidence spans (see :func:`examples`).
+    """
     if not paths:
         raise InputError("no tables given: name one or more ACLED-style tables")
     say = on_progress or (lambda _msg: None)
@@ -64,7 +89,7 @@ def read_examples(
     for path in paths:
         say(f"validating {path}")
         result = validate(read_table(path), plain)
-        ex = examples(result.accepted, cb)
+        ex = examples(result.accepted, cb, articles)
         parts.append(ex)
         uses.append(TableUse(str(path), result.total, ex.height, result.rejected.height))
     return pl.concat(parts), uses

@@ -202,6 +202,26 @@ def test_examples_prefer_the_evidence_span(codebook: Codebook) -> None:
         examples(frame.drop("evidence", "notes"), codebook)
 
 
+def test_gold_events_learn_from_their_evidence_spans(codebook: Codebook) -> None:
+    text = "Intro sentence. Rebels clashed with the army at dawn. Closing words."
+    gold = pl.DataFrame(
+        {
+            "article_id": ["a1", "a1", "zz"],
+            "span_start": [16, 0, 0],
+            "span_end": [53, 15, 4],
+            "notes": ["gold note", "other note", "no article for this one"],
+            "event_type": ["Battles"] * 3,
+            "sub_event_type": ["Armed clash"] * 3,
+        }
+    )
+    texts = examples(gold, codebook, {"a1": text})["text"].to_list()
+    assert texts == [
+        "Rebels clashed with the army at dawn.",
+        "Intro sentence.",
+        "no article for this one",  # the span cannot be cut: the notes stand in
+    ]
+
+
 def test_cli_train_and_evaluate_json_equals_the_library(trained, tmp_path: Path) -> None:
     model, path, train_csv = trained
     runner = CliRunner()
