@@ -249,3 +249,14 @@ def test_cli_refuses_a_model_for_another_codebook(trained, tmp_path: Path) -> No
     )
     assert result.exit_code == 2
     assert "trained for codebook acled" in result.output
+
+
+def test_arrays_larger_than_a_model_holds_are_refused_before_reading(
+    trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventcoder.model import store
+
+    _, path, _ = trained
+    monkeypatch.setattr(store, "MAX_ARRAY_BYTES", 64)
+    with pytest.raises(ModelError, match="unpacks to more than"):
+        load_model(path)
