@@ -128,11 +128,13 @@ def validate_cmd(
     render_validation(result)
     if result.changes.height:
         counts = result.changes.group_by("reason").len().sort("len", "reason", descending=True)
+        n = result.changes.height
         console.print(
-            f"{result.changes.height:,} values changed as the codebook declares ("
-            + ", ".join(f"{n:,} {reason}" for reason, n in counts.iter_rows())
+            f"{n:,} value{'s' if n != 1 else ''} changed as the codebook declares ("
+            + ", ".join(f"{k:,} {reason}" for reason, k in counts.iter_rows())
             + f"): {paths['changes'].name}",
             highlight=False,
+            soft_wrap=True,
         )
     for path in paths.values():
         console.print(f"wrote {path}")

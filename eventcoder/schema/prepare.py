@@ -273,6 +273,8 @@ class _Typing:
                 continue
             if source == pl.String:
                 col = _blank(col.str.strip_chars() if self.from_text else col, self.tokens)
+                if f.type == "number" and self._decimal_commas(f.name):
+                    col = col.str.replace(",", ".", literal=True)
             parsed = _parse(col, f.type, source)
             typed.append(parsed.alias(f.name))
             if f.type != "string" and source != polars_dtype(f):
@@ -282,6 +284,19 @@ class _Typing:
         self.flagged = frame.select(self.flags) if self.flags else pl.DataFrame()
         out = frame.with_columns(*typed)
         return self._blanks(out, text)
+
+    def _decimal_commas(self, name: str) -> bool:
+        """Whether a number column is written with decimal commas (``14,0512``), as spreadsheets
+        in many locales save it: some value is, and none has a decimal point."""
+        col = pl.col(name).str.strip_chars()
+        comma, point = self.frame.select(
+            col.str.contains(r"^-?\d+,\d+$").any().alias("comma"),
+            col.str.contains(".", literal=True).any().alias("point"),
+        ).row(0)
+        if comma and not point:
+            self.notes.append(f"{name} read with decimal commas")
+            return True
+        return False
 
     def _blanks(self, out: pl.DataFrame, text: list[str]) -> pl.DataFrame:
         """``out`` with blank and missing-value-token cells of its text columns as null.
@@ -348,6 +363,9 @@ class _Typing:
         canonical = pl.col("read")
         if vocab is not None:
             text = pl.col("read").cast(pl.String)
+            if any(t.code is not None for t in vocab.terms):
+                # A code written as a float (7.0) by a tool that read the column as numbers.
+                text = text.str.replace(r"^(-?\d+)\.0+$", "${1}")
             nulls = [str(c) for c in vocab.null_codes]
             spell = {k: str(v) for k, v in vocab.spellings().items() if k != str(v)}
             canonical = text.replace(spell) if spell else text
@@ -364,6 +382,7 @@ class _Typing:
         if bad.len():
             self.flags.append(pl.col(f.name).is_in(bad.implode()).alias(f"{_BAD}{f.name}"))
         if vocab is not None:
+            small = small.with_columns(text.alias("text"))
             self._spelling_changes(f, small, list(spell), nulls, vocab.name)
         unchanged = source == target and (
             small.select(
@@ -413,11 +432,15 @@ class _Typing:
         self, f: Field, small: pl.DataFrame, spellings: list[str], nulls: list[str], vocab: str
     ) -> None:
         read = pl.col("read").cast(pl.String)
-        changed = small.filter(read.is_in(spellings) | read.is_in(nulls)).select(
+        text = pl.col("text")  # as read, a float code (7.0) as its code (7)
+        spelled = (text.is_in(spellings) | text.is_in(nulls) | (text != read)) & (
+            pl.col("typed").is_not_null() | text.is_in(nulls)
+        )
+        changed = small.filter(spelled.fill_null(False)).select(
             "raw",
             read.alias("before"),
             pl.col("typed").cast(pl.String).alias("after"),
-            pl.when(read.is_in(nulls))
+            pl.when(text.is_in(nulls))
             .then(pl.lit("null-code"))
             .otherwise(pl.lit("canonical-spelling"))
             .alias("reason"),

@@ -34,7 +34,8 @@ import polars as pl
 from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
 
-SAMPLE_BYTES = 1 << 20
+SAMPLE_BYTES = 1 << 20  # read to check the encoding
+SAMPLE_CHARS = 1 << 16  # parsed to find the delimiter
 DELIMITERS = (",", ";", "\t")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 _FALLBACK = "cp1252"
@@ -161,8 +162,10 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
         data = _decode_all(path, name)
     else:
         name, data = _detect(path, head, notes)
-    sample = head.decode(name or "utf-8", errors="replace") if data is None else data[:65536]
-    sample = sample.lstrip("\ufeff")
+    text = head.decode(name or "utf-8", errors="replace") if data is None else data
+    # Whether the sample below is the whole file (then its last row is complete).
+    whole = len(text) <= SAMPLE_CHARS and (data is not None or len(head) < SAMPLE_BYTES)
+    sample = text[:SAMPLE_CHARS].lstrip("\ufeff")
     if "\x00" in sample:
         raise InputError(f"{path}: is not a text table (it holds binary data)", path=str(path))
     skip = 0
@@ -170,7 +173,7 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     if hint:
         delimiter, skip = hint.group(1), 1
     else:
-        delimiter = _delimiter(sample, path)
+        delimiter = _delimiter(sample, path, whole)
     if delimiter != ",":
         notes.append(f"{path.name}: {_NAMES.get(delimiter, repr(delimiter))}-separated")
     source: Any = path if data is None else io.BytesIO(data.encode("utf-8"))
@@ -273,20 +276,28 @@ def _fallback_note(path: Path) -> str:
     )
 
 
-def _delimiter(sample: str, path: Path) -> str:
-    """The delimiter that splits the header and the sampled rows into equal numbers of fields."""
-    text = sample if "\n" not in sample else sample[: sample.rfind("\n") + 1] or sample
-    best, best_width = ",", 0
+def _delimiter(sample: str, path: Path, whole: bool) -> str:
+    """The delimiter that splits the header and the sampled rows into equal numbers of fields.
+
+    ``whole``: the sample is the whole file; otherwise its last row may be cut (even inside a
+    quoted note) and is not counted.
+    """
+    best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
         try:
-            rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r][:200]
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
         except csv.Error:
             continue
+        if not whole:
+            rows = rows[:-1]
+        rows = rows[:200]
         if not rows or len(rows[0]) < 2:  # one field per row: not this delimiter
             continue
         width = len(rows[0])
-        if all(len(r) == width for r in rows) and width > best_width:
-            best, best_width = delimiter, width
+        # Rows as wide as the header first, then the wider header.
+        score = (sum(len(r) == width for r in rows[1:]), width)
+        if score > best_score:
+            best, best_score = delimiter, score
     return best
 
 

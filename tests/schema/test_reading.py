@@ -448,3 +448,44 @@ def test_a_given_date_format_may_use_any_strftime_code(cb: Codebook) -> None:
     frame = open_table(DATA / FILES["excel"]).frame  # 9-May-20
     result = validate(frame, cb, date_format="%d-%b-%y")
     assert result.accepted["event_date"].to_list() == DAYS
+
+
+def test_the_delimiter_of_a_long_file_cut_inside_a_quoted_note(tmp_path: Path) -> None:
+    from tests.schema.shapes import _csv, layout_2019
+
+    header, rows = layout_2019()
+    many = []
+    for i in range(400):
+        row = list(rows[i % len(rows)])
+        row[header.index("event_id_cnty")] = f"MLI{i}"
+        # Long notes with line breaks, commas and semicolons, as export-tool notes have.
+        row[header.index("notes")] = f"Line one, part {i};\nline two " + "x" * 300
+        many.append(row)
+    path = tmp_path / "long.csv"
+    path.write_text(_csv(header, many, delimiter=";", quote_all=True))
+    assert path.stat().st_size > 2 * 65536
+    read = open_table(path)
+    assert read.delimiter == ";" and read.frame.shape == (400, len(header))
+
+
+def test_decimal_commas_and_codes_written_as_floats(cb: Codebook, tmp_path: Path) -> None:
+    from tests.schema.shapes import _csv, layout_2019
+
+    header, rows = layout_2019()
+    for row in rows:
+        for name in ("latitude", "longitude"):
+            i = header.index(name)
+            row[i] = str(row[i]).replace(".", ",")
+        for name in ("inter1", "inter2", "interaction"):  # as pandas writes a float column
+            i = header.index(name)
+            row[i] = f"{row[i]}.0"
+    path = tmp_path / "european.csv"
+    path.write_bytes(_csv(header, rows, delimiter=";").encode("cp1252"))
+    result = validate_file(path, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    _check_rows(result.accepted)
+    assert any("latitude read with decimal commas" in n for n in result.notes)
+    inter1 = result.changes.filter(pl.col("field") == "inter1")
+    assert inter1.select("before", "after").rows()[0] == ("2.0", "Rebel group")
+    inter2 = result.changes.filter((pl.col("field") == "inter2") & (pl.col("row") == 2))
+    assert inter2.select("before", "after", "reason").rows() == [("0.0", None, "null-code")]
