@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,6 +21,8 @@ from eventcoder.redaction import remember
 URL_ENV = "LABEL_STUDIO_URL"
 API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 URL_FLAG = "--url"
+# Legacy tokens are hex, personal access tokens JWTs: printable ASCII without spaces, always.
+_KEY = re.compile(r"[\x21-\x7e]+")
 API_KEY_FLAG = "--api-key"
 
 
@@ -86,6 +89,13 @@ def server_settings(url: str | None = None, api_key: str | None = None) -> Serve
         raise ServerError(
             f"No Label Studio API key: pass {API_KEY_FLAG} or set {API_KEY_ENV} "
             "(Label Studio: Account & Settings > Access Token)."
+        )
+    if not _KEY.fullmatch(key):
+        # Sent as a header, such a key fails deep in httpx (non-ASCII) or splits the header.
+        raise ServerError(
+            f"The Label Studio API key ({API_KEY_FLAG} or {API_KEY_ENV}) holds spaces, line "
+            "breaks or characters outside ASCII, which no key has: copy it again "
+            "(Account & Settings > Access Token)."
         )
     return ServerSettings(url=_checked_url(url), api_key=Secret(key))
 

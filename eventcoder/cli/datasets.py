@@ -272,6 +272,7 @@ def release_cmd(
         int,
         typer.Option(
             "--partition-rows",
+            min=0,
             help="Write events as a hive dataset (country=/year=) above this many rows.",
         ),
     ] = 1_000_000,

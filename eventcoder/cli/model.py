@@ -35,6 +35,13 @@ def model_train(
             help="More sentences that report no event (one a line), besides the bundled ones.",
         ),
     ] = None,
+    articles: Annotated[
+        Path | None,
+        typer.Option(
+            "--articles",
+            help="Articles (.jsonl or .csv) of gold events: learn from their evidence spans.",
+        ),
+    ] = None,
 ) -> None:
     """Train event type and sub-event type from notes (or evidence spans) of validated rows."""
     from eventcoder.files import check_folder
@@ -43,8 +50,13 @@ def model_train(
 
     cb = codebook_at(codebook)
     check_folder(out.parent)  # before training, not after
+    texts = None
+    if articles is not None:
+        from eventcoder.annotate.articles import read_articles
+
+        texts = {a.id: a.text for a in read_articles(articles)}
     with console.status("reading tables") as status:
-        frame, uses = read_examples(tables, cb, on_progress=status.update)
+        frame, uses = read_examples(tables, cb, on_progress=status.update, articles=texts)
         status.update(f"training on {frame.height:,} rows")
         model = train(frame, cb, seed=seed, uses=uses, background=background_sentences(background))
     for use in uses:
@@ -90,6 +102,12 @@ def model_evaluate(
         f"calibration error {result.calibration_error:.3f}; "
         f"{result.detected:.1%} of rows taken to report an event"
     )
+    if len(result.countries) > 1:
+        fields = list(result.fields)
+        by = Table("country", "rows", *fields, title="Accuracy per country")
+        for country, row in result.countries.items():
+            by.add_row(country, f"{int(row['rows']):,}", *(f"{row[f]:.3f}" for f in fields))
+        console.print(by)
     event_field = model.hierarchy.event_field
     confusion = result.fields[event_field].confusion
     labels = sorted(set(confusion["truth"]) | set(confusion["predicted"]))

@@ -56,8 +56,11 @@ def verify(path: str | Path) -> VerifyReport:
     path = Path(path)
     listed = read_manifest(path)
     changed, missing = [], []
+    linked = sorted(rel for rel in listed if _linked(path, rel))
     for rel, digest in listed.items():
         target = path / rel
+        if rel in linked:
+            continue
         if not target.is_file():
             missing.append(rel)
         elif sha256(target) != digest:
@@ -65,13 +68,23 @@ def verify(path: str | Path) -> VerifyReport:
     present = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
     unlisted = sorted(present - set(listed) - {MANIFEST})
     cb, package, unreadable = _descriptors(path)
-    problems = _unknown_files(listed, cb) + unreadable
+    problems = [
+        f"{rel}: a symbolic link; a release holds its own files, not links to others"
+        for rel in linked
+    ]
+    problems += _unknown_files(listed, cb) + unreadable
     if cb is not None and package is not None:
-        intact = set(listed) - set(changed) - set(missing)
+        intact = set(listed) - set(changed) - set(missing) - set(linked)
         problems += _schema_problems(path, cb, package, intact)
     return VerifyReport(
         path, len(listed), tuple(changed), tuple(missing), tuple(unlisted), tuple(problems)
     )
+
+
+def _linked(path: Path, rel: str) -> bool:
+    """Whether ``rel`` or a folder on its way in the release is a symbolic link."""
+    parts = rel.split("/")
+    return any((path.joinpath(*parts[: n + 1])).is_symlink() for n in range(len(parts)))
 
 
 def _unknown_files(listed: dict[str, str], cb: Codebook | None) -> list[str]:

@@ -34,6 +34,9 @@ from eventcoder.schema.codebook import Codebook
 
 FORMAT = "eventcoder-text-model"
 FORMAT_VERSION = 1
+# Far above what a model holds (its coefficients: categories x features seen, float32).
+MAX_ARRAY_BYTES = 1 << 30
+MAX_HEADER_BYTES = 16 << 20
 _ARRAYS = {"columns": np.int64, "idf": np.float32, "coef": np.float32, "intercept": np.float32}
 
 
@@ -79,6 +82,8 @@ def read_header(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
+            if zf.getinfo("model.json").file_size > MAX_HEADER_BYTES:
+                raise ModelError(f"{path}: model.json is too large for a model header")
             header = json.loads(zf.read("model.json"))
     except FileNotFoundError:
         raise ModelError(f"{path}: no such model file", path=str(path)) from None
@@ -106,6 +111,14 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
     try:
         with zipfile.ZipFile(path) as zf:
             for name, dtype in _ARRAYS.items():
+                # A small file must not unpack into gigabytes (a zip bomb): sizes are checked
+                # before anything is read.
+                if zf.getinfo(f"{name}.npy").file_size > MAX_ARRAY_BYTES:
+                    raise ModelError(
+                        f"{path}: {name}.npy unpacks to more than {MAX_ARRAY_BYTES >> 20} MB: "
+                        "not a model eventcoder wrote",
+                        path=str(path),
+                    )
                 blob = zf.read(f"{name}.npy")
                 if hashlib.sha256(blob).hexdigest() != header["sha256"].get(f"{name}.npy"):
                     raise ModelError(

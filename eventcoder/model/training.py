@@ -1,14 +1,17 @@
 """Training and evaluating the text model on validated ACLED-style tables.
 
 Each table is validated against the codebook (without its reference lists, as for building
-them): only accepted rows teach or test the model, and rejected rows are counted per table. The
-text of a row is its evidence span when the table has one (``evidence``, as the annotations
-table of ``eventcoder convert`` holds it), else its notes (the codebook's ``evidence_field``).
+them): only accepted rows teach or test the model, and rejected rows are counted per table.
+
+The text of a row is its evidence span when the table has one: the ``evidence`` column of
+``eventcoder convert``'s annotations table, or, for gold events (``article_id``, ``span_start``,
+``span_end``), the span cut from the articles given. Otherwise it is the row's notes (the
+codebook's ``evidence_field``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -25,6 +28,7 @@ from eventcoder.schema.references import TableUse, without_references
 from eventcoder.schema.validate import read_table, validate
 
 TEXT = "text"
+COUNTRY = "country"  # kept beside the examples, to score a model per country
 EVIDENCE = "evidence"
 
 
@@ -33,29 +37,54 @@ def text_field(cb: Codebook) -> str:
     return str(cb.settings.get("evidence_field") or "notes")
 
 
-def examples(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
-    """``text`` and the hierarchy's fields of each row with a text and an event type."""
+def examples(
+    frame: pl.DataFrame, cb: Codebook, articles: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """``text`` and the hierarchy's fields of each row with a text and an event type.
+
+    ``articles`` (article id -> text) give gold events their evidence span's text.
+    """
     h = Hierarchy.of(cb)
     notes = text_field(cb)
+    spans = {"article_id", "span_start", "span_end"}
+    if articles and spans <= set(frame.columns) and EVIDENCE not in frame.columns:
+        texts = pl.DataFrame(
+            {"article_id": list(articles), "_article": list(articles.values())},
+            schema={"article_id": pl.String, "_article": pl.String},
+        )
+        start, end = pl.col("span_start").cast(pl.Int64), pl.col("span_end").cast(pl.Int64)
+        frame = (
+            frame.with_columns(pl.col("article_id").cast(pl.String))
+            .join(texts, on="article_id", how="left", maintain_order="left")
+            .with_columns(pl.col("_article").str.slice(start, end - start).alias(EVIDENCE))
+            .drop("_article")
+        )
     sources = [pl.col(c).cast(pl.String) for c in (EVIDENCE, notes) if c in frame.columns]
     if not sources:
         raise InputError(f"the table has neither {EVIDENCE!r} nor {notes!r}: no text to learn from")
     text = pl.coalesce([pl.when(s.str.strip_chars() != "").then(s) for s in sources])
+    country = cb.role("country")
     out = frame.select(
-        text.alias(TEXT), *(pl.col(f).cast(pl.String) for f in h.fields if f in frame.columns)
+        text.alias(TEXT),
+        *(pl.col(f).cast(pl.String) for f in h.fields if f in frame.columns),
+        *([pl.col(country).cast(pl.String).alias(COUNTRY)] if country in frame.columns else []),
     )
     for f in h.fields:
         if f not in out.columns:
             raise InputError(f"the table has no {f!r} column: nothing to learn")
-    return out.drop_nulls()
+    return out.drop_nulls([TEXT, *h.fields])
 
 
 def read_examples(
     paths: Sequence[str | Path],
     cb: Codebook,
     on_progress: Callable[[str], None] | None = None,
+    articles: Mapping[str, str] | None = None,
 ) -> tuple[pl.DataFrame, list[TableUse]]:
-    """Validated examples of every table, and how many rows of each were used."""
+    """Validated examples of every table, and how many rows of each were used.
+
+    ``articles`` (id -> text) give gold events' evidence spans (see :func:`examples`).
+    """
     if not paths:
         raise InputError("no tables given: name one or more ACLED-style tables")
     say = on_progress or (lambda _msg: None)
@@ -64,7 +93,7 @@ def read_examples(
     for path in paths:
         say(f"validating {path}")
         result = validate(read_table(path), plain)
-        ex = examples(result.accepted, cb)
+        ex = examples(result.accepted, cb, articles)
         parts.append(ex)
         uses.append(TableUse(str(path), result.total, ex.height, result.rejected.height))
     return pl.concat(parts), uses
@@ -132,7 +161,8 @@ class Evaluation:
     fields: dict[str, FieldScore]
     calibration_error: float  # expected calibration error of the pair's score, 10 bins
     detected: float  # share of rows the model takes to report an event
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Accuracy per field in each country, where the examples carry one (cross-country checks).
+    countries: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"<field>": {"accuracy", "macro_f1"}, ..., "rows", "calibration_error", ...}``."""
@@ -141,6 +171,8 @@ class Evaluation:
             for name, s in self.fields.items()
         }
         out.update(rows=self.rows, calibration_error=self.calibration_error, detected=self.detected)
+        if self.countries:
+            out["countries"] = self.countries
         return out
 
 
@@ -172,11 +204,26 @@ def evaluate(model: TextModel, frame: pl.DataFrame) -> Evaluation:
         )
     leaf = model.hierarchy.sub_field or model.hierarchy.event_field
     correct = (pred[leaf].to_numpy() == frame[leaf].to_numpy()).astype(float)
+    countries: dict[str, dict[str, float]] = {}
+    if COUNTRY in frame.columns:
+        right = pl.DataFrame(
+            {
+                COUNTRY: frame[COUNTRY],
+                **{f: (pred[f] == frame[f]).cast(pl.Float64) for f in model.hierarchy.fields},
+            }
+        )
+        by_country = right.group_by(COUNTRY).agg(
+            pl.len().alias("rows"), *(pl.col(f).mean() for f in model.hierarchy.fields)
+        )
+        for row in by_country.sort(COUNTRY, nulls_last=True).iter_rows(named=True):
+            name = str(row.pop(COUNTRY))
+            countries[name] = {k: float(v) for k, v in row.items()}
     return Evaluation(
         rows=frame.height,
         fields=scores,
         calibration_error=_ece(pred["score"].to_numpy(), correct),
         detected=int(pred["reports_event"].sum()) / frame.height if frame.height else 0.0,
+        countries=countries,
     )
 
 

@@ -24,6 +24,7 @@ What is refused, and why:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ ROLES: dict[str, str] = {
 
 # Field names: identifiers, ASCII, so that they are safe as columns, XML names and SQL.
 FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 # Columns eventcoder adds beside the codebook's fields (annotations' provenance, alignment).
 RESERVED_NAMES = frozenset(
     (
@@ -97,6 +99,7 @@ ALIGNMENT_COMPONENTS = ("span", "location", "date", "event_type")
 # YAML bounds: no hand-written codebook comes near them; hostile ones pass them at once.
 MAX_DEPTH = 50
 MAX_ALIAS_NODES = 10_000
+MAX_BYTES = 16 << 20  # the default codebook is 50 KB; reference lists live in their own files
 
 DEFAULT_PATH = Path(str(resources.files("eventcoder.schema").joinpath("default/codebook.yaml")))
 
@@ -217,6 +220,13 @@ class Codebook:
         """Load and check a codebook file; raise :class:`CodebookError` listing every problem."""
         path = Path(path)
         try:
+            if path.exists() and not path.is_file():  # a folder, /dev/zero, a pipe
+                raise CodebookError(str(path), [("file", "is not a regular file")])
+            if path.exists() and path.stat().st_size > MAX_BYTES:
+                raise CodebookError(
+                    str(path),
+                    [("file", f"is over {MAX_BYTES >> 20} MB, far more than any codebook")],
+                )
             data = path.read_bytes()
         except FileNotFoundError:
             raise CodebookError(str(path), [("file", "not found")]) from None
@@ -366,7 +376,7 @@ class _YamlLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML is untyped
             node = super().compose_node(parent, index)
             size = self._sizes.get(id(node))
             if size is None:  # the anchored node is still being composed: it holds itself
@@ -385,9 +395,8 @@ class _YamlLoader(yaml.SafeLoader):
             return node
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise ComposerError(
-                None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
-            )
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
         try:
             node = super().compose_node(parent, index)
         finally:
@@ -711,6 +720,9 @@ class _Loader:
             if not _strings(aliases):
                 self.bad(f"{entry}.aliases", "must be a list of column names")
                 aliases = []
+            for flag in ("required", "multiple"):
+                if type(item.get(flag, False)) is not bool:  # bool("no") would be True
+                    self.bad(f"{entry}.{flag}", f"must be true or false, not {item[flag]!r}")
             decimals = item.get("decimals")
             if decimals is not None and (type(decimals) is not int or decimals < 0):
                 self.bad(f"{entry}.decimals", f"must be a whole number >= 0, not {decimals!r}")
@@ -742,6 +754,13 @@ class _Loader:
                 self.bad(f"rules[{i}]", "needs an id")
                 continue
             rid = str(item["id"])
+            if not RULE_ID.fullmatch(rid):
+                # An id is public API: a column value, a file name in reports, a message start.
+                self.bad(
+                    f"rules[{i}]",
+                    f"id {rid!r} is not letters, digits and . _ - (at most 100, starting with a "
+                    "letter or digit)",
+                )
             if rid in seen:
                 self.bad(f"rules[{rid}]", "id is used twice")
             seen.add(rid)
@@ -775,7 +794,10 @@ class _Loader:
             rel = raw.get(key)
             if not rel:
                 continue
-            ref_path = base / rel
+            ref_path = base / str(rel)
+            if ref_path.exists() and not ref_path.is_file():  # /dev/zero would never end
+                self.bad(f"references.{key}", f"{ref_path} is not a regular file")
+                continue
             try:
                 frame = _read_reference(ref_path)
             except (OSError, pl.exceptions.PolarsError) as err:
@@ -873,8 +895,8 @@ def _typed_gazetteer(frame: pl.DataFrame | None, loader: _Loader) -> pl.DataFram
 
 
 def _number(value: Any) -> bool:
-    """True for an int or a float (YAML's ``yes`` is a bool, and a bool is not a number here)."""
-    return type(value) in (int, float)
+    """True for a finite int or float (YAML's ``yes`` is a bool, ``.nan`` no bound at all)."""
+    return type(value) in (int, float) and math.isfinite(value)
 
 
 def _strings(value: Any) -> bool:

@@ -158,3 +158,30 @@ def test_id_prefixes_are_checked_at_load(tmp_path):
         "settings.id_prefixes.Kosovo": "'xk1' is not 1 to 10 capital letters (ids are prefix + "
         "serial)"
     }
+
+
+def test_files_that_are_not_codebooks_are_refused_without_reading_them(tmp_path):
+    # /dev/zero never ends: reading it whole would take all memory.
+    assert problems(Path("/dev/zero")) == {"file": "is not a regular file"}
+    text = BASE + "references: {actors: /dev/zero}\n"
+    found = problems(write(tmp_path, text))
+    assert found == {"references.actors": "/dev/zero is not a regular file"}
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as out:
+        out.truncate(17 << 20)  # sparse: no disk used
+    assert problems(path) == {"file": "is over 16 MB, far more than any codebook"}
+
+
+def test_silent_coercions_are_refused(tmp_path):
+    text = BASE.replace("level: ratio}", "level: ratio, required: 'no'}") + (
+        "settings:\n  coordinate_tolerance_km: .nan\n  agreement: {pass: .inf}\n"
+        "rules:\n  - {id: \"bad id\\nsecond line\", kind: range, field: deaths, min: 0}\n"
+    )
+    found = problems(write(tmp_path, text))
+    assert found["fields.deaths.required"] == "must be true or false, not 'no'"
+    assert found["settings.coordinate_tolerance_km"] == "must be a distance in km above 0, not nan"
+    assert found["settings.agreement.pass"] == "must be an alpha between 0 and 1, not inf"
+    assert found["rules[0]"].startswith("id 'bad id\\nsecond line' is not letters, digits")

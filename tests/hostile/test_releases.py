@@ -245,3 +245,17 @@ def test_an_agreement_report_that_cannot_be_copied_is_refused_and_nothing_is_lef
     with pytest.raises(ReleaseError, match="the agreement report cannot be copied"):
         _release(cb, tmp_path / "ds", agreement=report)
     assert [p.name for p in (tmp_path / "ds" / "idleb").iterdir()] == [".lock"]
+
+
+@pytest.mark.parametrize("link", ["annotations.parquet", "agreement"])
+def test_verify_refuses_files_that_are_links_to_files_elsewhere(cb, tmp_path, link):
+    """The same bytes outside the release, linked in: the release no longer holds them."""
+    report = tmp_path / "agreement"
+    report.mkdir()
+    (report / "agreement.json").write_text("{}")
+    r = _release(cb, tmp_path / "ds", agreement=report)
+    elsewhere = tmp_path / "elsewhere"
+    (r.path / link).rename(elsewhere)
+    (r.path / link).symlink_to(elsewhere)
+    problems = verify(r.path).problems()
+    assert any(p.startswith(f"{link}") and "symbolic link" in p for p in problems), problems

@@ -180,3 +180,14 @@ def test_a_server_that_is_not_label_studio_is_one_line(
         assert isinstance(result.exception, SystemExit)
         [line] = result.output.strip().splitlines()
         assert line.startswith(f"error: Label Studio at {echo_url.removeprefix('http://')}")
+
+
+@pytest.mark.parametrize("key", ["ключ-ключ-ключ", "abc\ndefghijkl", "abc def ghi"])
+def test_a_key_no_server_could_take_is_one_line_and_not_shown(key: str) -> None:
+    result = runner.invoke(
+        app, ["export", "pull", "-p", "7", "--url", "http://127.0.0.1:9", "--api-key", key]
+    )
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    [line] = result.output.strip().splitlines()
+    assert "holds spaces, line breaks or characters outside ASCII" in line
+    assert key.split()[0] not in line

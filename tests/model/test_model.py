@@ -182,6 +182,13 @@ def test_evaluation_counts_right_answers(trained, codebook: Codebook) -> None:
         diagonal = confusion.filter(pl.col("truth") == pl.col("predicted"))["count"].sum()
         assert diagonal == right
     assert result.fields["event_type"].accuracy >= 0.8
+    # Per country: the same right answers, counted within each country.
+    for country, row in result.countries.items():
+        inside = (frame["country"] == country).to_numpy()
+        right = (pred["event_type"] == frame["event_type"]).to_numpy()[inside]
+        assert row["rows"] == inside.sum()
+        assert row["event_type"] == pytest.approx(right.mean())
+    assert sorted(result.countries) == ["Kenya", "Nigeria", "Syria"]
 
 
 def test_examples_prefer_the_evidence_span(codebook: Codebook) -> None:
@@ -200,6 +207,26 @@ def test_examples_prefer_the_evidence_span(codebook: Codebook) -> None:
     ]
     with pytest.raises(InputError, match="no text"):
         examples(frame.drop("evidence", "notes"), codebook)
+
+
+def test_gold_events_learn_from_their_evidence_spans(codebook: Codebook) -> None:
+    text = "Intro sentence. Rebels clashed with the army at dawn. Closing words."
+    gold = pl.DataFrame(
+        {
+            "article_id": ["a1", "a1", "zz"],
+            "span_start": [16, 0, 0],
+            "span_end": [53, 15, 4],
+            "notes": ["gold note", "other note", "no article for this one"],
+            "event_type": ["Battles"] * 3,
+            "sub_event_type": ["Armed clash"] * 3,
+        }
+    )
+    texts = examples(gold, codebook, {"a1": text})["text"].to_list()
+    assert texts == [
+        "Rebels clashed with the army at dawn.",
+        "Intro sentence.",
+        "no article for this one",  # the span cannot be cut: the notes stand in
+    ]
 
 
 def test_cli_train_and_evaluate_json_equals_the_library(trained, tmp_path: Path) -> None:
@@ -229,3 +256,14 @@ def test_cli_refuses_a_model_for_another_codebook(trained, tmp_path: Path) -> No
     )
     assert result.exit_code == 2
     assert "trained for codebook acled" in result.output
+
+
+def test_arrays_larger_than_a_model_holds_are_refused_before_reading(
+    trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventcoder.model import store
+
+    _, path, _ = trained
+    monkeypatch.setattr(store, "MAX_ARRAY_BYTES", 64)
+    with pytest.raises(ModelError, match="unpacks to more than"):
+        load_model(path)

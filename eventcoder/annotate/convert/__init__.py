@@ -95,8 +95,9 @@ from eventcoder.annotate.convert.offsets import (
 from eventcoder.annotate.convert.reading import (
     check_brackets,
     connection,
+    read_results,
     read_tasks,
-    unnest_tasks,
+    split_results,
 )
 from eventcoder.annotate.convert.structure import (
     check_annotations,
@@ -166,8 +167,9 @@ def read_export(
         con.execute(SPAN_CUT_MACRO)
         say("reading export")
         read_tasks(con, path, cb)
+        read_results(con, path)
         notes = check_tasks(con, path)
-        unnest_tasks(con)
+        split_results(con)
         check_annotations(con, path)
         say("checking results")
         parts = _extract(con, path, cb, controls, targets, say, notes)

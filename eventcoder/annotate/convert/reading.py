@@ -2,9 +2,10 @@
 
 An export is one JSON array of tasks, each holding its annotations, each holding a flat list of
 results. DuckDB's ``read_json`` with an explicit column spec streams the array, keeps only the
-keys named below, types them as it goes, and ``unnest`` flattens tasks -> annotations ->
-results into the tables ``tasks``, ``ann`` (one row per annotation) and ``res`` (one row per
-result). Why not ``orjson.loads``: ``docs/convert.md``; figures: ``bench/bench_convert.py``.
+keys named below and types them as it goes; two passes give the tables ``tasks`` and, through
+``unnest``, ``ann`` (one row per annotation) and ``res`` (one row per result). Why not
+``orjson.loads``, and where the memory goes: ``docs/convert.md``; figures:
+``bench/bench_convert.py``.
 """
 
 from __future__ import annotations
@@ -194,12 +195,13 @@ TEXT_VALUE = """
     END"""
 
 
-def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
-    """Read the export into the DuckDB table ``tasks``, annotations still nested."""
-    cols = ", ".join(f"{sql_text(k)}: {sql_text(_sql_type(v))}" for k, v in _TASK.items())
-    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
-    data_cols = ", ".join(
-        f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
+def _read(con: duckdb.DuckDBPyConnection, path: Path, sql: str, spec: dict[str, _Spec]) -> None:
+    """Run ``sql`` with ``{source}`` as a parse of the export keeping the keys of ``spec``."""
+    cols = ", ".join(f"{sql_text(k)}: {sql_text(_sql_type(v))}" for k, v in spec.items())
+    # records='true': every element must be an object (a task), never a bare value.
+    source = (
+        f"read_json(?, format='array', records='true', columns={{{cols}}}, "
+        f"maximum_object_size={_BUFFER})"
     )
     # One thread parses: the parser holds a chunk of 2,048 tasks per thread in memory, which
     # for long articles with many regions is hundreds of MB each; one thread keeps the peak
@@ -207,21 +209,7 @@ def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
     con.execute("SET threads = 1")
     try:
-        # records='true': every element must be an object (a task), never a bare value.
-        con.execute(
-            f"""
-          CREATE TEMP TABLE tasks AS
-          SELECT id AS task_id, project AS project_id,
-                 json_extract_string(data, '$.id') AS article_id,
-                 json_extract_string(data, '$.text') AS article_text,
-                 coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
-                          false) AS astral,
-                 {data_cols}, annotations, predictions
-          FROM read_json(?, format='array', records='true', columns={{{cols}}},
-                         maximum_object_size={_BUFFER})
-        """,
-            [str(path)],
-        )
+        con.execute(sql.replace("{source}", source), [str(path)])
     except (duckdb.OutOfMemoryException, duckdb.IOException):
         raise  # the machine's limits, not the file's fault: see connection()
     except duckdb.Error as err:
@@ -230,39 +218,105 @@ def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None
         con.execute(f"SET threads = {int(threads)}")
 
 
-def unnest_tasks(con: duckdb.DuckDBPyConnection) -> None:
-    """Unnest ``tasks`` into ``ann`` (one row per annotation) and ``res`` (one per result).
+def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
+    """Read the export's tasks into the DuckDB table ``tasks``, one row per task element.
 
-    Memory: ``tasks`` holds the parsed export once; ``ann`` and ``res`` are unnested straight
-    from it (never a second nested copy), and ``res`` keeps a region's text only on its label
-    result (the other results of a region repeat it), so long articles with many regions cost
-    little more than their text.
+    Annotations are left out: :func:`read_results` reads them in a pass of their own, so no
+    table ever holds them nested (docs/convert.md, Memory).
     """
+    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    data_cols = ", ".join(
+        f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
+    )
+    spec = {k: v for k, v in _TASK.items() if k != "annotations"}
+    _read(
+        con,
+        path,
+        f"""
+          CREATE TEMP TABLE tasks AS
+          SELECT id AS task_id, project AS project_id,
+                 json_extract_string(data, '$.id') AS article_id,
+                 json_extract_string(data, '$.text') AS article_text,
+                 coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
+                          false) AS astral,
+                 {data_cols}, predictions
+          FROM {{source}}
+        """,
+        spec,
+    )
+
+
+def read_results(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Read the export's annotations and results, flat, into the DuckDB table ``flat``.
+
+    One row per result, ``(task_id, i, j)`` its task, annotation position and result position;
+    an annotation without results, and a task without annotations, keep one row with no
+    result, so nothing disappears in the unnesting. The annotation's own columns are on its
+    first row (``j = 1``) only, and a region's text only on its label result (the editor
+    repeats it on every per-region result), so long articles with many regions cost little
+    more than their text.
+    """
+    labels = sql_text(LABELS_NAME)
+    spec = {"id": _TASK["id"], "annotations": _TASK["annotations"]}
     coder = (
         "coalesce(json_extract_string(a.completed_by, '$.email'), "
         "json_extract_string(a.completed_by, '$'))"
     )
-    con.execute(f"""
+    at_first = {
+        "coder": coder,
+        "was_cancelled": "coalesce(a.was_cancelled, false)",
+        "created_at": "a.created_at",
+        "updated_at": "a.updated_at",
+        "lead_time": "a.lead_time",
+        "no_result": "a.result IS NULL",
+    }
+    first = ", ".join(f"CASE WHEN j = 1 THEN {v} END AS {k}" for k, v in at_first.items())
+    results = "CASE WHEN len(a.result) > 0 THEN a.result ELSE [NULL] END"
+    _read(
+        con,
+        path,
+        f"""
+          CREATE TEMP TABLE flat AS
+          WITH t AS (
+            SELECT id AS task_id,
+                   CASE WHEN len(annotations) > 0 THEN annotations ELSE [NULL] END AS anns
+            FROM {{source}}
+          ),
+          ta AS (SELECT task_id, unnest(anns) AS a, generate_subscripts(anns, 1) AS i FROM t),
+          tar AS (
+            SELECT task_id, i, a, unnest({results}) AS r, generate_subscripts({results}, 1) AS j
+            FROM ta
+          )
+          SELECT task_id, i, j, a.id AS annotation_id, a IS NOT NULL AS has_annotation,
+                 {first}, r IS NOT NULL AS has_result,
+                 r.id AS region, r.from_name, r.to_name, r.type,
+                 r.value.start AS span_start, r.value."end" AS span_end,
+                 r.value.labels AS labels, r.value.choices AS choices,
+                 CASE WHEN r.from_name = {labels} THEN json_extract_string(r.value.text, '$')
+                 END AS span_text,
+                 CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
+          FROM tar
+        """,
+        spec,
+    )
+
+
+def split_results(con: duckdb.DuckDBPyConnection) -> None:
+    """``ann`` (one row per annotation) and ``res`` (one per result) from ``flat``, then drop it."""
+    con.execute("""
       CREATE TEMP TABLE ann AS
-      SELECT t.task_id, t.project_id, t.article_id, a.id AS annotation_id, {coder} AS coder,
-             coalesce(a.was_cancelled, false) AS was_cancelled,
-             a.created_at, a.updated_at, a.lead_time, a.result IS NULL AS no_result
-      FROM (SELECT task_id, project_id, article_id, unnest(annotations) AS a FROM tasks) t
+      SELECT f.task_id, t.project_id, t.article_id, f.annotation_id, f.coder, f.was_cancelled,
+             f.created_at, f.updated_at, f.lead_time, f.no_result
+      FROM flat f JOIN tasks t USING (task_id)
+      WHERE f.j = 1 AND f.has_annotation
     """)
-    labels = sql_text(LABELS_NAME)
-    con.execute(f"""
+    con.execute("""
       CREATE TEMP TABLE res AS
-      SELECT task_id, a.id AS annotation_id, r.id AS region, r.from_name, r.to_name, r.type,
-             r.value.start AS span_start, r.value."end" AS span_end,
-             r.value.labels AS labels, r.value.choices AS choices,
-             CASE WHEN r.from_name = {labels} THEN json_extract_string(r.value.text, '$')
-             END AS span_text,
-             CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
-      FROM (SELECT task_id, a, unnest(a.result) AS r
-            FROM (SELECT task_id, unnest(annotations) AS a FROM tasks))
+      SELECT task_id, annotation_id, region, from_name, to_name, type, span_start, span_end,
+             labels, choices, span_text, value
+      FROM flat WHERE has_result
     """)
-    # The nested column is unnested now; dropping it frees most of the parsed export.
-    con.execute("ALTER TABLE tasks DROP COLUMN annotations")
+    con.execute("DROP TABLE flat")
 
 
 def check_brackets(path: Path) -> None:

@@ -53,16 +53,32 @@ def check_tasks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             path=str(path),
             task=missing[1],
         )
-    # Everything convert reads of a task: equal in every copy, or the copies are two tasks.
-    # Only repeated ids are compared: DISTINCT keeps what it compares in memory.
-    columns = [d[0] for d in con.execute("SELECT * FROM tasks LIMIT 0").description]
-    content = ", ".join(sql_name(c) for c in columns if c != "task_id")
-    repeats = con.execute(f"""
-        WITH repeated AS (SELECT task_id FROM tasks GROUP BY task_id HAVING count(*) > 1)
-        SELECT task_id, count(*) AS copies, count(DISTINCT ({content})) AS variants
-        FROM tasks WHERE task_id IN (SELECT task_id FROM repeated)
-        GROUP BY task_id ORDER BY task_id""").fetchall()
-    differing = [task for task, _, variants in repeats if variants > 1]
+    # Everything convert reads of a task, equal in every copy, or the copies are two tasks:
+    # its own columns, and each of its flat result rows repeated once per copy. Only repeated
+    # ids are compared: DISTINCT keeps what it compares in memory.
+    repeats = con.execute("""
+        SELECT task_id, count(*) FROM tasks GROUP BY task_id HAVING count(*) > 1
+        ORDER BY task_id""").fetchall()
+    if not repeats:
+        _check_articles(con, path)
+        return []
+    con.register(
+        "_repeats",
+        pl.DataFrame(
+            repeats, schema={"task_id": pl.Int64, "copies": pl.Int64}, orient="row"
+        ).to_arrow(),
+    )
+    differing = [
+        task
+        for (task,) in con.execute(f"""
+        SELECT task_id FROM tasks WHERE task_id IN (SELECT task_id FROM _repeats)
+        GROUP BY task_id HAVING count(DISTINCT ({_columns(con, "tasks")})) > 1
+        UNION
+        SELECT f.task_id FROM flat f JOIN _repeats USING (task_id)
+        GROUP BY f.task_id, f.i, f.j, _repeats.copies
+        HAVING count(*) <> _repeats.copies OR count(DISTINCT ({_columns(con, "flat", "f.")})) > 1
+        ORDER BY task_id""").fetchall()
+    ]
     if differing:
         raise ExportFormatError(
             f"{path}: task id(s) {_listed(differing)} each name different tasks: an export must "
@@ -71,15 +87,23 @@ def check_tasks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             task=differing[0],
         )
     _check_articles(con, path)
-    if not repeats:
-        return []
-    con.execute(
-        "DELETE FROM tasks WHERE rowid NOT IN (SELECT min(rowid) FROM tasks GROUP BY task_id)"
-    )
+    con.execute("""
+        DELETE FROM tasks WHERE task_id IN (SELECT task_id FROM _repeats)
+          AND rowid NOT IN (SELECT min(rowid) FROM tasks GROUP BY task_id);
+        DELETE FROM flat WHERE task_id IN (SELECT task_id FROM _repeats)
+          AND rowid NOT IN (SELECT min(rowid) FROM flat
+                            WHERE task_id IN (SELECT task_id FROM _repeats)
+                            GROUP BY task_id, i, j)""")
     return [
         f"task {task} appears {copies} times with the same content; taken once"
-        for task, copies, _ in repeats
+        for task, copies in repeats
     ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str, prefix: str = "") -> str:
+    """Every column of ``table`` but ``task_id``, quoted, for a row comparison."""
+    names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    return ", ".join(prefix + sql_name(n) for n in names if n != "task_id")
 
 
 def _check_articles(con: duckdb.DuckDBPyConnection, path: Path) -> None:
