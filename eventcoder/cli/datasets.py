@@ -46,7 +46,10 @@ def agreement_cmd(
             "--boot", min=0, help="Bootstrap resamples per field (0: no confidence intervals)."
         ),
     ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, help="Seed of the bootstrap (same seed, same intervals)."),
+    ] = 0,
     threshold: Annotated[
         float | None,
         typer.Option(
