@@ -485,6 +485,11 @@ def agreement(
     report = on_progress or (lambda stage, done, total: None)
     if annotations.height == 0:
         raise InputError("the annotations table has no rows; export some annotations first")
+    if n_boot < 0 or seed < 0:
+        raise AgreementError(
+            f"n_boot and seed must be 0 or more, got n_boot={n_boot}, seed={seed}",
+            statistic="bootstrap_alpha",
+        )
     if "aligned_event" in annotations.columns:
         aligned = annotations
     else:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from eventcoder.datasets.adjudicate import Adjudication
+from eventcoder.datasets.adjudicate import Adjudication, adjudicate, read_adjudication
 from eventcoder.datasets.changelog import Changes, diff_events
 from eventcoder.datasets.ids import IdAssignment, assign_ids, id_field
 from eventcoder.datasets.manifest import MANIFEST
@@ -51,7 +51,7 @@ from eventcoder.datasets.versions import (
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
 from eventcoder.files import prepare_folder
 from eventcoder.schema.codebook import Codebook
-from eventcoder.schema.validate import ROW, validate
+from eventcoder.schema.validate import ROW, read_table, validate
 
 __all__ = [
     "MANIFEST",
@@ -94,6 +94,29 @@ class _Gold:
     ids: IdAssignment
     changes: Changes
     articles: int
+
+
+def gold_source(
+    annotations: pl.DataFrame,
+    cb: Codebook,
+    *,
+    adjudication: str | Path | None = None,
+    gold: str | Path | None = None,
+) -> Adjudication | pl.DataFrame:
+    """Return what a release publishes as gold: an adjudication folder, a gold table, or neither.
+
+    With neither, ``annotations`` (aligned) are adjudicated here with the default policy. Both
+    at once is refused: the queue of one adjudication and the gold of another would not match.
+    """
+    if gold is not None and adjudication is not None:
+        raise InputError(
+            "give the adjudication folder (--adjudication) or gold events (--gold), not both"
+        )
+    if adjudication is not None:
+        return read_adjudication(adjudication)
+    if gold is not None:
+        return read_table(gold)
+    return adjudicate(annotations, cb)
 
 
 def publish(
