@@ -454,13 +454,11 @@ def _card(value: str, what: str, colour: str | None = None) -> str:
     )
 
 
-def render_html(result: AgreementResult) -> str:
-    """Return the self-contained HTML report (inline CSS and SVG, no script, no network)."""
-    s: dict[str, Any] = dict(result.summary)
+def _cards(s: dict[str, Any]) -> list[str]:
+    """The headline cards: verdict counts, detection F1, articles, aligned events."""
     t = s["thresholds"]
-    fields = result.fields
     uncertain = s.get("fields_uncertain", 0)
-    cards = [
+    return [
         _card(f"{s['fields_pass']}", f"fields pass (α ≥ {t['pass']:g})", COLOURS["pass"]),
         _card(
             f"{s['fields_tentative']}", f"tentative (α ≥ {t['tentative']:g})", COLOURS["tentative"]
@@ -474,25 +472,26 @@ def render_html(result: AgreementResult) -> str:
             f"aligned events · {s['aligned_events_multi']:,} coded twice or more",
         ),
     ]
-    legend = "".join(
-        f'<span><i style="background:{COLOURS[k]}"></i>{label}</span>'
-        for k, label in (
-            ("pass", f"pass ≥ {t['pass']:g}"),
-            ("tentative", f"tentative ≥ {t['tentative']:g}"),
-            ("fail", "fail"),
-        )
-    )
+
+
+def _undefined_list(fields: pl.DataFrame) -> str:
+    """The fields whose alpha is undefined, each with its reason on hover ("" if none)."""
     undefined = fields.filter(pl.col("alpha").is_null())
-    undefined_list = ""
-    if undefined.height:
-        chips = "".join(
-            f'<span class="chip" title="{_e(r["note"])}">{_e(r["field"])}</span>'
-            for r in undefined.iter_rows(named=True)
-        )
-        undefined_list = (
-            f'<p class="undefined"><b>Not measurable ({undefined.height})</b> — no variation or '
-            f"fewer than two coders' values; hover for the reason: {chips}</p>"
-        )
+    if not undefined.height:
+        return ""
+    chips = "".join(
+        f'<span class="chip" title="{_e(r["note"])}">{_e(r["field"])}</span>'
+        for r in undefined.iter_rows(named=True)
+    )
+    return (
+        f'<p class="undefined"><b>Not measurable ({undefined.height})</b> — no variation or '
+        f"fewer than two coders' values; hover for the reason: {chips}</p>"
+    )
+
+
+def _heats(result: AgreementResult) -> list[str]:
+    """A confusion chart per measurable nominal field, worst alpha first."""
+    fields = result.fields
     heat_fields = (
         fields.filter((pl.col("level") == "nominal") & pl.col("alpha").is_not_null())
         .sort("alpha")["field"]
@@ -511,6 +510,25 @@ def render_html(result: AgreementResult) -> str:
                 f"<figure><figcaption>{_e(name)} {pill}</figcaption>"
                 f"{_confusion_chart(name, conf)}</figure>"
             )
+    return heats
+
+
+def render_html(result: AgreementResult) -> str:
+    """Return the self-contained HTML report (inline CSS and SVG, no script, no network)."""
+    s: dict[str, Any] = dict(result.summary)
+    t = s["thresholds"]
+    fields = result.fields
+    cards = _cards(s)
+    legend = "".join(
+        f'<span><i style="background:{COLOURS[k]}"></i>{label}</span>'
+        for k, label in (
+            ("pass", f"pass ≥ {t['pass']:g}"),
+            ("tentative", f"tentative ≥ {t['tentative']:g}"),
+            ("fail", "fail"),
+        )
+    )
+    undefined_list = _undefined_list(fields)
+    heats = _heats(result)
     boot = s["bootstrap"]
     al = s["alignment"]
     weights = ", ".join(f"{k} {v:g}" for k, v in al["weights"].items())
