@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +72,7 @@ from eventcoder.datasets.bootstrap import bootstrap_alpha
 from eventcoder.datasets.detection import event_detection
 from eventcoder.datasets.reliability import (
     AgreementError,
+    Level,
     fleiss_kappa,
     krippendorff_alpha,
     pairwise_cohen_kappa,
@@ -213,15 +214,19 @@ def _prepared(f: Field) -> pl.Expr:
 
 
 def _unit_matrix(
-    codes: np.ndarray, unit: np.ndarray, coder: np.ndarray, n_units: int, n_coders: int
-) -> np.ndarray:
+    codes: npt.NDArray[Any],
+    unit: npt.NDArray[Any],
+    coder: npt.NDArray[Any],
+    n_units: int,
+    n_coders: int,
+) -> npt.NDArray[Any]:
     """Return the units x coders float matrix of ``codes`` (NaN where no value)."""
     out = np.full((n_units, n_coders), np.nan)
     out[unit, coder] = codes
     return out
 
 
-def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[np.ndarray, list]:
+def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[npt.NDArray[Any], list[Any]]:
     """Return float codes for a field's values (NaN missing) and the labels of nominal codes.
 
     Numbers stay numbers; ordinal text takes its vocabulary position; nominal text gets a dense
@@ -295,7 +300,7 @@ def _prepared_values(frame: pl.DataFrame, f: Field) -> tuple[pl.Series, dict[str
 # --- fields ------------------------------------------------------------------------------------
 
 
-def _alpha_function(level: str) -> Callable[[np.ndarray], float]:
+def _alpha_function(level: Level) -> Callable[[npt.NDArray[Any]], float]:
     """Return the alpha statistic for ``level`` as a function of a units x coders matrix."""
     return partial(krippendorff_alpha, level=level)
 
@@ -309,7 +314,7 @@ def _try(fn: Callable[[], float]) -> tuple[float | None, str]:
     return (None, "undefined") if not np.isfinite(value) else (float(value), "")
 
 
-def _why_undefined(matrix: np.ndarray, labels: list) -> str:
+def _why_undefined(matrix: npt.NDArray[Any], labels: list[Any]) -> str:
     """Return a short reason, for a report, why alpha is undefined on ``matrix``."""
     if matrix.shape[0] == 0:
         return "no aligned event has values from two coders"
@@ -320,7 +325,7 @@ def _why_undefined(matrix: np.ndarray, labels: list) -> str:
     return "undefined on these values"
 
 
-def _confusion(name: str, matrix: np.ndarray, labels: list) -> pl.DataFrame:
+def _confusion(name: str, matrix: npt.NDArray[Any], labels: list[Any]) -> pl.DataFrame:
     """Return the symmetric value-pair counts of a nominal units x coders code matrix."""
     n_labels = len(labels)
     counts = np.zeros(n_labels * n_labels, dtype=np.int64)
@@ -344,7 +349,11 @@ def _confusion(name: str, matrix: np.ndarray, labels: list) -> pl.DataFrame:
 
 
 def _per_coder(
-    name: str, matrix: np.ndarray, coders: list[str], alpha: float | None, stat: Callable
+    name: str,
+    matrix: npt.NDArray[Any],
+    coders: list[str],
+    alpha: float | None,
+    stat: Callable[[npt.NDArray[Any]], float],
 ) -> list[dict[str, Any]]:
     """Return one row per coder: values, pooled agreement with the others, alpha without them."""
     rows = []
@@ -358,7 +367,7 @@ def _per_coder(
             total += int(both.sum())
             agree += int((matrix[both, c] == matrix[both, o]).sum())
         rest = np.delete(matrix, c, axis=1)
-        without, _ = _try(lambda rest=rest: stat(rest)) if rest.shape[1] >= 2 else (None, "")
+        without, _ = _try(partial(stat, rest)) if rest.shape[1] >= 2 else (None, "")
         rows.append(
             {
                 "field": name,
@@ -481,9 +490,9 @@ def _measure_field(
     full = _unit_matrix(codes, units.unit, units.coder, units.n, len(units.coders))
     n_values = (~np.isnan(full)).sum(axis=1)
     matrix = full[n_values >= 2]
-    level = f.level or "nominal"
+    level = cast(Level, f.level or "nominal")  # levels are checked at load
     stat = _alpha_function(level)
-    alpha, note = _try(lambda m=matrix, s=stat: s(m))
+    alpha, note = _try(partial(stat, matrix))
     if alpha is None:
         note = _why_undefined(matrix, labels)
     ok, tentative = thresholds(cb)
@@ -499,13 +508,13 @@ def _measure_field(
         else:
             low, high = boot.interval(ci)
             q_pass, q_tentative = boot.prob_below(ok), boot.prob_below(tentative)
-    pct, _ = _try(lambda m=matrix: percent_agreement(m))
+    pct, _ = _try(partial(percent_agreement, matrix))
     fleiss = cohen = None
     confusion = None
     if f.level == "nominal":
         # Gwet's classification probabilities count events only one coder found, too.
-        fleiss, _ = _try(lambda m=full[n_values >= 1]: fleiss_kappa(m))
-        cohen, _ = _try(lambda m=matrix: pairwise_cohen_kappa(m, average=True))
+        fleiss, _ = _try(partial(fleiss_kappa, full[n_values >= 1]))
+        cohen, _ = _try(lambda: pairwise_cohen_kappa(matrix, average=True))
         confusion = _confusion(f.name, matrix, labels)
     row = {
         "field": f.name,

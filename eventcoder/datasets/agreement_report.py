@@ -140,7 +140,7 @@ def _alpha_chart(fields: pl.DataFrame, thresholds: dict[str, float]) -> str:
     if not rows:
         return '<p class="muted">No field has a defined alpha.</p>'
     lows = [r["alpha_low"] if r["alpha_low"] is not None else r["alpha"] for r in rows]
-    lo = min(0.0, math.floor(min(lows + [r["alpha"] for r in rows]) * 10) / 10)
+    lo: float = min(0.0, math.floor(min(lows + [r["alpha"] for r in rows]) * 10) / 10)
     left, width, row_h, top = 150, 560, 26, 28
     height = top + row_h * len(rows) + 30
 
