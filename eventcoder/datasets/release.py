@@ -266,18 +266,18 @@ def _gold_events(
     now: datetime,
 ) -> _Gold:
     """The release's events table: ids inherited or issued, stamped, diffed against the last."""
-    ID = id_field(cb)  # noqa: N806 - the codebook's event id column
+    id_col = id_field(cb)
     stamp_col = cb.role("timestamp")
     prev_events = read_events(prev_dir) if prev_dir else None
     prev_joined, prev_serials = None, {}
     if prev_dir is not None and prev_events is not None:
         sources = pl.read_parquet(prev_dir / "event_sources.parquet")
-        prev_joined = prev_events.join(sources, on=ID, how="left")
+        prev_joined = prev_events.join(sources, on=id_col, how="left")
         prev_serials = json.loads((prev_dir / "ids.json").read_text())["highest_serial"]
     ids = assign_ids(gold, cb, prev_joined, prev_serials)
     events = events_table(ids.events, cb)
     changes = diff_events(
-        prev_events, events, previous, id_col=ID, ignore=(stamp_col,) if stamp_col else ()
+        prev_events, events, previous, id_col=id_col, ignore=(stamp_col,) if stamp_col else ()
     )
     events = stamp(events, prev_events, changes, now, stamp_col)
     return _Gold(events, ids, changes, gold["article_id"].n_unique())
