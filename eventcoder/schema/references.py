@@ -48,14 +48,16 @@ REFERENCE_KINDS = ACTOR_KINDS + PLACE_KINDS
 
 ACTOR_LIST_COLUMNS = (*ACTOR_COLUMNS, "first_seen", "last_seen", "count")
 GAZETTEER_LIST_COLUMNS = (*GAZETTEER_COLUMNS, "geo_precision", "count")
-CONFLICT_SCHEMA = {
-    "list": pl.String,
-    "kind": pl.String,
-    "name": pl.String,
-    "country": pl.String,
-    "rows": pl.Int64,
-    "detail": pl.String,
-}
+CONFLICT_SCHEMA = pl.Schema(
+    {
+        "list": pl.String,
+        "kind": pl.String,
+        "name": pl.String,
+        "country": pl.String,
+        "rows": pl.Int64,
+        "detail": pl.String,
+    }
+)
 _ADMIN = ("admin1", "admin2", "admin3")
 _OPTIONAL_PLACE_COLUMNS = ("iso", "region", *_ADMIN, "geo_precision")
 
@@ -174,7 +176,7 @@ def build_references(
     gazetteer, place_conflicts, unplaced = _gazetteer(frames, cols, tolerance_km)
     if unplaced:
         notes.append(f"{unplaced} row(s) name a place without coordinates: not in the gazetteer")
-    conflicts = pl.concat([actor_conflicts, place_conflicts], how="vertical").cast(CONFLICT_SCHEMA)  # type: ignore[arg-type]
+    conflicts = pl.concat([actor_conflicts, place_conflicts], how="vertical").cast(CONFLICT_SCHEMA)
     return ReferenceLists(actors, gazetteer, conflicts, rows, tuple(notes))
 
 
