@@ -362,6 +362,7 @@ def test_parquet_columns_of_the_wrong_kind_are_refused_naming_them(
         (b"PK\x03\x04\x14\x00\x06\x00", "spreadsheet workbook"),
         (b"event_id_cnty,notes\n\x00\x01\x02,\x00\n", "binary data"),
         (b"", "is empty"),
+        (b"\x1f\x8b\x08\x00compressed", "is gzip-compressed"),
         (b"PAR1 not really parquet", "cannot read it as a Parquet table"),
     ],
 )
