@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from synthetic_events import events  # noqa: E402
 
 from eventcoder.model import evaluate, examples, train  # noqa: E402
 from eventcoder.schema import load_codebook, validate  # noqa: E402
-from eventcoder.schema.references import without_references  # noqa: E402
+from eventcoder.schema.codebook import Codebook  # noqa: E402
+from eventcoder.schema.references import build_references, without_references  # noqa: E402
 
 FILLER = (
     "The ministry did not respond to a request for comment.",
@@ -80,18 +82,23 @@ def main() -> None:
     print(f"  calibration error {result.calibration_error:.3f}; detected {result.detected:.1%}")
     filler = model.predict(list(FILLER))["reports_event"]
     print(f"  sentences that report no event taken for events: {filler.sum()} of {len(FILLER)}")
-    try:
-        from eventcoder.annotate.prelabel import predict_articles
-    except ImportError:
-        return
+    from eventcoder.annotate.prelabel import predict_articles
+
+    # Actor and place mentions are looked up in lists built from the same tables, as a team
+    # would (references build), so that pre-annotation finds names in every country.
+    with tempfile.TemporaryDirectory() as tmp:
+        build_references([accepted], cb).write(tmp, cb)
+        with_lists = Codebook.from_file(Path(tmp) / "codebook.yaml")
     arts = articles(held["text"].to_list(), args.articles)
     start = time.perf_counter()
-    preds = predict_articles(arts, model, cb)
+    preds = predict_articles(arts, model, with_lists)
     took = time.perf_counter() - start
     regions = sum(p.regions for p in preds)
+    mentions = sum(p.mentions for p in preds)
     print(
         f"predict: {took:.1f} s for {len(arts):,} articles "
-        f"({len(arts) / took:,.0f} articles/s), {regions:,} event regions"
+        f"({len(arts) / took:,.0f} articles/s), {regions:,} event regions, "
+        f"{mentions:,} actor, place and date mentions"
     )
 
 

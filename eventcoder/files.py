@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 _umask_lock = threading.Lock()
+STAGE_PREFIX = ".eventcoder-"  # + pid + "-" + random + ".part": a command's staged outputs
 
 # What writing a file can raise when the disk or the folder says no. polars' Parquet writer
 # reports a refused write as a ComputeError, not always naming the OS error ("Invalid thrift:
@@ -255,6 +256,27 @@ class OutputSet:
             raise
 
 
+def _remove_stale_stages(folder: Path) -> None:
+    """Remove staging folders left in ``folder`` by runs that were killed (their pid is gone).
+
+    A stage of a process still running (another command writing here) is left alone.
+    """
+    for stage in folder.glob(f"{STAGE_PREFIX}*.part"):
+        pid = stage.name[len(STAGE_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, and belongs to someone else
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def output_set(folder: str | Path) -> Iterator[OutputSet]:
     """Yield an :class:`OutputSet` over ``folder``; its files appear there together, or none.
@@ -266,8 +288,11 @@ def output_set(folder: str | Path) -> Iterator[OutputSet]:
     leaving it as it was.
     """
     folder = prepare_folder(folder)
+    _remove_stale_stages(folder)
     try:
-        stage = Path(tempfile.mkdtemp(prefix=".eventcoder-", suffix=".part", dir=folder))
+        stage = Path(
+            tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", suffix=".part", dir=folder)
+        )
     except OSError as err:
         raise _refused(err, folder, "write into") from None
     outputs = OutputSet(folder, stage)

@@ -60,7 +60,7 @@ def connect(
     ``http`` to control the connection pool's lifetime (see :func:`connection`).
     """
     try:
-        return LabelStudio(
+        return LabelStudio(  # type: ignore[no-untyped-call]  # the SDK's __init__ is unannotated
             base_url=settings.url,
             api_key=settings.api_key.reveal(),
             timeout=timeout,
@@ -128,7 +128,7 @@ def invite_link(settings: ServerSettings) -> str:
     """
     with connection(settings) as ls:
         invite = call(ls.organizations.invites.get_invite_link, what="reading the invite link")
-    return urljoin(settings.url + "/", (invite.invite_url or "").lstrip("/"))
+    return urljoin(settings.url + "/", str(invite.invite_url or "").lstrip("/"))
 
 
 def create_coder(settings: ServerSettings, email: str, password: str | None = None) -> Coder:
@@ -166,7 +166,7 @@ def create_coder(settings: ServerSettings, email: str, password: str | None = No
         token = _send(http, "GET", "/api/current-user/token", what=f"reading {email}'s token")
         if token.status_code != 200:
             raise _status_error(token, f"reading {email}'s token")
-        coder_token = token.json()["token"]
+        coder_token = str(_answer(token, "reading the coder's token", "token")["token"])
     me = _whoami(settings.url, coder_token)
     return Coder(
         email=me["email"],
@@ -202,7 +202,22 @@ def _whoami(url: str, token: str) -> dict[str, Any]:
         answer = _send(http, "GET", "/api/current-user/whoami", what="reading the new coder")
         if answer.status_code != 200:
             raise _status_error(answer, "reading the new coder")
-        return answer.json()
+        return _answer(answer, "reading the new coder", "email", "id")
+
+
+def _answer(response: httpx.Response, what: str, *keys: str) -> dict[str, Any]:
+    """Return a JSON object answer holding ``keys``; ServerError for anything else."""
+    try:
+        found = response.json()
+    except ValueError:
+        found = None
+    if not isinstance(found, dict) or any(k not in found for k in keys):
+        raise ServerError(
+            f"{_at(str(response.request.url))}: {what} failed: the answer is not what Label "
+            "Studio sends. Check that the URL is your Label Studio server.",
+            host=_host(str(response.request.url)),
+        )
+    return found
 
 
 def _send(
@@ -304,11 +319,12 @@ def _transport_error(
         base_url = str(err.request.url)
     except RuntimeError:  # raised before a request was built
         pass
-    reason = {
+    reasons: dict[type[httpx.RequestError], str] = {
         httpx.ConnectError: "could not connect",
         httpx.ConnectTimeout: "timed out connecting",
         httpx.ReadTimeout: "timed out waiting for the answer",
-    }.get(type(err), type(err).__name__)
+    }
+    reason = reasons.get(type(err), type(err).__name__)
     cause = redact(str(err).splitlines()[0]) if str(err) else ""
     return ServerError(
         f"{_at(base_url)}: {what} failed: {reason}"
@@ -326,9 +342,8 @@ def _detail(body: Any) -> str:
             # Label Studio's detail is then only "Validation error"; the problems say which.
             text = f"{detail}: {_problems(problems)}"
         else:
-            text = detail or problems or body
-            if not isinstance(text, str):
-                text = json.dumps(text, ensure_ascii=False)
+            said = detail or problems or body
+            text = said if isinstance(said, str) else json.dumps(said, ensure_ascii=False)
     elif isinstance(body, str) and body.lstrip().startswith("<"):
         return ""  # an HTML error page says nothing useful on one line
     else:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,10 +124,9 @@ class NameFinder:
                 names = [row["location"], *str(row.get("alternate_names") or "").split(";")]
                 for key in names:
                     self._add(str(key or ""), "Place", row)
-        keys = sorted(self._entries, key=len, reverse=True)
         self._pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, keys)) + r")(?!\w)", re.I)
-            if keys
+            re.compile(r"(?<!\w)" + trie_pattern(self._entries) + r"(?!\w)", re.I)
+            if self._entries
             else None
         )
 
@@ -144,6 +143,29 @@ class NameFinder:
             (m.start(), m.end(), m.group(), self._entries[m.group().lower()])
             for m in self._pattern.finditer(text)
         ]
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, longest first, as a trie of characters.
+
+    A flat alternation of 20,000 gazetteer names makes the regex engine try each name at each
+    position of the text; the trie tries only the names that continue what has matched so far.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return f"(?:{pattern(trie)})"
 
 
 def _country_of(found: list[Any], given: str | None) -> str | None:

@@ -22,6 +22,7 @@ from eventcoder.settings import server_settings
 
 if TYPE_CHECKING:
     from eventcoder.datasets.agreement import AgreementResult
+    from eventcoder.datasets.release import Release
 
 
 @app.command("agreement")
@@ -46,7 +47,10 @@ def agreement_cmd(
             "--boot", min=0, help="Bootstrap resamples per field (0: no confidence intervals)."
         ),
     ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, help="Seed of the bootstrap (same seed, same intervals)."),
+    ] = 0,
     threshold: Annotated[
         float | None,
         typer.Option(
@@ -279,30 +283,17 @@ def release_cmd(
     codebook: CodebookOption = None,
 ) -> None:
     """Publish an immutable, versioned release: Parquet tables, card, changelog, checksums."""
-    from eventcoder.datasets.adjudicate import adjudicate, read_adjudication
     from eventcoder.datasets.align import read_aligned
-    from eventcoder.datasets.release import publish
-    from eventcoder.errors import InputError
+    from eventcoder.datasets.release import gold_source, publish
     from eventcoder.files import check_folder
     from eventcoder.schema.validate import read_table
 
-    if gold is not None and adjudication is not None:
-        raise InputError(
-            "give the adjudication folder (--adjudication) or gold events (--gold), not both"
-        )
     check_folder(root)
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
         table = read_aligned(annotations, cb)
-        gold_in = (
-            read_adjudication(adjudication)
-            if adjudication is not None
-            else read_table(gold)
-            if gold is not None
-            else adjudicate(table, cb)
-        )
         release = publish(
-            gold_in,
+            gold_source(table, cb, adjudication=adjudication, gold=gold),
             table,
             read_table(rejects) if rejects else None,
             agreement,
@@ -314,6 +305,11 @@ def release_cmd(
             partition_rows=partition_rows,
             on_progress=status.update,
         )
+    render_release(release)
+
+
+def render_release(release: Release) -> None:
+    """Print a release's notes, its changes against the previous one and its review queue."""
     for note in release.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     c = release.changes

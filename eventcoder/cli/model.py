@@ -102,6 +102,12 @@ def model_evaluate(
         f"calibration error {result.calibration_error:.3f}; "
         f"{result.detected:.1%} of rows taken to report an event"
     )
+    if len(result.countries) > 1:
+        fields = list(result.fields)
+        by = Table("country", "rows", *fields, title="Accuracy per country")
+        for country, row in result.countries.items():
+            by.add_row(country, f"{int(row['rows']):,}", *(f"{row[f]:.3f}" for f in fields))
+        console.print(by)
     event_field = model.hierarchy.event_field
     confusion = result.fields[event_field].confusion
     labels = sorted(set(confusion["truth"]) | set(confusion["predicted"]))

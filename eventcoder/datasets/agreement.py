@@ -60,16 +60,19 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import polars as pl
 
 from eventcoder.datasets.align import Alignment, align_events, normalise_text
 from eventcoder.datasets.bootstrap import bootstrap_alpha
+from eventcoder.datasets.detection import event_detection
 from eventcoder.datasets.reliability import (
     AgreementError,
+    Level,
     fleiss_kappa,
     krippendorff_alpha,
     pairwise_cohen_kappa,
@@ -211,15 +214,19 @@ def _prepared(f: Field) -> pl.Expr:
 
 
 def _unit_matrix(
-    codes: np.ndarray, unit: np.ndarray, coder: np.ndarray, n_units: int, n_coders: int
-) -> np.ndarray:
+    codes: npt.NDArray[Any],
+    unit: npt.NDArray[Any],
+    coder: npt.NDArray[Any],
+    n_units: int,
+    n_coders: int,
+) -> npt.NDArray[Any]:
     """Return the units x coders float matrix of ``codes`` (NaN where no value)."""
     out = np.full((n_units, n_coders), np.nan)
     out[unit, coder] = codes
     return out
 
 
-def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[np.ndarray, list]:
+def _encode_values(values: pl.Series, f: Field, cb: Codebook) -> tuple[npt.NDArray[Any], list[Any]]:
     """Return float codes for a field's values (NaN missing) and the labels of nominal codes.
 
     Numbers stay numbers; ordinal text takes its vocabulary position; nominal text gets a dense
@@ -290,98 +297,10 @@ def _prepared_values(frame: pl.DataFrame, f: Field) -> tuple[pl.Series, dict[str
     return prepared, dict(zip(spelt["_label"].to_list(), spelt[f.name].to_list(), strict=True))
 
 
-# --- event detection ---------------------------------------------------------------------------
-
-
-def _detection(
-    aligned: pl.DataFrame, coded: pl.DataFrame | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return the per-pair detection frame and the per-coder frame.
-
-    ``coded`` (article_id, coder) lists who coded which article, those who found no event
-    included; without it, a coder counts only for the articles where they found an event.
-    """
-    per_article = aligned.group_by("article_id", "coder").len("events")
-    if coded is not None and coded.height:
-        per_article = (
-            coded.select("article_id", "coder")
-            .unique()
-            .join(per_article, on=["article_id", "coder"], how="full", coalesce=True)
-            .with_columns(pl.col("events").fill_null(0))
-        )
-    shared = (
-        per_article.join(per_article, on="article_id", suffix="_b")
-        .filter(pl.col("coder") < pl.col("coder_b"))
-        .group_by(coder_a="coder", coder_b="coder_b")
-        .agg(articles=pl.len(), events_a=pl.sum("events"), events_b=pl.sum("events_b"))
-    )
-    members = aligned.select("aligned_event", "coder")
-    matched = (
-        members.join(members, on="aligned_event", suffix="_b")
-        .filter(pl.col("coder") < pl.col("coder_b"))
-        .group_by(coder_a="coder", coder_b="coder_b")
-        .agg(matched=pl.len())
-    )
-    pairs = shared.join(matched, on=["coder_a", "coder_b"], how="left").with_columns(
-        pl.col("matched").fill_null(0).cast(pl.Int64),
-        pl.col("articles", "events_a", "events_b").cast(pl.Int64),
-    )
-    overall = pairs.select(
-        coder_a=pl.lit("overall"),
-        coder_b=pl.lit("overall"),
-        articles=pl.sum("articles"),
-        events_a=pl.sum("events_a"),
-        events_b=pl.sum("events_b"),
-        matched=pl.sum("matched"),
-    )
-
-    def rates(frame: pl.DataFrame) -> pl.DataFrame:
-        # null, not NaN, where there is nothing to compare (one coder, no shared article)
-        def ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-            return pl.when(den > 0).then(num / den).otherwise(None)
-
-        return frame.with_columns(
-            precision=ratio(pl.col("matched"), pl.col("events_b")),
-            recall=ratio(pl.col("matched"), pl.col("events_a")),
-            f1=ratio(2 * pl.col("matched"), pl.col("events_a") + pl.col("events_b")),
-        )
-
-    detection = pl.concat([rates(pairs.sort("coder_a", "coder_b")), rates(overall)])
-    coders = (
-        aligned.with_columns(_m=pl.len().over("aligned_event") > 1)
-        .group_by("coder")
-        .agg(events=pl.len(), matched_share=pl.col("_m").mean())
-    )
-    coders = (
-        per_article.group_by("coder")
-        .agg(articles=pl.col("article_id").n_unique())
-        .join(coders, on="coder", how="left")
-        .with_columns(pl.col("events").fill_null(0))
-    )
-    both_ways = pl.concat(
-        [
-            pairs.select(
-                coder="coder_a",
-                f1=2 * pl.col("matched") / (pl.col("events_a") + pl.col("events_b")),
-            ),
-            pairs.select(
-                coder="coder_b",
-                f1=2 * pl.col("matched") / (pl.col("events_a") + pl.col("events_b")),
-            ),
-        ]
-    )
-    coders = (
-        coders.join(both_ways.group_by("coder").agg(mean_f1=pl.mean("f1")), on="coder", how="left")
-        .with_columns(pl.col("articles", "events").cast(pl.Int64))
-        .sort("coder")
-    )
-    return detection, coders
-
-
 # --- fields ------------------------------------------------------------------------------------
 
 
-def _alpha_function(level: str) -> Callable[[np.ndarray], float]:
+def _alpha_function(level: Level) -> Callable[[npt.NDArray[Any]], float]:
     """Return the alpha statistic for ``level`` as a function of a units x coders matrix."""
     return partial(krippendorff_alpha, level=level)
 
@@ -395,7 +314,7 @@ def _try(fn: Callable[[], float]) -> tuple[float | None, str]:
     return (None, "undefined") if not np.isfinite(value) else (float(value), "")
 
 
-def _why_undefined(matrix: np.ndarray, labels: list) -> str:
+def _why_undefined(matrix: npt.NDArray[Any], labels: list[Any]) -> str:
     """Return a short reason, for a report, why alpha is undefined on ``matrix``."""
     if matrix.shape[0] == 0:
         return "no aligned event has values from two coders"
@@ -406,7 +325,7 @@ def _why_undefined(matrix: np.ndarray, labels: list) -> str:
     return "undefined on these values"
 
 
-def _confusion(name: str, matrix: np.ndarray, labels: list) -> pl.DataFrame:
+def _confusion(name: str, matrix: npt.NDArray[Any], labels: list[Any]) -> pl.DataFrame:
     """Return the symmetric value-pair counts of a nominal units x coders code matrix."""
     n_labels = len(labels)
     counts = np.zeros(n_labels * n_labels, dtype=np.int64)
@@ -430,7 +349,11 @@ def _confusion(name: str, matrix: np.ndarray, labels: list) -> pl.DataFrame:
 
 
 def _per_coder(
-    name: str, matrix: np.ndarray, coders: list[str], alpha: float | None, stat: Callable
+    name: str,
+    matrix: npt.NDArray[Any],
+    coders: list[str],
+    alpha: float | None,
+    stat: Callable[[npt.NDArray[Any]], float],
 ) -> list[dict[str, Any]]:
     """Return one row per coder: values, pooled agreement with the others, alpha without them."""
     rows = []
@@ -444,7 +367,7 @@ def _per_coder(
             total += int(both.sum())
             agree += int((matrix[both, c] == matrix[both, o]).sum())
         rest = np.delete(matrix, c, axis=1)
-        without, _ = _try(lambda rest=rest: stat(rest)) if rest.shape[1] >= 2 else (None, "")
+        without, _ = _try(partial(stat, rest)) if rest.shape[1] >= 2 else (None, "")
         rows.append(
             {
                 "field": name,
@@ -485,98 +408,157 @@ def agreement(
     report = on_progress or (lambda stage, done, total: None)
     if annotations.height == 0:
         raise InputError("the annotations table has no rows; export some annotations first")
+    if n_boot < 0 or seed < 0:
+        raise AgreementError(
+            f"n_boot and seed must be 0 or more, got n_boot={n_boot}, seed={seed}",
+            statistic="bootstrap_alpha",
+        )
     if "aligned_event" in annotations.columns:
         aligned = annotations
     else:
         aligned = align_events(annotations, cb, threshold, on_progress=on_progress)
-    detection, coder_frame = _detection(aligned, coded)
+    detection, coder_frame = event_detection(aligned, coded)
     report("detection", 1, 1)
 
-    coders = sorted(aligned["coder"].unique().to_list())
-    unit_ids = aligned["aligned_event"].cast(pl.Categorical).to_physical().to_numpy()
-    unit_codes, unit = np.unique(unit_ids, return_inverse=True)
-    coder_idx = aligned["coder"].replace_strict(coders, list(range(len(coders)))).to_numpy()
-    n_units, n_coders = len(unit_codes), len(coders)
-
+    units = _units(aligned)
     fields = [f for f in coded_fields(cb) if f.name in aligned.columns]
-    prepared = {f.name: _prepared_values(aligned, f) for f in fields}
-    # The bootstrap's population: the aligned events two or more coders found, the same for
-    # every field (a field's missing values leave an event in it, adding nothing).
-    coded_by = np.zeros((n_units, n_coders), dtype=bool)
-    coded_by[unit, coder_idx] = True
-    multi = coded_by.sum(axis=1) >= 2
-    ok, tentative = thresholds(cb)
     known = _spellings(cb)
     rows: list[dict[str, Any]] = []
     confusions: list[pl.DataFrame] = []
     per_coder: list[dict[str, Any]] = []
     for k, f in enumerate(fields):
-        values, spellings = prepared[f.name]
-        codes, labels = _encode_values(values, f, cb)
-        if f.level == "nominal" and values.dtype == pl.String:
-            # Shown as the reference lists spell them, else as coders spelt them most often.
-            labels = [known.get(label, spellings.get(label, label)) for label in labels]
-        full = _unit_matrix(codes, unit, coder_idx, n_units, n_coders)
-        n_values = (~np.isnan(full)).sum(axis=1)
-        matrix = full[n_values >= 2]
-        level = f.level or "nominal"
-        stat = _alpha_function(level)
-        alpha, note = _try(lambda m=matrix, s=stat: s(m))
-        if alpha is None:
-            note = _why_undefined(matrix, labels)
-        low = high = q_pass = q_tentative = None
-        if alpha is not None and n_boot > 0:
-            # One stream per field, named by the field: a field's interval does not depend on
-            # which other fields the codebook has.
-            field_seed = (seed, zlib.crc32(f.name.encode()))
-            try:
-                boot = bootstrap_alpha(full[multi], level, n_boot=n_boot, seed=field_seed)
-            except AgreementError:
-                note = "alpha is undefined on every bootstrap resample"
-            else:
-                low, high = boot.interval(ci)
-                q_pass, q_tentative = boot.prob_below(ok), boot.prob_below(tentative)
-        pct, _ = _try(lambda m=matrix: percent_agreement(m))
-        fleiss = cohen = None
-        if f.level == "nominal":
-            # Gwet's classification probabilities count events only one coder found, too.
-            fleiss, _ = _try(lambda m=full[n_values >= 1]: fleiss_kappa(m))
-            cohen, _ = _try(lambda m=matrix: pairwise_cohen_kappa(m, average=True))
-            confusions.append(_confusion(f.name, matrix, labels))
-        rows.append(
-            {
-                "field": f.name,
-                "level": f.level,
-                "origin": f.origin,
-                "units": int(matrix.shape[0]),
-                "values": int((~np.isnan(matrix)).sum()),
-                "alpha": alpha,
-                "alpha_low": low,
-                "alpha_high": high,
-                "q_pass": q_pass,
-                "q_tentative": q_tentative,
-                "percent_agreement": pct,
-                "fleiss_kappa": fleiss,
-                "cohen_kappa": cohen,
-                "status": status_of(alpha, cb, low, high),
-                "note": note,
-            }
+        row, confusion, by_coder = _measure_field(
+            f, aligned, units, cb, known, n_boot=n_boot, seed=seed, ci=ci
         )
-        per_coder.extend(_per_coder(f.name, matrix, coders, alpha, stat))
+        rows.append(row)
+        if confusion is not None:
+            confusions.append(confusion)
+        per_coder.extend(by_coder)
         report("fields", k + 1, len(fields))
 
     field_frame = pl.DataFrame(rows, schema=_FIELD_SCHEMA)
     confusion = pl.concat(confusions) if confusions else pl.DataFrame(schema=_CONFUSION_SCHEMA)
     per_coder_frame = pl.DataFrame(per_coder, schema=_PER_CODER_SCHEMA)
+    summary = _summary(
+        aligned, rows, detection, units, cb, n_boot=n_boot, seed=seed, ci=ci, threshold=threshold
+    )
+    return AgreementResult(
+        aligned, detection, coder_frame, field_frame, confusion, per_coder_frame, summary
+    )
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The aligned events as the units of a units x coders matrix, the same for every field."""
+
+    unit: npt.NDArray[np.intp]  # each row's unit
+    coder: npt.NDArray[np.int64]  # each row's coder
+    coders: list[str]
+    n: int
+    # The bootstrap's population: the aligned events two or more coders found, the same for
+    # every field (a field's missing values leave an event in it, adding nothing).
+    multi: npt.NDArray[np.bool_]
+
+
+def _units(aligned: pl.DataFrame) -> _Units:
+    coders = sorted(aligned["coder"].unique().to_list())
+    unit_ids = aligned["aligned_event"].cast(pl.Categorical).to_physical().to_numpy()
+    unit_codes, unit = np.unique(unit_ids, return_inverse=True)
+    coder_idx = aligned["coder"].replace_strict(coders, list(range(len(coders)))).to_numpy()
+    coded_by = np.zeros((len(unit_codes), len(coders)), dtype=bool)
+    coded_by[unit, coder_idx] = True
+    return _Units(unit, coder_idx, coders, len(unit_codes), coded_by.sum(axis=1) >= 2)
+
+
+def _measure_field(
+    f: Field,
+    aligned: pl.DataFrame,
+    units: _Units,
+    cb: Codebook,
+    known: Mapping[str, str],
+    *,
+    n_boot: int,
+    seed: int,
+    ci: float,
+) -> tuple[dict[str, Any], pl.DataFrame | None, list[dict[str, Any]]]:
+    """Return a field's row of the fields table, its confusion table (nominal), per-coder rows."""
+    values, spellings = _prepared_values(aligned, f)
+    codes, labels = _encode_values(values, f, cb)
+    if f.level == "nominal" and values.dtype == pl.String:
+        # Shown as the reference lists spell them, else as coders spelt them most often.
+        labels = [known.get(label, spellings.get(label, label)) for label in labels]
+    full = _unit_matrix(codes, units.unit, units.coder, units.n, len(units.coders))
+    n_values = (~np.isnan(full)).sum(axis=1)
+    matrix = full[n_values >= 2]
+    level = cast(Level, f.level or "nominal")  # levels are checked at load
+    stat = _alpha_function(level)
+    alpha, note = _try(partial(stat, matrix))
+    if alpha is None:
+        note = _why_undefined(matrix, labels)
+    ok, tentative = thresholds(cb)
+    low = high = q_pass = q_tentative = None
+    if alpha is not None and n_boot > 0:
+        # One stream per field, named by the field: a field's interval does not depend on
+        # which other fields the codebook has.
+        field_seed = (seed, zlib.crc32(f.name.encode()))
+        try:
+            boot = bootstrap_alpha(full[units.multi], level, n_boot=n_boot, seed=field_seed)
+        except AgreementError:
+            note = "alpha is undefined on every bootstrap resample"
+        else:
+            low, high = boot.interval(ci)
+            q_pass, q_tentative = boot.prob_below(ok), boot.prob_below(tentative)
+    pct, _ = _try(partial(percent_agreement, matrix))
+    fleiss = cohen = None
+    confusion = None
+    if f.level == "nominal":
+        # Gwet's classification probabilities count events only one coder found, too.
+        fleiss, _ = _try(partial(fleiss_kappa, full[n_values >= 1]))
+        cohen, _ = _try(lambda: pairwise_cohen_kappa(matrix, average=True))
+        confusion = _confusion(f.name, matrix, labels)
+    row = {
+        "field": f.name,
+        "level": f.level,
+        "origin": f.origin,
+        "units": int(matrix.shape[0]),
+        "values": int((~np.isnan(matrix)).sum()),
+        "alpha": alpha,
+        "alpha_low": low,
+        "alpha_high": high,
+        "q_pass": q_pass,
+        "q_tentative": q_tentative,
+        "percent_agreement": pct,
+        "fleiss_kappa": fleiss,
+        "cohen_kappa": cohen,
+        "status": status_of(alpha, cb, low, high),
+        "note": note,
+    }
+    return row, confusion, _per_coder(f.name, matrix, units.coders, alpha, stat)
+
+
+def _summary(
+    aligned: pl.DataFrame,
+    rows: list[dict[str, Any]],
+    detection: pl.DataFrame,
+    units: _Units,
+    cb: Codebook,
+    *,
+    n_boot: int,
+    seed: int,
+    ci: float,
+    threshold: float | None,
+) -> dict[str, Any]:
+    """Return the headline figures and the settings the figures were made with."""
+    ok, tentative = thresholds(cb)
     verdicts = [r["status"].split(",")[0] for r in rows]
     params = Alignment.resolve(cb, threshold=threshold)
     overall = detection.filter(pl.col("coder_a") == "overall").row(0, named=True)
-    summary = {
+    return {
         "codebook": cb.label,
         "rows": aligned.height,
         "articles": aligned["article_id"].n_unique(),
-        "coders": n_coders,
-        "aligned_events": n_units,
+        "coders": len(units.coders),
+        "aligned_events": units.n,
         "aligned_events_multi": int(
             aligned.group_by("aligned_event").len().filter(pl.col("len") > 1).height
         ),
@@ -595,7 +577,7 @@ def agreement(
             "ci": ci,
             "method": "percentile (order statistics) over resampled aligned events coded by "
             "two or more coders",
-            "units": int(multi.sum()),
+            "units": int(units.multi.sum()),
         },
         "alignment": {
             "weights": dict(params.weights),
@@ -603,9 +585,6 @@ def agreement(
             "date_scale_days": params.date_scale_days,
         },
     }
-    return AgreementResult(
-        aligned, detection, coder_frame, field_frame, confusion, per_coder_frame, summary
-    )
 
 
 _FIELD_SCHEMA = {

@@ -26,8 +26,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
@@ -60,7 +62,7 @@ class AlphaBootstrap:
     n_boot: int
     n_undefined: int
     seed: int | Sequence[int]
-    resamples: np.ndarray = field(compare=False, repr=False)
+    resamples: npt.NDArray[Any] = field(compare=False, repr=False)
 
     def interval(self, ci: float = 0.95) -> tuple[float, float]:
         """Return the ``ci`` percentile interval (order statistics of the resamples)."""
@@ -149,7 +151,9 @@ def bootstrap_alpha(
 _POISSON_FROM = 256
 
 
-def _multinomial(rng: np.random.Generator, n: int, sizes: np.ndarray, rows: int) -> np.ndarray:
+def _multinomial(
+    rng: np.random.Generator, n: int, sizes: npt.NDArray[Any], rows: int
+) -> npt.NDArray[Any]:
     """Return ``rows`` draws of ``Multinomial(n, sizes / sizes.sum())`` (rows x categories).
 
     Few categories: numpy's multinomial (one binomial per category). Many: independent Poisson
@@ -179,7 +183,7 @@ def _multinomial(rng: np.random.Generator, n: int, sizes: np.ndarray, rows: int)
     return out
 
 
-def _patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _patterns(codes: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Return the distinct value multisets of the units and how many units have each.
 
     ``codes`` is coders x units (-1 missing). A pattern is a unit's codes sorted, so that which
@@ -202,7 +206,9 @@ def _patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class _PatternSums:
     """Alpha as a function of counts per pattern, vectorised over many count vectors."""
 
-    def __init__(self, patterns: np.ndarray, categories: np.ndarray, level: str) -> None:
+    def __init__(
+        self, patterns: npt.NDArray[Any], categories: npt.NDArray[Any], level: str
+    ) -> None:
         present = patterns >= 0
         m = present.sum(axis=1)
         self.pairable = m >= 2
@@ -250,7 +256,7 @@ class _PatternSums:
         # Observed disagreement per pattern, for a fixed distance.
         self.observed = np.bincount(self.p, weights=self.w * d[self.c, self.k], minlength=n_pat)
 
-    def alpha(self, counts: np.ndarray) -> np.ndarray:
+    def alpha(self, counts: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Return alpha per row of ``counts`` (resamples x pairable patterns), NaN if undefined."""
         n = counts @ self.m
         with np.errstate(divide="ignore", invalid="ignore"):

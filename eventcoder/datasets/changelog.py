@@ -38,17 +38,21 @@ class Changes:
 
     def ids(self, change: str, limit: int | None = None) -> list[str]:
         """Ids of events with this kind of change, in prefix then serial order."""
-        ID = self.id_col  # noqa: N806
-        part = self.table.filter(pl.col("change") == change).select(ID).unique()
-        prefix = pl.col(ID).str.strip_chars_end("0123456789")
+        id_col = self.id_col
+        part = self.table.filter(pl.col("change") == change).select(id_col).unique()
+        prefix = pl.col(id_col).str.strip_chars_end("0123456789")
         keyed = part.with_columns(
             _p=prefix,
-            _s=pl.col(ID).str.slice(prefix.str.len_chars()).cast(pl.Int64, strict=False),
+            _s=pl.col(id_col).str.slice(prefix.str.len_chars()).cast(pl.Int64, strict=False),
         )
         if limit is not None:
             # The first few of a million ids: a partial sort, not a full one.
-            return keyed.bottom_k(limit, by=["_p", "_s", ID]).sort("_p", "_s", ID)[ID].to_list()
-        return keyed.sort("_p", "_s", ID)[ID].to_list()
+            return (
+                keyed.bottom_k(limit, by=["_p", "_s", id_col])
+                .sort("_p", "_s", id_col)[id_col]
+                .to_list()
+            )
+        return keyed.sort("_p", "_s", id_col)[id_col].to_list()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -69,34 +73,39 @@ def diff_events(
 
     Columns in ``ignore`` (set at publication, like a timestamp) are never reported.
     """
-    ID = id_col  # noqa: N806
-    schema = changes_schema(ID)
+    schema = changes_schema(id_col)
     if old is None:
-        added = new.select(ID, change=pl.lit("added"))
-        return Changes(_fill(added, schema), previous, ID)
-    fields = [c for c in new.columns if c in old.columns and c != ID and c not in ignore]
-    added = new.join(old.select(ID), on=ID, how="anti").select(ID, change=pl.lit("added"))
-    removed = old.join(new.select(ID), on=ID, how="anti").select(ID, change=pl.lit("removed"))
+        added = new.select(id_col, change=pl.lit("added"))
+        return Changes(_fill(added, schema), previous, id_col)
+    fields = [c for c in new.columns if c in old.columns and c != id_col and c not in ignore]
+    added = new.join(old.select(id_col), on=id_col, how="anti").select(
+        id_col, change=pl.lit("added")
+    )
+    removed = old.join(new.select(id_col), on=id_col, how="anti").select(
+        id_col, change=pl.lit("removed")
+    )
 
     # Find the events that changed by a row hash first; only those are compared field by field.
     fp = row_hash(fields).alias("_fp")
-    both = new.select(ID, fp).join(old.select(ID, fp), on=ID, how="inner", suffix="_old")
-    touched = both.filter(pl.col("_fp") != pl.col("_fp_old")).select(ID)
-    new_t, old_t = new.join(touched, on=ID), old.join(touched, on=ID)
+    both = new.select(id_col, fp).join(
+        old.select(id_col, fp), on=id_col, how="inner", suffix="_old"
+    )
+    touched = both.filter(pl.col("_fp") != pl.col("_fp_old")).select(id_col)
+    new_t, old_t = new.join(touched, on=id_col), old.join(touched, on=id_col)
 
     def long(frame: pl.DataFrame, value: str) -> pl.DataFrame:
-        return frame.select(ID, *(pl.col(f).cast(pl.String) for f in fields)).unpivot(
-            on=fields, index=ID, variable_name="field", value_name=value
+        return frame.select(id_col, *(pl.col(f).cast(pl.String) for f in fields)).unpivot(
+            on=fields, index=id_col, variable_name="field", value_name=value
         )
 
     changed = (
         long(new_t, "new")
-        .join(long(old_t, "old"), on=[ID, "field"], how="inner")
+        .join(long(old_t, "old"), on=[id_col, "field"], how="inner")
         .filter(pl.col("old").ne_missing(pl.col("new")))
-        .select(ID, pl.lit("changed").alias("change"), "field", "old", "new")
+        .select(id_col, pl.lit("changed").alias("change"), "field", "old", "new")
     )
     table = pl.concat([_fill(added, schema), _fill(removed, schema), changed.cast(schema)])
-    return Changes(table, previous, ID)
+    return Changes(table, previous, id_col)
 
 
 def _fill(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
@@ -107,7 +116,7 @@ def _fill(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
 
 def changelog_section(changes: Changes, name: str, version: str, date: str) -> str:
     """The Markdown section of one release: counts, then every id added, removed or changed."""
-    ID = changes.id_col  # noqa: N806
+    id_col = changes.id_col
     c = changes.counts
     against = f"against {changes.previous}" if changes.previous else "first release"
     lines = [
@@ -125,11 +134,11 @@ def changelog_section(changes: Changes, name: str, version: str, date: str) -> s
     if c["changed"]:
         ids = changes.ids("changed", LISTED)
         order = pl.DataFrame(
-            {ID: ids, "_o": range(len(ids))}, schema={ID: pl.String, "_o": pl.Int64}
+            {id_col: ids, "_o": range(len(ids))}, schema={id_col: pl.String, "_o": pl.Int64}
         )
         rows = (
             changes.table.filter(pl.col("change") == "changed")
-            .join(order, on=ID)
+            .join(order, on=id_col)
             .sort("_o", "field")
             .head(LISTED)
         )

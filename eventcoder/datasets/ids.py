@@ -223,18 +223,18 @@ def assign_ids(
     ever issued per prefix (ids in ``previous`` count too). The ids go into the codebook's id
     field (:func:`id_field`).
     """
-    ID = id_field(cb)  # noqa: N806 - the module constant's name, for this codebook
-    gold = gold.drop(ID, strict=False).with_row_index("_g")
+    id_col = id_field(cb)
+    gold = gold.drop(id_col, strict=False).with_row_index("_g")
     fields = [f.name for f in cb.fields if f.origin != "release" and f.name in gold.columns]
     spans = [c for c in ("span_start", "span_end") if c in gold.columns]
     known = _merge_serials(serials or {})
-    matched = pl.DataFrame(schema={"_g": pl.UInt32, ID: pl.String})
+    matched = pl.DataFrame(schema={"_g": pl.UInt32, id_col: pl.String})
     if previous is not None and previous.height and gold.height:
-        known = _merge_serials(known, highest_serials(previous[ID]))
+        known = _merge_serials(known, highest_serials(previous[id_col]))
         common = [c for c in [*fields, *spans] if c in previous.columns]
-        matched = _match(gold, previous, common, cb, threshold, ID)
+        matched = _match(gold, previous, common, cb, threshold, id_col)
     with_ids = gold.join(matched, on="_g", how="left", maintain_order="left")
-    fresh = with_ids.filter(pl.col(ID).is_null())
+    fresh = with_ids.filter(pl.col(id_col).is_null())
     fresh = fresh.with_columns(id_prefixes(fresh, cb))
     # Fresh serials in article, then aligned-event order (k compared as a number).
     fresh = fresh.with_columns(
@@ -243,11 +243,15 @@ def assign_ids(
     base = pl.col("_prefix").replace_strict(known, default=0, return_dtype=pl.Int64)
     fresh = fresh.with_columns(
         _serial=base + pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("_prefix")
-    ).with_columns(pl.concat_str("_prefix", pl.col("_serial").cast(pl.String)).alias(ID))
+    ).with_columns(pl.concat_str("_prefix", pl.col("_serial").cast(pl.String)).alias(id_col))
     issued = fresh.group_by("_prefix").agg(pl.col("_serial").max()).rows() if fresh.height else []
     known = _merge_serials(known, dict(issued))
-    ids = pl.concat([matched.with_columns(pl.col("_g").cast(pl.UInt32)), fresh.select("_g", ID)])
-    events = gold.join(ids, on="_g", how="left").sort("_g").drop("_g").select(ID, pl.exclude(ID))
+    ids = pl.concat(
+        [matched.with_columns(pl.col("_g").cast(pl.UInt32)), fresh.select("_g", id_col)]
+    )
+    events = (
+        gold.join(ids, on="_g", how="left").sort("_g").drop("_g").select(id_col, pl.exclude(id_col))
+    )
     return IdAssignment(events, known, inherited=matched.height, issued=fresh.height)
 
 
@@ -262,12 +266,12 @@ def _match(
     common: list[str],
     cb: Codebook,
     threshold: float | None,
-    ID: str = ID,  # noqa: N803 - the id column
+    id_col: str = ID,
 ) -> pl.DataFrame:
     """``(_g, event_id_cnty)`` for the gold rows that match a previous event of their article."""
     prev = previous.with_row_index("_p")
     new_fp = gold.select("_g", "article_id", _fp=row_hash(common))
-    old_fp = prev.select("_p", "article_id", ID, _fp=row_hash(common))
+    old_fp = prev.select("_p", "article_id", id_col, _fp=row_hash(common))
     # Exact matches: equal fingerprints, paired in order when an article repeats an event.
     # Numbering the repeats is a window over every (article, fingerprint): skipped when, as
     # usual, no event repeats.
@@ -298,6 +302,6 @@ def _match(
         for key, a in old_by.items():
             b = new_by[key]
             for i, j, _score in match_events(a, b, cb, threshold):
-                pairs.append((int(b["_g"][j]), str(a[ID][i])))
-    fuzzy = pl.DataFrame(pairs, schema={"_g": pl.UInt32, ID: pl.String}, orient="row")
-    return pl.concat([exact.select(pl.col("_g").cast(pl.UInt32), ID), fuzzy])
+                pairs.append((int(b["_g"][j]), str(a[id_col][i])))
+    fuzzy = pl.DataFrame(pairs, schema={"_g": pl.UInt32, id_col: pl.String}, orient="row")
+    return pl.concat([exact.select(pl.col("_g").cast(pl.UInt32), id_col), fuzzy])

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from eventcoder.datasets.adjudicate import Adjudication
+from eventcoder.datasets.adjudicate import Adjudication, adjudicate, read_adjudication
 from eventcoder.datasets.changelog import Changes, diff_events
 from eventcoder.datasets.ids import IdAssignment, assign_ids, id_field
 from eventcoder.datasets.manifest import MANIFEST
@@ -51,7 +51,7 @@ from eventcoder.datasets.versions import (
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
 from eventcoder.files import prepare_folder
 from eventcoder.schema.codebook import Codebook
-from eventcoder.schema.validate import ROW, validate
+from eventcoder.schema.validate import ROW, read_table, validate
 
 __all__ = [
     "MANIFEST",
@@ -94,6 +94,29 @@ class _Gold:
     ids: IdAssignment
     changes: Changes
     articles: int
+
+
+def gold_source(
+    annotations: pl.DataFrame,
+    cb: Codebook,
+    *,
+    adjudication: str | Path | None = None,
+    gold: str | Path | None = None,
+) -> Adjudication | pl.DataFrame:
+    """Return what a release publishes as gold: an adjudication folder, a gold table, or neither.
+
+    With neither, ``annotations`` (aligned) are adjudicated here with the default policy. Both
+    at once is refused: the queue of one adjudication and the gold of another would not match.
+    """
+    if gold is not None and adjudication is not None:
+        raise InputError(
+            "give the adjudication folder (--adjudication) or gold events (--gold), not both"
+        )
+    if adjudication is not None:
+        return read_adjudication(adjudication)
+    if gold is not None:
+        return read_table(gold)
+    return adjudicate(annotations, cb)
 
 
 def publish(
@@ -243,18 +266,18 @@ def _gold_events(
     now: datetime,
 ) -> _Gold:
     """The release's events table: ids inherited or issued, stamped, diffed against the last."""
-    ID = id_field(cb)  # noqa: N806 - the codebook's event id column
+    id_col = id_field(cb)
     stamp_col = cb.role("timestamp")
     prev_events = read_events(prev_dir) if prev_dir else None
     prev_joined, prev_serials = None, {}
     if prev_dir is not None and prev_events is not None:
         sources = pl.read_parquet(prev_dir / "event_sources.parquet")
-        prev_joined = prev_events.join(sources, on=ID, how="left")
+        prev_joined = prev_events.join(sources, on=id_col, how="left")
         prev_serials = json.loads((prev_dir / "ids.json").read_text())["highest_serial"]
     ids = assign_ids(gold, cb, prev_joined, prev_serials)
     events = events_table(ids.events, cb)
     changes = diff_events(
-        prev_events, events, previous, id_col=ID, ignore=(stamp_col,) if stamp_col else ()
+        prev_events, events, previous, id_col=id_col, ignore=(stamp_col,) if stamp_col else ()
     )
     events = stamp(events, prev_events, changes, now, stamp_col)
     return _Gold(events, ids, changes, gold["article_id"].n_unique())

@@ -118,10 +118,12 @@ def _events(b: Build) -> dict[str, str]:
 
 
 def _sources(b: Build) -> dict[str, str]:
-    ID = id_field(b.cb)  # noqa: N806 - the codebook's event id column
+    id_col = id_field(b.cb)
     cols = [c for c in (*SOURCE_COLUMNS, "coders") if c in b.ids.events.columns]
     b.claim("event_sources.parquet")
-    return write_parquet(b.ids.events.select(ID, *cols), None, b.folder, "event_sources.parquet")
+    return write_parquet(
+        b.ids.events.select(id_col, *cols), None, b.folder, "event_sources.parquet"
+    )
 
 
 def _annotations(b: Build) -> dict[str, str]:

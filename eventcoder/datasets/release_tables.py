@@ -48,16 +48,16 @@ def stamp(
     """The timestamp role (Unix seconds): unchanged events keep the previous one, others ``now``."""
     if column is None or column not in events.columns:
         return events
-    ID = changes.id_col  # noqa: N806
+    id_col = changes.id_col
     seconds = int(now.timestamp())
-    touched = changes.table.filter(pl.col("change") != "removed")[ID].unique()
+    touched = changes.table.filter(pl.col("change") != "removed")[id_col].unique()
     if old is None or column not in old.columns:
         return events.with_columns(pl.lit(seconds, pl.Int64).alias(column))
-    kept = old.select(ID, pl.col(column).alias("_old"))
+    kept = old.select(id_col, pl.col(column).alias("_old"))
     return (
-        events.join(kept, on=ID, how="left", maintain_order="left")
+        events.join(kept, on=id_col, how="left", maintain_order="left")
         .with_columns(
-            pl.when(pl.col(ID).is_in(touched.implode()) | pl.col("_old").is_null())
+            pl.when(pl.col(id_col).is_in(touched.implode()) | pl.col("_old").is_null())
             .then(pl.lit(seconds, pl.Int64))
             .otherwise(pl.col("_old"))
             .alias(column)

@@ -29,9 +29,10 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike
 
 from eventcoder.errors import AgreementError
@@ -58,7 +59,7 @@ Weights = Literal["linear", "quadratic"]
 # --- encoding values as dense category codes -------------------------------------------------
 
 
-def _categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _categories(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Return ``(categories, codes)`` of a 1-D array, like ``np.unique(return_inverse=True)``."""
     if values.dtype.kind in "iuf" and values.size:
         lo, hi = values.min(), values.max()
@@ -93,28 +94,31 @@ def _is_missing_value(value: object) -> bool:
         return True  # pd.NA: every comparison is NA
 
 
-def _missing(arr: np.ndarray) -> np.ndarray:
+def _missing(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Return the boolean mask of missing cells: NaN, None or the string "nan"."""
     kind = arr.dtype.kind
     if kind == "f":
-        return np.isnan(arr)
+        return np.asarray(np.isnan(arr), dtype=bool)
     if kind in "biu":
         return np.zeros(arr.shape, dtype=bool)
     if kind in "US":
-        return arr == arr.dtype.type("nan")
+        return np.asarray(arr == arr.dtype.type("nan"), dtype=bool)
     if kind == "O":
         try:
             # NaN is the one value unequal to itself.
-            return np.equal(arr, None) | np.not_equal(arr, arr) | np.equal(arr, "nan")
+            none = np.array(None, dtype=object)
+            return np.asarray(
+                np.equal(arr, none) | np.not_equal(arr, arr) | np.equal(arr, "nan"), dtype=bool
+            )
         except TypeError:
             # pandas' NA (nullable columns) compares to NA, whose truth is ambiguous.
-            return np.frompyfunc(_is_missing_value, 1, 1)(arr).astype(bool)
+            return np.asarray(np.frompyfunc(_is_missing_value, 1, 1)(arr), dtype=bool)
     raise AgreementError(f"cannot compute agreement on values of dtype {arr.dtype}")
 
 
 def _encode(
     data: ArrayLike, value_domain: Sequence[object] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Return ``(codes, categories)`` for a units x coders matrix; a missing cell has code -1.
 
     ``codes`` is coders x units (the transpose, so that each coder's codes are contiguous for
@@ -146,7 +150,7 @@ def _encode(
     return np.append(where, -1)[codes], domain
 
 
-def _as_numbers(categories: np.ndarray, level: str) -> np.ndarray:
+def _as_numbers(categories: npt.NDArray[Any], level: str) -> npt.NDArray[Any]:
     """Return the categories as float64, or raise if they are labels rather than numbers."""
     kind = categories.dtype.kind
     if kind in "biuf" or (
@@ -167,12 +171,12 @@ def _as_numbers(categories: np.ndarray, level: str) -> np.ndarray:
 # --- pair counting -------------------------------------------------------------------------------
 
 
-def _values_per_unit(codes: np.ndarray) -> np.ndarray:
+def _values_per_unit(codes: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Return how many coders gave each unit a value (``codes`` is coders x units)."""
-    return np.count_nonzero(codes >= 0, axis=0)
+    return np.asarray(np.count_nonzero(codes >= 0, axis=0))
 
 
-def _agreeing_pairs(codes: np.ndarray) -> np.ndarray:
+def _agreeing_pairs(codes: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Return, per unit, the number of unordered coder pairs who gave it the same value."""
     agree = np.zeros(codes.shape[1], dtype=np.intp)
     # A loop over coder pairs (a handful), each pass vectorised over all units.
@@ -181,7 +185,7 @@ def _agreeing_pairs(codes: np.ndarray) -> np.ndarray:
     return agree
 
 
-def _coincidences(codes: np.ndarray, k: int) -> np.ndarray:
+def _coincidences(codes: npt.NDArray[Any], k: int) -> npt.NDArray[Any]:
     """Return Krippendorff's k x k coincidence matrix of the pairable values.
 
     Each ordered pair of values from two coders of one unit adds ``1 / (m_u - 1)``, where ``m_u``
@@ -209,7 +213,7 @@ def _no_pairable(statistic: str) -> AgreementError:
     )
 
 
-def _require_pairable(codes: np.ndarray, statistic: str) -> np.ndarray:
+def _require_pairable(codes: npt.NDArray[Any], statistic: str) -> npt.NDArray[Any]:
     """Return the mask of units with two or more values, or raise if there are none."""
     pairable = _values_per_unit(codes) >= 2
     if not pairable.any():
@@ -229,7 +233,7 @@ def _no_variation(statistic: str) -> AgreementError:
 # --- Krippendorff's alpha ------------------------------------------------------------------------
 
 
-def _distances(level: str, categories: np.ndarray, n_c: np.ndarray) -> np.ndarray:
+def _distances(level: str, categories: npt.NDArray[Any], n_c: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Return the k x k matrix of squared distances between categories at ``level``."""
     if level == "nominal":
         return 1.0 - np.eye(len(categories))
@@ -308,7 +312,7 @@ def krippendorff_alpha(
     return float(1.0 - (n - 1) * np.sum(o * d) / expected)
 
 
-def _interval_alpha(codes: np.ndarray, values: np.ndarray) -> float:
+def _interval_alpha(codes: npt.NDArray[Any], values: npt.NDArray[Any]) -> float:
     """Return interval alpha in closed form, in memory linear in the cells.
 
     With ``m_u`` pairable values in unit ``u``, ``SS_u`` their sum of squared deviations from the
@@ -335,7 +339,7 @@ def _interval_alpha(codes: np.ndarray, values: np.ndarray) -> float:
     return float(1.0 - (n - 1) / n * np.sum(m * ss_u / (m - 1)) / ss)
 
 
-def _interval_alpha_numbers(matrix: np.ndarray) -> float:
+def _interval_alpha_numbers(matrix: npt.NDArray[Any]) -> float:
     """Return interval alpha of a numeric units x coders matrix (NaN missing), as above.
 
     The matrix is copied once into coders x units, so that every step below is a pass over
@@ -373,7 +377,7 @@ def _interval_alpha_numbers(matrix: np.ndarray) -> float:
 # --- Cohen's kappa -------------------------------------------------------------------------------
 
 
-def _kappa_weights(weights: Weights | None, k: int) -> np.ndarray:
+def _kappa_weights(weights: Weights | None, k: int) -> npt.NDArray[Any]:
     """Return the k x k disagreement weights on category positions for Cohen's kappa."""
     positions = np.arange(k)
     gap = np.abs(positions[:, None] - positions[None, :]).astype(np.float64)
@@ -389,7 +393,7 @@ def _kappa_weights(weights: Weights | None, k: int) -> np.ndarray:
     )
 
 
-def _kappa(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+def _kappa(x: npt.NDArray[Any], y: npt.NDArray[Any], w: npt.NDArray[Any]) -> float:
     """Return Cohen's kappa of two code vectors under disagreement weights ``w`` (k x k)."""
     both = (x >= 0) & (y >= 0)
     n = np.count_nonzero(both)
@@ -442,7 +446,7 @@ def pairwise_cohen_kappa(
     *,
     value_domain: Sequence[object] | None = ...,
     average: Literal[False] = ...,
-) -> np.ndarray: ...
+) -> npt.NDArray[Any]: ...
 
 
 @overload
@@ -461,7 +465,7 @@ def pairwise_cohen_kappa(
     *,
     value_domain: Sequence[object] | None = None,
     average: bool = False,
-) -> np.ndarray | float:
+) -> npt.NDArray[Any] | float:
     """Return the coders x coders table of Cohen's kappa, or its mean with ``average=True``.
 
     ``matrix`` is units x coders with NaN/None missing; each pair of coders uses the units both
@@ -495,7 +499,9 @@ def pairwise_cohen_kappa(
 # --- multi-coder kappa-like coefficients ---------------------------------------------------------
 
 
-def _agreement_and_shares(codes: np.ndarray, k: int, statistic: str) -> tuple[float, np.ndarray]:
+def _agreement_and_shares(
+    codes: npt.NDArray[Any], k: int, statistic: str
+) -> tuple[float, npt.NDArray[Any]]:
     """Return Gwet's ``(p_a, pi)``: agreement over units with 2+ values, shares over all rated.
 
     With ``r_i`` the values unit ``i`` got and ``r_ik`` those in category ``k`` (Gwet 2014,
@@ -610,7 +616,7 @@ class BootstrapCI:
 
 
 def bootstrap_ci(
-    statistic: Callable[[np.ndarray], float],
+    statistic: Callable[[npt.NDArray[Any]], float],
     matrix: ArrayLike,
     n_boot: int = 1000,
     seed: int = 0,

@@ -111,7 +111,7 @@ def _descriptors(path: Path) -> tuple[Codebook | None, dict[str, Any] | None, li
         package = json.loads((path / "datapackage.json").read_text())
     except (OSError, ValueError, ReleaseError) as err:
         return None, None, [f"cannot read codebook.yaml or datapackage.json: {err}"]
-    except Exception as err:  # noqa: BLE001 - a broken codebook is one problem among others
+    except Exception as err:  # a broken codebook is one problem among others
         return None, None, [f"codebook.yaml: {str(err).splitlines()[0]}"]
     if not isinstance(package, dict) or not isinstance(package.get("resources", []), list):
         return cb, None, ["datapackage.json: not a Data Package (no list of resources)"]

@@ -21,8 +21,8 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # importlib.resources.abc is new in Python 3.11
-    from importlib.resources.abc import Traversable
+if TYPE_CHECKING:  # importlib.abc.Traversable moved to importlib.resources.abc in 3.11
+    from importlib.abc import Traversable
 
 __all__ = ["ARTICLES", "DATASET", "EXPORT", "VERSION", "material"]
 

@@ -28,6 +28,7 @@ from eventcoder.schema.references import TableUse, without_references
 from eventcoder.schema.validate import read_table, validate
 
 TEXT = "text"
+COUNTRY = "country"  # kept beside the examples, to score a model per country
 EVIDENCE = "evidence"
 
 
@@ -62,13 +63,16 @@ def examples(
     if not sources:
         raise InputError(f"the table has neither {EVIDENCE!r} nor {notes!r}: no text to learn from")
     text = pl.coalesce([pl.when(s.str.strip_chars() != "").then(s) for s in sources])
+    country = cb.role("country")
     out = frame.select(
-        text.alias(TEXT), *(pl.col(f).cast(pl.String) for f in h.fields if f in frame.columns)
+        text.alias(TEXT),
+        *(pl.col(f).cast(pl.String) for f in h.fields if f in frame.columns),
+        *([pl.col(country).cast(pl.String).alias(COUNTRY)] if country in frame.columns else []),
     )
     for f in h.fields:
         if f not in out.columns:
             raise InputError(f"the table has no {f!r} column: nothing to learn")
-    return out.drop_nulls()
+    return out.drop_nulls([TEXT, *h.fields])
 
 
 def read_examples(
@@ -157,7 +161,8 @@ class Evaluation:
     fields: dict[str, FieldScore]
     calibration_error: float  # expected calibration error of the pair's score, 10 bins
     detected: float  # share of rows the model takes to report an event
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Accuracy per field in each country, where the examples carry one (cross-country checks).
+    countries: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"<field>": {"accuracy", "macro_f1"}, ..., "rows", "calibration_error", ...}``."""
@@ -166,6 +171,8 @@ class Evaluation:
             for name, s in self.fields.items()
         }
         out.update(rows=self.rows, calibration_error=self.calibration_error, detected=self.detected)
+        if self.countries:
+            out["countries"] = self.countries
         return out
 
 
@@ -197,11 +204,26 @@ def evaluate(model: TextModel, frame: pl.DataFrame) -> Evaluation:
         )
     leaf = model.hierarchy.sub_field or model.hierarchy.event_field
     correct = (pred[leaf].to_numpy() == frame[leaf].to_numpy()).astype(float)
+    countries: dict[str, dict[str, float]] = {}
+    if COUNTRY in frame.columns:
+        right = pl.DataFrame(
+            {
+                COUNTRY: frame[COUNTRY],
+                **{f: (pred[f] == frame[f]).cast(pl.Float64) for f in model.hierarchy.fields},
+            }
+        )
+        by_country = right.group_by(COUNTRY).agg(
+            pl.len().alias("rows"), *(pl.col(f).mean() for f in model.hierarchy.fields)
+        )
+        for row in by_country.sort(COUNTRY, nulls_last=True).iter_rows(named=True):
+            name = str(row.pop(COUNTRY))
+            countries[name] = {k: float(v) for k, v in row.items()}
     return Evaluation(
         rows=frame.height,
         fields=scores,
         calibration_error=_ece(pred["score"].to_numpy(), correct),
         detected=int(pred["reports_event"].sum()) / frame.height if frame.height else 0.0,
+        countries=countries,
     )
 
 

@@ -88,6 +88,12 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> TableFile:
         ) from None
     if head.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         return TableFile(_read_parquet(path))
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError(f"{path}: is gzip-compressed; decompress it first", path=str(path))
+    if path.suffix.lower() == ".zip":
+        raise InputError(
+            f"{path}: is a zip archive; extract the table file from it", path=str(path)
+        )
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise InputError(
             f"{path}: is a spreadsheet workbook, not a table file; save the sheet as CSV",

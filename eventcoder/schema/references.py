@@ -48,14 +48,16 @@ REFERENCE_KINDS = ACTOR_KINDS + PLACE_KINDS
 
 ACTOR_LIST_COLUMNS = (*ACTOR_COLUMNS, "first_seen", "last_seen", "count")
 GAZETTEER_LIST_COLUMNS = (*GAZETTEER_COLUMNS, "geo_precision", "count")
-CONFLICT_SCHEMA = {
-    "list": pl.String,
-    "kind": pl.String,
-    "name": pl.String,
-    "country": pl.String,
-    "rows": pl.Int64,
-    "detail": pl.String,
-}
+CONFLICT_SCHEMA = pl.Schema(
+    {
+        "list": pl.String,
+        "kind": pl.String,
+        "name": pl.String,
+        "country": pl.String,
+        "rows": pl.Int64,
+        "detail": pl.String,
+    }
+)
 _ADMIN = ("admin1", "admin2", "admin3")
 _OPTIONAL_PLACE_COLUMNS = ("iso", "region", *_ADMIN, "geo_precision")
 
@@ -174,7 +176,7 @@ def build_references(
     gazetteer, place_conflicts, unplaced = _gazetteer(frames, cols, tolerance_km)
     if unplaced:
         notes.append(f"{unplaced} row(s) name a place without coordinates: not in the gazetteer")
-    conflicts = pl.concat([actor_conflicts, place_conflicts], how="vertical").cast(CONFLICT_SCHEMA)  # type: ignore[arg-type]
+    conflicts = pl.concat([actor_conflicts, place_conflicts], how="vertical").cast(CONFLICT_SCHEMA)
     return ReferenceLists(actors, gazetteer, conflicts, rows, tuple(notes))
 
 
@@ -334,8 +336,33 @@ def _actor_list(
 def _gazetteer(
     frames: list[pl.DataFrame], cols: ReferenceColumns, tolerance_km: float
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Return ``(gazetteer, conflicts, rows without coordinates)`` built from the tables' places."""
     if not cols.place:
         return pl.DataFrame(schema=_gazetteer_schema()), pl.DataFrame(schema=CONFLICT_SCHEMA), 0
+    rows, unplaced = _place_rows(frames, cols)
+    place = ["country", *_ADMIN, "_key"]
+    chosen, spellings = _places(rows, place, tolerance_km)
+    gaz = _sites(chosen, spellings, place)
+    far = _far_apart(gaz, tolerance_km)
+    ambiguous = _ambiguous_names(gaz)
+    gaz = gaz.select(
+        "location",
+        "alternate_names",
+        "country",
+        "iso",
+        "region",
+        *_ADMIN,
+        "latitude",
+        "longitude",
+        "geo_precision",
+        pl.col("count").cast(pl.Int64),
+    )
+    return gaz, pl.concat([far, ambiguous], how="vertical_relaxed"), unplaced
+
+
+def _place_rows(frames: list[pl.DataFrame], cols: ReferenceColumns) -> tuple[pl.DataFrame, int]:
+    """Return every named place with coordinates (``_key``: its lower-cased name), and how many
+    named places had none."""
     rows = pl.concat(
         [
             f.select(
@@ -355,8 +382,14 @@ def _gazetteer(
     rows = rows.drop_nulls(["latitude", "longitude"]).with_columns(
         pl.col("location").str.to_lowercase().alias("_key")
     )
-    place = ["country", *_ADMIN, "_key"]
+    return rows, unplaced
 
+
+def _places(
+    rows: pl.DataFrame, place: list[str], tolerance_km: float
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return ``(chosen, spellings)``: a row per place with its coordinates, name and spread,
+    and the count of each spelling of each place."""
     # Coordinates of each place: the pair used most often (ties: the smaller pair, for a
     # deterministic list), and how far the others lie from it.
     coords = rows.group_by(*place, "latitude", "longitude").agg(
@@ -405,7 +438,11 @@ def _gazetteer(
         on=place,
         nulls_equal=True,
     ).join(spread, on=place, nulls_equal=True)
+    return chosen, spellings
 
+
+def _sites(chosen: pl.DataFrame, spellings: pl.DataFrame, place: list[str]) -> pl.DataFrame:
+    """Return a row per site: places at the same coordinates in one admin area, merged."""
     # Places sharing exact coordinates in the same admin area are one place under several names.
     site = ["country", *_ADMIN, "latitude", "longitude"]
     names = (
@@ -440,10 +477,14 @@ def _gazetteer(
         .group_by(site, maintain_order=True)
         .agg(pl.col("_spelling").str.join(";").alias("alternate_names"))
     )
-    gaz = main.join(alternates, on=site, how="left", nulls_equal=True).sort(
+    return main.join(alternates, on=site, how="left", nulls_equal=True).sort(
         "country", "count", "location", descending=[False, True, False], nulls_last=True
     )
-    far = gaz.filter(pl.col("_km") > tolerance_km).select(
+
+
+def _far_apart(gaz: pl.DataFrame, tolerance_km: float) -> pl.DataFrame:
+    """Return a conflict row per place whose coordinates in use lie beyond the tolerance."""
+    return gaz.filter(pl.col("_km") > tolerance_km).select(
         pl.lit("gazetteer").alias("list"),
         pl.lit("place-coordinates-far-apart").alias("kind"),
         pl.col("location").alias("name"),
@@ -461,20 +502,6 @@ def _gazetteer(
             pl.lit(tolerance_km),
         ).alias("detail"),
     )
-    ambiguous = _ambiguous_names(gaz)
-    gaz = gaz.select(
-        "location",
-        "alternate_names",
-        "country",
-        "iso",
-        "region",
-        *_ADMIN,
-        "latitude",
-        "longitude",
-        "geo_precision",
-        pl.col("count").cast(pl.Int64),
-    )
-    return gaz, pl.concat([far, ambiguous], how="vertical_relaxed"), unplaced
 
 
 def _ambiguous_names(gaz: pl.DataFrame) -> pl.DataFrame:

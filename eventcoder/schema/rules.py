@@ -25,6 +25,9 @@ place_known            ``field`` names a place of the gazetteer
 coordinates_near_place the coordinates lie within the codebook's tolerance of the gazetteer's
 =====================  ================================================================
 
+Any rule may name ``requires: [fields]``: it is checked only on tables that have those columns
+(an event id repeats in a monadic export, one row per actor, which has no ``actor2``).
+
 A condition (``when``) is ``{field: F, in: [...]}``, ``not_in``, ``matches: REGEX``,
 ``is_null: true`` or ``not_null: true``. A rule whose ``derive`` is true also fills its field
 where it is blank (``lookup``, ``pair_lookup``, ``date_part``).
@@ -319,7 +322,8 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
     if kind is None:
         return [(".kind", f"unknown rule kind {rule.kind!r} (known: {', '.join(sorted(KINDS))})")]
     problems: list[tuple[str, str]] = []
-    allowed = set(kind.required) | set(kind.optional) | set(kind.field_params) | {"when"}
+    allowed = set(kind.required) | set(kind.optional) | set(kind.field_params)
+    allowed |= {"when", "requires"}
     for key in rule.params:
         if key not in allowed:
             problems.append((f".{key}", f"is not a parameter of kind {rule.kind}"))
@@ -329,7 +333,7 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
     if problems:
         return problems
     names = set(cb.field_names)
-    for key in kind.field_params:
+    for key in (*kind.field_params, "requires"):
         for name in iter_field_params(rule.params.get(key)):
             if name not in names:
                 problems.append((f".{key}", f"names field {name!r}, which does not exist"))
@@ -405,6 +409,7 @@ def compile_checks(cb: Codebook, *, skip_fields: Iterable[str] = ()) -> list[Che
         used = {n for key in kind.field_params for n in iter_field_params(rule.params.get(key))}
         if "when" in rule.params:
             used.add(rule.params["when"]["field"])
+        used |= set(iter_field_params(rule.params.get("requires")))
         if used & skip:
             continue
         out.extend(kind.compile(rule, cb))

@@ -136,14 +136,18 @@ def schema(
     )
 
 
-def events_schema(cb: Codebook, **kwargs: object) -> pa.DataFrameSchema:
+def events_schema(
+    cb: Codebook, *, skip_fields: Iterable[str] = (), checks: list[Check] | None = None
+) -> pa.DataFrameSchema:
     """The pandera schema of the ACLED-style ``events`` table."""
-    return schema(cb, "events", **kwargs)  # type: ignore[arg-type]
+    return schema(cb, "events", skip_fields=skip_fields, checks=checks)
 
 
-def annotations_schema(cb: Codebook, **kwargs: object) -> pa.DataFrameSchema:
+def annotations_schema(
+    cb: Codebook, *, skip_fields: Iterable[str] = (), checks: list[Check] | None = None
+) -> pa.DataFrameSchema:
     """The pandera schema of the per-coder ``annotations`` table."""
-    return schema(cb, "annotations", **kwargs)  # type: ignore[arg-type]
+    return schema(cb, "annotations", skip_fields=skip_fields, checks=checks)
 
 
 def arrow_schema(cb: Codebook, table: str = "events") -> arrow.Schema:

@@ -249,7 +249,8 @@ def _duplicated_rows(data: pl.DataFrame, fields: list[str]) -> pl.Series:
     key = pl.struct(fields) if len(fields) > 1 else pl.col(fields[0])
     any_set = pl.any_horizontal([pl.col(f).is_not_null() for f in fields])
     exact = data.select(fields)[candidates].select(key.is_duplicated() & any_set).to_series()
-    return candidates.filter(exact)
+    found: pl.Series = candidates.filter(exact)
+    return found
 
 
 _INTERNAL = {

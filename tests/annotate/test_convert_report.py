@@ -15,7 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
-from eventcoder.annotate.convert import read_export
+from eventcoder.annotate.convert import Conversion, read_export
 from eventcoder.cli import app
 from eventcoder.schema import load_codebook
 from eventcoder.schema.failures import count_failures
@@ -25,7 +25,7 @@ DEMO_EXPORT = Path(__file__).resolve().parents[2] / "eventcoder" / "demo" / "exp
 
 
 @pytest.fixture(scope="module")
-def demo():  # noqa: ANN201 - a Conversion
+def demo() -> Conversion:
     return read_export(DEMO_EXPORT, load_codebook())
 
 
@@ -51,7 +51,7 @@ def test_count_failures_by_rule_and_field_errors_first() -> None:
     assert_frame_equal(count_failures(failures, key="row", label="rows"), want)
 
 
-def test_demo_export_counts_by_rule_and_field(demo) -> None:  # noqa: ANN001
+def test_demo_export_counts_by_rule_and_field(demo: Conversion) -> None:
     counts = demo.counts_by_rule()
     got = {(r["rule"], r["field"]): (r["failures"], r["annotations"]) for r in counts.to_dicts()}
     assert got == {

@@ -16,6 +16,7 @@ from eventcoder.annotate.prelabel import (
     mentions,
     predict_articles,
     sentences,
+    trie_pattern,
 )
 from eventcoder.errors import ModelError
 from eventcoder.model import TextModel, read_examples, train
@@ -70,6 +71,24 @@ def test_sentences_known_answer() -> None:
         "Was it the army?",
         "No comment",
     ]
+
+
+@given(
+    st.lists(st.text(alphabet="ab -é", min_size=1, max_size=6), min_size=1, max_size=8),
+    st.text(alphabet="ab -é.", max_size=40),
+)
+def test_the_trie_finds_what_a_flat_alternation_finds(names: list[str], text: str) -> None:
+    import re
+
+    flat = "(?:" + "|".join(map(re.escape, sorted(set(names), key=len, reverse=True))) + ")"
+    found = [
+        (m.start(), m.end())
+        for m in re.finditer(r"(?<!\w)" + trie_pattern(names) + r"(?!\w)", text, re.I)
+    ]
+    expected = [
+        (m.start(), m.end()) for m in re.finditer(r"(?<!\w)" + flat + r"(?!\w)", text, re.I)
+    ]
+    assert found == expected
 
 
 def test_dates_written_three_ways() -> None:

@@ -348,6 +348,8 @@ def test_json_round_trips_the_tables(result, tmp_path) -> None:
 def test_empty_table_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no rows"):
         agreement(empty_table(CB, "annotations"), CB)
+    with pytest.raises(AgreementError, match="seed"):
+        agreement(PROJECT, CB, seed=-1)
 
 
 def test_a_coder_who_found_nothing_counts_when_the_coded_table_says_so() -> None:

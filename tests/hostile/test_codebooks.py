@@ -178,7 +178,7 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
 def test_silent_coercions_are_refused(tmp_path):
     text = BASE.replace("level: ratio}", "level: ratio, required: 'no'}") + (
         "settings:\n  coordinate_tolerance_km: .nan\n  agreement: {pass: .inf}\n"
-        "rules:\n  - {id: \"bad id\\nsecond line\", kind: range, field: deaths, min: 0}\n"
+        'rules:\n  - {id: "bad id\\nsecond line", kind: range, field: deaths, min: 0}\n'
     )
     found = problems(write(tmp_path, text))
     assert found["fields.deaths.required"] == "must be true or false, not 'no'"

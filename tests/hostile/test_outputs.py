@@ -291,3 +291,17 @@ def test_debug_sets_no_environment_variable(tmp_path: Path):
     result = runner.invoke(app, ["--debug", "convert", str(tmp_path / "none.json")])
     assert result.exception is not None and not isinstance(result.exception, SystemExit)
     assert dict(os.environ) == before
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path, work: Path):
+    # A run killed while writing leaves its hidden staging folder; its pid is gone by now.
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / f".eventcoder-{2**22 + 12345}-x.part"  # above any pid_max: never running
+    live = out / f".eventcoder-{os.getpid()}-y.part"  # a run of this very process
+    for stage in (stale, live):
+        stage.mkdir()
+        (stage / "annotations.parquet").write_bytes(b"half")
+    assert invoke("convert", str(work / "export.json"), "-o", str(out))[0] == 1
+    assert not stale.exists() and live.exists()
+    assert {p.name for p in out.iterdir()} == CONVERT_TABLES | {live.name}

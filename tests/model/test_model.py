@@ -182,6 +182,13 @@ def test_evaluation_counts_right_answers(trained, codebook: Codebook) -> None:
         diagonal = confusion.filter(pl.col("truth") == pl.col("predicted"))["count"].sum()
         assert diagonal == right
     assert result.fields["event_type"].accuracy >= 0.8
+    # Per country: the same right answers, counted within each country.
+    for country, row in result.countries.items():
+        inside = (frame["country"] == country).to_numpy()
+        right = (pred["event_type"] == frame["event_type"]).to_numpy()[inside]
+        assert row["rows"] == inside.sum()
+        assert row["event_type"] == pytest.approx(right.mean())
+    assert sorted(result.countries) == ["Kenya", "Nigeria", "Syria"]
 
 
 def test_examples_prefer_the_evidence_span(codebook: Codebook) -> None:

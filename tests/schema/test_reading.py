@@ -362,6 +362,7 @@ def test_parquet_columns_of_the_wrong_kind_are_refused_naming_them(
         (b"PK\x03\x04\x14\x00\x06\x00", "spreadsheet workbook"),
         (b"event_id_cnty,notes\n\x00\x01\x02,\x00\n", "binary data"),
         (b"", "is empty"),
+        (b"\x1f\x8b\x08\x00compressed", "is gzip-compressed"),
         (b"PAR1 not really parquet", "cannot read it as a Parquet table"),
     ],
 )
@@ -489,3 +490,20 @@ def test_decimal_commas_and_codes_written_as_floats(cb: Codebook, tmp_path: Path
     assert inter1.select("before", "after").rows()[0] == ("2.0", "Rebel group")
     inter2 = result.changes.filter((pl.col("field") == "inter2") & (pl.col("row") == 2))
     assert inter2.select("before", "after", "reason").rows() == [("0.0", None, "null-code")]
+
+
+def test_a_monadic_export_repeats_ids_once_per_actor(cb: Codebook) -> None:
+    # One row per actor: the second actor of a two-actor event is a row of its own, with the
+    # event's id; actor2, assoc_actor_2 and inter2 are not columns.
+    rows = []
+    for r in ROWS:
+        rows.append({k: v for k, v in r.items() if k not in ("actor2", "assoc_actor_2", "inter2")})
+        if r["actor2"]:
+            rows.append(dict(rows[-1], actor1=r["actor2"], inter1=r["inter2"]))
+    frame = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]})
+    result = validate(frame, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    assert result.accepted.height == 10
+    # With actor2 a column, the same repeated ids are an error.
+    dyadic = frame.with_columns(pl.lit(None, pl.String).alias("actor2"))
+    assert "event-id-unique" in set(validate(dyadic, cb).errors["rule"])
