@@ -43,22 +43,26 @@ from eventcoder.schema.tables import PROVENANCE, polars_dtype
 ROW = "row"
 TYPE_RULE = "field-type"
 _BAD = "__ec_bad_"
-FAILURE_SCHEMA = {
-    ROW: pl.Int64,
-    "rule": pl.String,
-    "severity": pl.String,
-    "field": pl.String,
-    "value": pl.String,
-    "message": pl.String,
-}
-CHANGE_SCHEMA = {
-    ROW: pl.Int64,
-    "field": pl.String,
-    "before": pl.String,
-    "after": pl.String,
-    "reason": pl.String,
-    "source": pl.String,
-}
+FAILURE_SCHEMA = pl.Schema(
+    {
+        ROW: pl.Int64,
+        "rule": pl.String,
+        "severity": pl.String,
+        "field": pl.String,
+        "value": pl.String,
+        "message": pl.String,
+    }
+)
+CHANGE_SCHEMA = pl.Schema(
+    {
+        ROW: pl.Int64,
+        "field": pl.String,
+        "before": pl.String,
+        "after": pl.String,
+        "reason": pl.String,
+        "source": pl.String,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def _run_schema(
                         }
                     )
                 )
-    rows = pl.concat([p.cast(_INTERNAL) for p in parts])  # type: ignore[arg-type]
+    rows = pl.concat([p.cast(_INTERNAL) for p in parts])
     values = _values_at(data, rows)
     return values.select(
         (pl.col("_i") + 1).alias(ROW),
@@ -198,7 +198,7 @@ def _run_schema(
         pl.col("rfield").alias("field"),
         "value",
         "message",
-    ).cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
+    ).cast(FAILURE_SCHEMA)
 
 
 def _violating_rows(data: pl.DataFrame, cb: Codebook, checks: list[Check]) -> list[pl.Series]:
@@ -236,7 +236,8 @@ def _violating_rows(data: pl.DataFrame, cb: Codebook, checks: list[Check]) -> li
         elif check.unique_key is not None:
             out.append(_duplicated_rows(data, list(check.unique_key)))
         else:
-            out.append(masks.get_column(str(i)).arg_true())  # type: ignore[union-attr]
+            assert masks is not None  # every row-local check that is not skipped is in it
+            out.append(masks.get_column(str(i)).arg_true())
     return out
 
 
@@ -253,13 +254,15 @@ def _duplicated_rows(data: pl.DataFrame, fields: list[str]) -> pl.Series:
     return found
 
 
-_INTERNAL = {
-    "_i": pl.Int64,
-    "rule": pl.String,
-    "severity": pl.String,
-    "rfield": pl.String,
-    "message": pl.String,
-}
+_INTERNAL = pl.Schema(
+    {
+        "_i": pl.Int64,
+        "rule": pl.String,
+        "severity": pl.String,
+        "rfield": pl.String,
+        "message": pl.String,
+    }
+)
 
 
 def _column_failures(
