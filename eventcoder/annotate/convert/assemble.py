@@ -152,7 +152,7 @@ def _rejects(failures: pl.DataFrame, problems: pl.DataFrame, owners: pl.DataFram
             structural.select(*REJECT_SCHEMA),
         ],
         how="vertical_relaxed",
-    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    ).cast(REJECT_SCHEMA)
     return rejects.unique(
         subset=["annotation_id", "event_key", "field", "rule", "value"],
         keep="first",
@@ -171,7 +171,7 @@ def _withdrawn(rows: pl.DataFrame, rejects: pl.DataFrame, bad_ann: pl.DataFrame)
         pl.lit("annotation-rejected").alias("rule"),
         pl.lit(None, pl.String).alias("value"),
         pl.lit("another result of this annotation was rejected").alias("message"),
-    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    ).cast(REJECT_SCHEMA)
 
 
 def _skipped(meta: pl.DataFrame) -> pl.DataFrame:
@@ -203,7 +203,7 @@ def _mentions(mentions: pl.DataFrame, coded: pl.DataFrame) -> pl.DataFrame:
     return (
         mentions.join(coded.select(_OWNERS), on="annotation_id", how="inner")
         .select(*MENTION_SCHEMA)
-        .cast(MENTION_SCHEMA)  # type: ignore[arg-type]
+        .cast(MENTION_SCHEMA)
         .sort("task_id", "annotation_id", "span_start", "region", "label", nulls_last=True)
     )
 

@@ -8,29 +8,33 @@ from typing import Any
 
 import polars as pl
 
-REJECT_SCHEMA: dict[str, pl.DataType] = {
-    "task_id": pl.Int64(),
-    "article_id": pl.String(),
-    "annotation_id": pl.Int64(),
-    "coder": pl.String(),
-    "event_key": pl.String(),
-    "field": pl.String(),
-    "rule": pl.String(),
-    "value": pl.String(),
-    "message": pl.String(),
-}
+REJECT_SCHEMA = pl.Schema(
+    {
+        "task_id": pl.Int64(),
+        "article_id": pl.String(),
+        "annotation_id": pl.Int64(),
+        "coder": pl.String(),
+        "event_key": pl.String(),
+        "field": pl.String(),
+        "rule": pl.String(),
+        "value": pl.String(),
+        "message": pl.String(),
+    }
+)
 KEY = ["task_id", "annotation_id", "event_key"]
-MENTION_SCHEMA: dict[str, pl.DataType] = {
-    "task_id": pl.Int64(),
-    "article_id": pl.String(),
-    "annotation_id": pl.Int64(),
-    "coder": pl.String(),
-    "region": pl.String(),
-    "label": pl.String(),
-    "span_start": pl.Int64(),
-    "span_end": pl.Int64(),
-    "text": pl.String(),
-}
+MENTION_SCHEMA = pl.Schema(
+    {
+        "task_id": pl.Int64(),
+        "article_id": pl.String(),
+        "annotation_id": pl.Int64(),
+        "coder": pl.String(),
+        "region": pl.String(),
+        "label": pl.String(),
+        "span_start": pl.Int64(),
+        "span_end": pl.Int64(),
+        "text": pl.String(),
+    }
+)
 
 
 @dataclass(frozen=True)

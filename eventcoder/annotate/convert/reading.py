@@ -206,7 +206,8 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, sql: str, spec: dict[str, 
     # One thread parses: the parser holds a chunk of 2,048 tasks per thread in memory, which
     # for long articles with many regions is hundreds of MB each; one thread keeps the peak
     # near one chunk and, on a shared machine, reads as fast (docs/convert.md, Memory).
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
+    setting = con.execute("SELECT current_setting('threads')").fetchone()
+    threads = int(setting[0]) if setting else 1
     con.execute("SET threads = 1")
     try:
         con.execute(sql.replace("{source}", source), [str(path)])
@@ -215,7 +216,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, sql: str, spec: dict[str, 
     except duckdb.Error as err:
         raise _fail(path, err) from None
     finally:
-        con.execute(f"SET threads = {int(threads)}")
+        con.execute(f"SET threads = {threads}")
 
 
 def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
@@ -353,7 +354,9 @@ def _ending(tail: bytes) -> str:
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     """The result of ``sql`` as a polars frame (zero-copy through Arrow)."""
-    return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
+    table = pl.from_arrow(con.sql(sql).to_arrow_table())
+    assert isinstance(table, pl.DataFrame)  # an Arrow table becomes a frame, never a Series
+    return table
 
 
 def sql_text(value: str) -> str:
