@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make demo   install eventcoder and run the whole pipeline on the bundled demo (no server)
 #   make test   install eventcoder, a Label Studio server, headless Chromium and a Java runtime,
-#               run every test
+#               run ruff, mypy and every test
 PYTHON ?= python3
 VENV := .venv
 LS_VENV := .ls-venv
@@ -46,5 +46,8 @@ java:
 demo: install
 	$(VENV)/bin/eventcoder demo
 
+# Lint and types first (seconds), then every test.
 test: install-test label-studio chromium java
+	$(VENV)/bin/ruff check eventcoder tests bench
+	$(VENV)/bin/mypy
 	EVENTCODER_LABEL_STUDIO=$(CURDIR)/$(LS_VENV)/bin/label-studio $(VENV)/bin/python -m pytest
