@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +347,19 @@ def test_an_error_uniqueness_rule_compares_events_within_one_annotation(cb: Code
     # Three coders coding the same event is the point of double coding, never a duplicate.
     assert strict.events_accepted == usual.events_accepted == 28
     assert strict.reconciliation() == usual.reconciliation()
+
+
+@pytest.mark.parametrize("offset", [2**63, 10**30, -(2**63) - 1])
+def test_a_value_no_server_writes_is_refused_without_blaming_the_transfer(
+    cb: Codebook, tmp_path: Path, offset: object
+) -> None:
+    tasks = _tasks()
+    region = next(
+        r for t in tasks for a in t["annotations"] for r in a["result"] if "start" in r["value"]
+    )
+    region["value"]["start"] = offset
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")  # orjson stops at 64 bits
+    message = _refused(path, cb)
+    assert "does not fit a Label Studio export" in message
+    assert "export it again" not in message

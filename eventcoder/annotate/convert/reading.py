@@ -178,6 +178,14 @@ def available_memory() -> int:
 def _fail(path: Path, err: Exception) -> ExportFormatError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     first = re.sub(r' in file "[^"]*"', "", first)  # the path leads the message already
+    if "transform error" in first:
+        # Well-formed JSON holding a value no Label Studio server writes (an offset of 2^63,
+        # text where an id goes): exporting again would give the same file, so don't ask.
+        return ExportFormatError(
+            f"{path}: a value does not fit a Label Studio export ({first[:160]}); "
+            "this file was not written by a Label Studio server as it is",
+            path=str(path),
+        )
     return ExportFormatError(
         f"{path}: not a complete Label Studio JSON export ({first[:160]}); export it again as JSON",
         path=str(path),
