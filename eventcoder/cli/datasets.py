@@ -18,6 +18,7 @@ from eventcoder.cli.options import (
     codebook_at,
     progress_bar,
 )
+from eventcoder.errors import InputError
 from eventcoder.settings import server_settings
 
 if TYPE_CHECKING:
@@ -66,6 +67,14 @@ def agreement_cmd(
             help="Count this model version's predictions as one more coder, model:VERSION.",
         ),
     ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold",
+            help="With --model-coder: gold events (gold.parquet from adjudicate) to measure the "
+            "model against too; that report goes to OUT/model-vs-gold/.",
+        ),
+    ] = None,
 ) -> None:
     """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
     from rich.progress import Progress
@@ -75,6 +84,8 @@ def agreement_cmd(
     from eventcoder.datasets.agreement_report import write_report
     from eventcoder.files import check_folder
 
+    if gold is not None and model_coder is None:
+        raise InputError("--gold measures a model against gold: give --model-coder too")
     target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
@@ -102,6 +113,19 @@ def agreement_cmd(
         )
     paths = write_report(result, target)
     render_agreement(result)
+    if gold is not None and model_coder is not None:
+        from eventcoder.datasets.model_coder import model_gold_agreement
+        from eventcoder.schema.validate import read_table
+
+        against = model_gold_agreement(
+            predictions, read_table(gold), cb, model_coder, n_boot=n_boot, seed=seed
+        )
+        paths |= {
+            f"model-vs-gold {k}": p
+            for k, p in write_report(against, target / "model-vs-gold").items()
+        }
+        console.print(f"[bold]{model_coder} against gold[/]", highlight=False)
+        render_agreement(against)
     for path in paths.values():
         console.print(f"wrote {path}", soft_wrap=True, highlight=False)
 
@@ -452,7 +476,6 @@ def review_close(
     """
     from eventcoder.datasets.adjudicate import write_adjudication
     from eventcoder.datasets.review import close_review, read_adjudication
-    from eventcoder.errors import InputError
     from eventcoder.files import check_folder
 
     if project is None and export is None:

@@ -9,6 +9,11 @@ beside the people: detection F1 of the model against each coder, its pooled agre
 and each field's alpha without it (the coders' own). Whether pre-annotation helps or anchors
 coders shows as the model's agreement with coders who saw its predictions.
 
+With gold events (an adjudication's ``gold.parquet``), :func:`model_against_gold` measures the
+model against gold alone: the gold events are one coder (``gold``), the model the other, over
+the articles both cover, so detection F1 and each field's alpha say how far the model's
+pre-annotation is from what the team finally published.
+
 Predictions hold what a model fills (categories, actors, places, dates); fields it leaves blank
 are blank here, and are not counted against it by the agreement (a missing value is no vote).
 """
@@ -16,6 +21,7 @@ are blank here, and are not counted against it by the agreement (a missing value
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -23,6 +29,9 @@ from eventcoder.annotate.config import EVENT_LABEL, LABELS_NAME, control_field
 from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import polars_dtype
+
+if TYPE_CHECKING:
+    from eventcoder.datasets.agreement import AgreementResult
 
 CODER_PREFIX = "model:"
 
@@ -122,6 +131,78 @@ def with_model_coder(
         else annotations.select("article_id", "coder").unique()
     )
     return both, pl.concat([people, model_coded], how="vertical_relaxed")
+
+
+GOLD_CODER = "gold"
+
+
+def model_against_gold(
+    predictions: pl.DataFrame,
+    gold: pl.DataFrame,
+    cb: Codebook,
+    model_version: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return ``(annotations, coded)`` of two coders: the model's events and the gold events.
+
+    Gold events need ``article_id``, ``span_start`` and ``span_end`` (an adjudication's gold
+    table has them); each is one event of coder ``gold``. Only articles both the model and gold
+    cover count: an article the model was never run on says nothing about it.
+    """
+    missing = [c for c in ("article_id", "span_start", "span_end") if c not in gold.columns]
+    if missing:
+        raise InputError(
+            f"the gold table has no {', '.join(missing)} column(s); pass the gold.parquet "
+            "eventcoder adjudicate wrote"
+        )
+    events, model_coded = prediction_events(predictions, cb, model_version)
+    both_cover = model_coded.select("article_id").join(
+        gold.select("article_id").unique(), on="article_id", how="semi"
+    )
+    fields = [f.name for f in cb.fields if f.name in gold.columns]
+    gold_events = (
+        gold.join(both_cover, on="article_id", how="semi")
+        .with_row_index("_n")
+        .select(
+            "article_id",
+            pl.lit(GOLD_CODER).alias("coder"),
+            pl.format("gold-{}", "_n").alias("event_key"),
+            pl.col("span_start").cast(pl.Int64),
+            pl.col("span_end").cast(pl.Int64),
+            *fields,
+        )
+    )
+    model_events = events.join(both_cover, on="article_id", how="semi")
+    coded = pl.concat(
+        [
+            model_coded.join(both_cover, on="article_id", how="semi"),
+            both_cover.select("article_id", pl.lit(GOLD_CODER).alias("coder")),
+        ],
+        how="vertical_relaxed",
+    )
+    table = pl.concat(
+        [model_events.drop("task_id", "annotation_id", strict=False), gold_events],
+        how="diagonal_relaxed",
+    )
+    return table, coded
+
+
+def model_gold_agreement(
+    predictions: pl.DataFrame,
+    gold: pl.DataFrame,
+    cb: Codebook,
+    model_version: str,
+    **options: Any,
+) -> AgreementResult:
+    """Return the agreement of a model version with gold events (``options`` go to agreement)."""
+    from eventcoder.datasets.agreement import agreement
+
+    table, coded = model_against_gold(predictions, gold, cb, model_version)
+    if table.filter(pl.col("coder") == GOLD_CODER).height == 0:
+        raise InputError(
+            f"no article has both gold events and predictions of {model_version!r}: pass the "
+            "gold of the project the model pre-annotated"
+        )
+    return agreement(table, cb, coded=coded, **options)
 
 
 def read_with_predictions(

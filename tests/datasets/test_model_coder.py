@@ -12,7 +12,11 @@ from typer.testing import CliRunner
 from eventcoder.annotate.convert import export_to_annotations
 from eventcoder.cli import app
 from eventcoder.datasets.agreement import agreement
-from eventcoder.datasets.model_coder import prediction_events, with_model_coder
+from eventcoder.datasets.model_coder import (
+    model_gold_agreement,
+    prediction_events,
+    with_model_coder,
+)
 from eventcoder.errors import InputError
 from eventcoder.schema import load_codebook
 
@@ -117,3 +121,49 @@ def test_cli_model_coder(tmp_path: Path) -> None:
         app, ["agreement", str(export), "-o", str(tmp_path / "b"), "--model-coder", "v9"]
     )
     assert wrong.exit_code == 2 and "no predictions of model version 'v9'" in wrong.output
+
+
+def _gold_from(events: pl.DataFrame) -> pl.DataFrame:
+    """Gold events as an adjudication writes them, made from one coder's events."""
+    cb = load_codebook()
+    fields = [f.name for f in cb.fields if f.name in events.columns]
+    return events.select("article_id", "span_start", "span_end", *fields)
+
+
+def test_the_model_against_gold_is_measured_on_the_articles_both_cover(conv) -> None:
+    cb = load_codebook()
+    theirs = conv.annotations.filter(pl.col("coder") == COPIED)
+    same = model_gold_agreement(conv.predictions, _gold_from(theirs), cb, "copy", n_boot=0)
+    assert same.summary["detection_f1"] == 1.0
+    assert same.summary["coders"] == 2
+    alphas = dict(same.fields.select("field", "alpha").iter_rows())
+    assert alphas["event_type"] in (1.0, None)  # None: one event type only, no variation
+    # Gold without one event of an article where the model found two or more: all of gold's
+    # events are matched, the model has one more, so F1 = 2 (n - 1) / (n + n - 1).
+    per_article = theirs.group_by("article_id").len().filter(pl.col("len") >= 2)
+    article = per_article["article_id"].sort()[0]
+    dropped = theirs.filter(pl.col("article_id") == article).sort("span_start")["event_key"][0]
+    fewer = _gold_from(theirs.filter(pl.col("event_key") != dropped))
+    n = theirs.height
+    less = model_gold_agreement(conv.predictions, fewer, cb, "copy", n_boot=0)
+    assert less.summary["detection_f1"] == pytest.approx(2 * (n - 1) / (2 * n - 1))
+    # An article gold has and the model never saw is left out, not counted as missed.
+    elsewhere = pl.concat(
+        [_gold_from(theirs), _gold_from(theirs.head(1)).with_columns(article_id=pl.lit("x9"))]
+    )
+    outside = model_gold_agreement(conv.predictions, elsewhere, cb, "copy", n_boot=0)
+    assert outside.summary["detection_f1"] == 1.0
+
+
+def test_cli_model_against_gold(tmp_path: Path, conv) -> None:
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_export_with_copied_predictions()), encoding="utf-8")
+    gold = tmp_path / "gold.parquet"
+    _gold_from(conv.annotations.filter(pl.col("coder") == COPIED)).write_parquet(gold)
+    args = ["agreement", str(export), "-o", str(tmp_path / "a"), "--boot", "0"]
+    result = CliRunner().invoke(app, [*args, "--model-coder", "copy", "--gold", str(gold)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "a" / "model-vs-gold" / "agreement.json").read_text())
+    assert report["summary"]["detection_f1"] == 1.0
+    alone = CliRunner().invoke(app, [*args, "--gold", str(gold)])
+    assert alone.exit_code == 2 and "give --model-coder too" in alone.output
