@@ -79,9 +79,9 @@ def agreement_cmd(
     """Align coders' events and measure agreement per field; write HTML, Markdown and JSON."""
     from rich.progress import Progress
 
-    from eventcoder.annotate.convert import read_annotations
     from eventcoder.datasets.agreement import agreement
     from eventcoder.datasets.agreement_report import write_report
+    from eventcoder.datasets.model_coder import model_gold_agreement, read_coders
     from eventcoder.files import check_folder
 
     if gold is not None and model_coder is None:
@@ -89,13 +89,7 @@ def agreement_cmd(
     target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
-        if model_coder is None:
-            table, coded = read_annotations(source, cb)
-        else:
-            from eventcoder.datasets.model_coder import read_with_predictions, with_model_coder
-
-            table, coded, predictions = read_with_predictions(source, cb)
-            table, coded = with_model_coder(table, coded, predictions, cb, model_coder)
+        table, coded, predictions = read_coders(source, cb, model_coder)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 
@@ -113,8 +107,7 @@ def agreement_cmd(
         )
     paths = write_report(result, target)
     render_agreement(result)
-    if gold is not None and model_coder is not None:
-        from eventcoder.datasets.model_coder import model_gold_agreement
+    if gold is not None and model_coder is not None and predictions is not None:
         from eventcoder.schema.validate import read_table
 
         against = model_gold_agreement(

@@ -227,3 +227,21 @@ def read_with_predictions(
             path=str(beside),
         )
     return annotations, coded, pl.read_parquet(beside)
+
+
+def read_coders(
+    path: str | Path, cb: Codebook, model_version: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+    """Return ``(annotations, coded, predictions)`` for the agreement of ``path``'s coders.
+
+    With ``model_version``, that version's predictions are one more coder in ``annotations`` and
+    ``coded``, and ``predictions`` is the whole predictions table; without, it is None.
+    """
+    from eventcoder.annotate.convert import read_annotations
+
+    if model_version is None:
+        annotations, coded = read_annotations(path, cb)
+        return annotations, coded, None
+    annotations, coded, predictions = read_with_predictions(path, cb)
+    annotations, coded = with_model_coder(annotations, coded, predictions, cb, model_version)
+    return annotations, coded, predictions
