@@ -117,13 +117,19 @@ def _read_parquet(path: Path) -> pl.DataFrame:
             f"{path}: cannot read it as a Parquet table ({_first_line(err)})", path=str(path)
         ) from None
     for name, dtype in frame.schema.items():
-        if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
-            raise InputError(
-                f"{path}: column {name!r} holds {_kind(dtype)}, not one value per cell; "
-                "write it as text (several values separated by '; ')",
-                path=str(path),
-            )
+        _refuse_cells(name, dtype, str(path))
     return frame
+
+
+def _refuse_cells(name: str, dtype: pl.DataType, source: str | None) -> None:
+    """Raise :class:`InputError` when column ``name`` holds lists, records or bytes."""
+    if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
+        where = f"{source}: " if source else ""
+        raise InputError(
+            f"{where}column {name!r} holds {_kind(dtype)}, not one value per cell; "
+            "write it as text (several values separated by '; ')",
+            path=source,
+        )
 
 
 def _kind(dtype: pl.DataType) -> str:
@@ -138,12 +144,7 @@ def check_column_types(frame: pl.DataFrame, cb: Codebook, source: str | None = N
     """Raise :class:`InputError` naming the first column whose stored type its field cannot take."""
     where = f"{source}: " if source else ""
     for name, dtype in frame.schema.items():
-        if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
-            raise InputError(
-                f"{where}column {name!r} holds {_kind(dtype)}, not one value per cell; "
-                "write it as text (several values separated by '; ')",
-                path=source,
-            )
+        _refuse_cells(name, dtype, source)
         if name in cb.field_names:
             ftype = cb.field(name).type
             if not _READABLE[ftype](dtype):
@@ -184,14 +185,7 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
         notes.append(f"{path.name}: {_NAMES.get(delimiter, repr(delimiter))}-separated")
     source: Any = path if data is None else io.BytesIO(data.encode("utf-8"))
     try:
-        frame = pl.read_csv(
-            source,
-            separator=delimiter,
-            infer_schema=False,
-            encoding="utf8",
-            skip_rows=skip,
-            raise_if_empty=False,
-        )
+        frame = _parse_csv(source, delimiter, skip)
     except pl.exceptions.ComputeError as err:
         if data is None and "utf-8" in str(err).lower():
             # The first megabyte was UTF-8 and a later byte is not: read it all as the fallback.
@@ -208,16 +202,22 @@ def _finish(
     path: Path, data: str, delimiter: str, skip: int, name: str, notes: list[str]
 ) -> TableFile:
     try:
-        frame = pl.read_csv(
-            io.BytesIO(data.encode("utf-8")),
-            separator=delimiter,
-            infer_schema=False,
-            skip_rows=skip,
-            raise_if_empty=False,
-        )
+        frame = _parse_csv(io.BytesIO(data.encode("utf-8")), delimiter, skip)
     except pl.exceptions.PolarsError as err:
         raise _unreadable(path, delimiter, err) from None
     return TableFile(_drop_unnamed(frame, notes), name, delimiter, tuple(notes))
+
+
+def _parse_csv(source: Any, delimiter: str, skip: int) -> pl.DataFrame:
+    """UTF-8 text as a table of text cells (a file's path, or text decoded and re-encoded)."""
+    return pl.read_csv(
+        source,
+        separator=delimiter,
+        infer_schema=False,
+        encoding="utf8",
+        skip_rows=skip,
+        raise_if_empty=False,
+    )
 
 
 def _unreadable(path: Path, delimiter: str, err: Exception) -> InputError:

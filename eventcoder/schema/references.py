@@ -40,7 +40,7 @@ from eventcoder.errors import InputError
 from eventcoder.files import output_set
 from eventcoder.schema.codebook import ACTOR_COLUMNS, GAZETTEER_COLUMNS, Codebook, References
 from eventcoder.schema.rules import haversine_km
-from eventcoder.schema.validate import read_table, validate
+from eventcoder.schema.validate import validate_file
 
 ACTOR_KINDS = ("actor_type_listed", "actor_known")
 PLACE_KINDS = ("place_known", "coordinates_near_place")
@@ -212,7 +212,7 @@ def build_references_from_files(
     uses: list[TableUse] = []
     for path in paths:
         say(f"validating {path}")
-        result = validate(read_table(path), plain)
+        result = validate_file(path, plain)
         accepted.append(result.accepted.select([c for c in keep if c in result.accepted.columns]))
         uses.append(
             TableUse(str(path), result.total, result.accepted.height, result.rejected.height)

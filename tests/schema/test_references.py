@@ -442,6 +442,14 @@ def test_rejected_rows_are_left_out_and_counted(tmp_path: Path, codebook: Codebo
     assert lists.gazetteer.filter(pl.col("location") == "Mandera")["count"].to_list() == [4]
 
 
+def test_a_table_that_cannot_be_read_is_named(tmp_path: Path, codebook: Codebook) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    _frame(history()).write_csv(good)
+    _frame(history()).drop("event_date").write_csv(bad)
+    with pytest.raises(InputError, match=r"bad\.csv: missing required column\(s\): event_date"):
+        build_references_from_files([good, bad], codebook)
+
+
 def test_no_tables_is_unusable_input(codebook: Codebook) -> None:
     with pytest.raises(InputError):
         build_references_from_files([], codebook)
