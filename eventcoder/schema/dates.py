@@ -225,8 +225,3 @@ def _ambiguous_example(values: pl.Series, reads: dict[str, pl.Series], formats: 
         if differs.any():
             return str(values.filter(differs)[0])
     return str(values[0])
-
-
-def describe(formats: tuple[str, ...]) -> str:
-    """Formats for a note: ``%d-%b-%y`` style, joined by ' and '."""
-    return " and ".join(formats)
