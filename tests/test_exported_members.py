@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 import types
 
 import pytest
@@ -34,3 +36,14 @@ def test_all_lists_the_public_names(name: str) -> None:
         )
     ]
     assert not foreign
+
+
+def test_converting_does_not_load_the_label_studio_sdk() -> None:
+    # convert reads a file; the SDK (a third of a second to import) is loaded only by the names
+    # that talk to a server, on first use
+    code = (
+        "import sys, eventcoder.annotate as a; import eventcoder.annotate.convert; "
+        "assert 'label_studio_sdk' not in sys.modules; a.find_project; "
+        "assert 'label_studio_sdk' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

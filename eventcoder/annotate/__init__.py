@@ -1,4 +1,11 @@
-"""Label Studio projects from the codebook: the labeling config, and exports turned into tables."""
+"""Label Studio projects from the codebook: the labeling config, and exports turned into tables.
+
+The names that talk to a server are loaded on first use (PEP 562), so that ``eventcoder
+convert``, which reads a file, does not import the Label Studio SDK.
+"""
+
+import importlib as _importlib
+import typing as _typing
 
 from eventcoder.annotate.articles import Article, read_articles
 from eventcoder.annotate.config import (
@@ -14,17 +21,54 @@ from eventcoder.annotate.convert import (
     read_export,
     write_conversion,
 )
-from eventcoder.annotate.exports import pull_export
-from eventcoder.annotate.projects import Project, create_project, find_project, instructions_html
 from eventcoder.annotate.results import event_results
-from eventcoder.annotate.server import (
-    ServerStatus,
-    StartedServer,
-    server_status,
-    start_server,
-    stop_server,
-)
-from eventcoder.annotate.tasks import ImportReport, import_tasks, project_tasks
+
+if _typing.TYPE_CHECKING:
+    from eventcoder.annotate.exports import pull_export
+    from eventcoder.annotate.projects import (
+        Project,
+        create_project,
+        find_project,
+        instructions_html,
+    )
+    from eventcoder.annotate.server import (
+        ServerStatus,
+        StartedServer,
+        server_status,
+        start_server,
+        stop_server,
+    )
+    from eventcoder.annotate.tasks import ImportReport, import_tasks, project_tasks
+
+# name -> the module that defines it, imported by __getattr__ when the name is first asked for
+_LAZY = {
+    "pull_export": "exports",
+    "Project": "projects",
+    "create_project": "projects",
+    "find_project": "projects",
+    "instructions_html": "projects",
+    "ServerStatus": "server",
+    "StartedServer": "server",
+    "server_status": "server",
+    "start_server": "server",
+    "stop_server": "server",
+    "ImportReport": "tasks",
+    "import_tasks": "tasks",
+    "project_tasks": "tasks",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "Article",

@@ -34,9 +34,9 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from eventcoder.datasets.reliability import (
-    _LEVELS,
     Level,
     _as_numbers,
+    _check_level,
     _distances,
     _encode,
     krippendorff_alpha,
@@ -101,11 +101,7 @@ def bootstrap_alpha(
     Raises ``AgreementError`` when alpha is undefined on ``data`` itself (as
     ``krippendorff_alpha`` does) or on every resample.
     """
-    if level not in _LEVELS:
-        raise AgreementError(
-            f"unknown level {level!r}; use 'nominal', 'ordinal', 'interval' or 'ratio'",
-            statistic="bootstrap_alpha",
-        )
+    _check_level(level, "bootstrap_alpha")
     if n_boot < 1:
         raise AgreementError(
             f"bootstrap_alpha needs n_boot >= 1, got {n_boot}", statistic="bootstrap_alpha"

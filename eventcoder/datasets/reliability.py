@@ -29,7 +29,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Literal, overload
+from typing import Any, Literal, get_args, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
-_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+_LEVELS: tuple[str, ...] = get_args(Level)
 # The ordinal and ratio distances need a categories x categories matrix.
 _MAX_CATEGORIES = 20_000
 Weights = Literal["linear", "quadratic"]
@@ -221,6 +221,15 @@ def _require_pairable(codes: npt.NDArray[Any], statistic: str) -> npt.NDArray[An
     return pairable
 
 
+def _check_level(level: str, statistic: str) -> None:
+    """Raise ``AgreementError`` unless ``level`` is one of :data:`Level`'s."""
+    if level not in _LEVELS:
+        raise AgreementError(
+            f"unknown level {level!r}; use 'nominal', 'ordinal', 'interval' or 'ratio'",
+            statistic=statistic,
+        )
+
+
 def _no_variation(statistic: str) -> AgreementError:
     """Return the error for data where every pairable value is the same category."""
     return AgreementError(
@@ -278,11 +287,7 @@ def krippendorff_alpha(
     Raises ``AgreementError`` when no unit has two values, or when every pairable value is the
     same category (``D_e = 0``). The ``krippendorff`` package raises or returns NaN for these.
     """
-    if level not in _LEVELS:
-        raise AgreementError(
-            f"unknown level {level!r}; use 'nominal', 'ordinal', 'interval' or 'ratio'",
-            statistic="krippendorff_alpha",
-        )
+    _check_level(level, "krippendorff_alpha")
     if level == "interval" and value_domain is None:
         numbers = np.asarray(data)
         if numbers.ndim == 2 and numbers.dtype.kind in "fiu":

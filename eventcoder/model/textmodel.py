@@ -81,23 +81,16 @@ def normalise_text(texts: pl.Series) -> pl.Series:
 
 
 def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
+    # Raw counts (no sign flips, no norm, no lowercasing): normalise_text lowercases, _tfidf
+    # weighs and normalises.
+    common: dict[str, Any] = dict(
+        alternate_sign=False, norm=None, lowercase=False, dtype=np.float32
+    )
     words = HashingVectorizer(
-        analyzer="word",
-        ngram_range=(1, 2),
-        n_features=WORD_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        dtype=np.float32,
+        analyzer="word", ngram_range=(1, 2), n_features=WORD_FEATURES, **common
     )
     chars = HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 5),
-        n_features=CHAR_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        dtype=np.float32,
+        analyzer="char_wb", ngram_range=(2, 5), n_features=CHAR_FEATURES, **common
     )
     return words, chars
 

@@ -24,19 +24,10 @@ from eventcoder.datasets.reliability import (
     bootstrap_ci,
     krippendorff_alpha,
 )
+from tests.datasets.test_reliability import KRIPPENDORFF_2011 as K2011
+from tests.datasets.test_reliability import LEVELS
 
 nan = np.nan
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
-
-# Krippendorff (2011), units x coders.
-K2011 = np.array(
-    [
-        [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
-        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
-        [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
-        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
-    ]
-).T
 
 
 @st.composite
