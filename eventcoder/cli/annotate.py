@@ -13,9 +13,11 @@ from eventcoder.cli.app import app, console, err_console, say_error
 from eventcoder.cli.options import (
     ApiKeyOption,
     CodebookOption,
+    OutputFileOption,
     ProjectOption,
     UrlOption,
     codebook_at,
+    print_or_write,
     progress_bar,
 )
 from eventcoder.cli.render import render_failures
@@ -252,20 +254,12 @@ def coders_add(
 @project_app.command("config")
 def project_config(
     codebook: CodebookOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.")
-    ] = None,
+    output: OutputFileOption = None,
 ) -> None:
     """Print the Label Studio labeling config (XML) generated from the codebook."""
     from eventcoder.annotate.config import labeling_config
-    from eventcoder.files import atomic_write_text
 
-    xml = labeling_config(codebook_at(codebook))
-    if output is None:
-        typer.echo(xml)
-    else:
-        atomic_write_text(xml + "\n", output)
-        console.print(f"wrote {output}")
+    print_or_write(labeling_config(codebook_at(codebook)) + "\n", output)
 
 
 @app.command("convert")

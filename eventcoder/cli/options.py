@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from eventcoder.cli.app import err_console
+from eventcoder.cli.app import console, err_console
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -41,6 +41,9 @@ ApiKeyOption = Annotated[
         show_default=False,
     ),
 ]
+OutputFileOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file.")
+]
 ProjectOption = Annotated[
     str, typer.Option("--project", "-p", help="Project id, or its exact title.", show_default=False)
 ]
@@ -51,6 +54,17 @@ def codebook_at(path: Path | None) -> Codebook:
     from eventcoder.schema import load_codebook
 
     return load_codebook(path)
+
+
+def print_or_write(text: str, output: Path | None) -> None:
+    """Print ``text`` on stdout as it is, or write it to the file ``output``."""
+    from eventcoder.files import atomic_write_text
+
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write_text(text, output)
+        console.print(f"wrote {output}")
 
 
 def progress_bar(*columns: Any) -> Progress:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from eventcoder.cli.app import app, console
-from eventcoder.cli.options import CodebookOption, codebook_at
+from eventcoder.cli.options import CodebookOption, OutputFileOption, codebook_at, print_or_write
 
 if TYPE_CHECKING:
     from eventcoder.schema.validate import ValidationResult
@@ -46,20 +46,12 @@ def codebook_show(codebook: CodebookOption = None) -> None:
 @codebook_app.command("docs")
 def codebook_docs(
     codebook: CodebookOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.")
-    ] = None,
+    output: OutputFileOption = None,
 ) -> None:
     """Write Markdown coding instructions for annotators, generated from the codebook."""
-    from eventcoder.files import atomic_write_text
     from eventcoder.schema.docs import codebook_markdown
 
-    text = codebook_markdown(codebook_at(codebook))
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        atomic_write_text(text, output)
-        console.print(f"wrote {output}")
+    print_or_write(codebook_markdown(codebook_at(codebook)), output)
 
 
 @codebook_app.command("check")

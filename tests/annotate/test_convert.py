@@ -226,6 +226,16 @@ def test_cli_prints_the_config(cb: Codebook) -> None:
     assert result.output == labeling_config(cb) + "\n"
 
 
+def test_cli_writes_the_config_to_a_file(cb: Codebook, tmp_path: Path) -> None:
+    from eventcoder.annotate.config import labeling_config
+
+    out = tmp_path / "config.xml"
+    result = CliRunner().invoke(app, ["project", "config", "-o", str(out)])
+    assert result.exit_code == 0
+    assert result.output.startswith("wrote ")
+    assert out.read_text(encoding="utf-8") == labeling_config(cb) + "\n"
+
+
 # ---- offsets outside the Basic Multilingual Plane ------------------------------------------
 
 ASTRAL = ["🔥", "𝐀", "😀", "𠀋", "🇸🇾"]  # emoji, a mathematical letter, a CJK extension B, a flag
