@@ -32,7 +32,7 @@ import polars as pl
 
 from eventcoder.annotate.convert import Conversion, read_export, write_conversion
 from eventcoder.datasets.adjudicate import Adjudication, adjudicate, write_adjudication
-from eventcoder.datasets.agreement import agreement
+from eventcoder.datasets.agreement import N_BOOT, agreement
 from eventcoder.datasets.agreement_report import write_report
 from eventcoder.datasets.align import align_events
 from eventcoder.datasets.release import publish, read_events, verify
@@ -108,7 +108,7 @@ def run_pipeline(
     version: str,
     root: str | Path | None = None,
     title: str | None = None,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     on_progress: Progress | None = None,
 ) -> PipelineResult:
     """Return what running every stage on ``export`` produced (see the module docstring).

@@ -145,7 +145,9 @@ def load_model(path: str | Path, cb: Codebook | None = None) -> TextModel:
         )
     except ModelError:
         raise
-    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError) as err:
+    # A header of the right format whose entries have the wrong JSON shapes (a list where
+    # a mapping belongs) is damaged too, not a crash.
+    except (AttributeError, KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError) as err:
         raise ModelError(f"{path}: damaged model file ({err})", path=str(path)) from None
     n = len(model.classes)
     width = model.columns.size

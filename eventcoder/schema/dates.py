@@ -176,18 +176,21 @@ def _choose(
     frame = pl.DataFrame({"value": values})
     two_digit = any("%y" in f for f in shape.formats)
     pairs = years() if years is not None and (two_digit or len(shape.formats) > 1) else None
+    with_year = None
     if pairs is not None:
         pairs = pairs.filter(pl.col("value").is_in(values.implode()))
-    reads = {}
-    for fmt in shape.formats:
-        dates = frame.select(_parse(pl.col("value"), fmt, None, today)).to_series()
-        if pairs is not None and "%y" in fmt:
+        if two_digit:
             # The year column's century: per distinct value, its most common year.
             modal = pairs.group_by("value").agg(pl.col("year").mode().first())
             with_year = frame.join(modal, on="value", how="left", maintain_order="left")
+    reads = {}
+    for fmt in shape.formats:
+        if with_year is not None and "%y" in fmt:
             dates = with_year.select(
                 _parse(pl.col("value"), fmt, pl.col("year"), today)
             ).to_series()
+        else:
+            dates = frame.select(_parse(pl.col("value"), fmt, None, today)).to_series()
         reads[fmt] = dates
     fewest = min(r.null_count() for r in reads.values())
     left = [f for f in shape.formats if reads[f].null_count() == fewest]
@@ -225,8 +228,3 @@ def _ambiguous_example(values: pl.Series, reads: dict[str, pl.Series], formats: 
         if differs.any():
             return str(values.filter(differs)[0])
     return str(values[0])
-
-
-def describe(formats: tuple[str, ...]) -> str:
-    """Formats for a note: ``%d-%b-%y`` style, joined by ' and '."""
-    return " and ".join(formats)

@@ -305,27 +305,37 @@ def _actor_list(
         pl.col("type").shift(1).over(group).alias("_prev_type"),
         earlier_last.alias("_prev_last"),
     )
-    conflicts = (
-        listed.filter("_overlap")
-        .select(
-            pl.lit("actors").alias("list"),
-            pl.lit("actor-types-overlap").alias("kind"),
-            "name",
-            "country",
+    conflicts = _conflicts(
+        listed.filter("_overlap"),
+        "actors",
+        "actor-types-overlap",
+        name=pl.col("name"),
+        rows=pl.col("count"),
+        detail=pl.format(
+            "coded {} ({} rows, {} to {}) while also coded {} (until {})",
+            "type",
             "count",
-            pl.format(
-                "coded {} ({} rows, {} to {}) while also coded {} (until {})",
-                "type",
-                "count",
-                "first_seen",
-                "last_seen",
-                "_prev_type",
-                "_prev_last",
-            ).alias("detail"),
-        )
-        .rename({"count": "rows"})
+            "first_seen",
+            "last_seen",
+            "_prev_type",
+            "_prev_last",
+        ),
     )
     return listed.select(empty_actors.columns), conflicts
+
+
+def _conflicts(
+    frame: pl.DataFrame, list_name: str, kind: str, *, name: pl.Expr, rows: pl.Expr, detail: pl.Expr
+) -> pl.DataFrame:
+    """One conflict row (:data:`CONFLICT_SCHEMA`'s columns) per row of ``frame``."""
+    return frame.select(
+        pl.lit(list_name).alias("list"),
+        pl.lit(kind).alias("kind"),
+        name.alias("name"),
+        "country",
+        rows.cast(pl.Int64).alias("rows"),
+        detail.alias("detail"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,13 +494,13 @@ def _sites(chosen: pl.DataFrame, spellings: pl.DataFrame, place: list[str]) -> p
 
 def _far_apart(gaz: pl.DataFrame, tolerance_km: float) -> pl.DataFrame:
     """Return a conflict row per place whose coordinates in use lie beyond the tolerance."""
-    return gaz.filter(pl.col("_km") > tolerance_km).select(
-        pl.lit("gazetteer").alias("list"),
-        pl.lit("place-coordinates-far-apart").alias("kind"),
-        pl.col("location").alias("name"),
-        "country",
-        pl.col("_far_rows").cast(pl.Int64).alias("rows"),
-        pl.format(
+    return _conflicts(
+        gaz.filter(pl.col("_km") > tolerance_km),
+        "gazetteer",
+        "place-coordinates-far-apart",
+        name=pl.col("location"),
+        rows=pl.col("_far_rows"),
+        detail=pl.format(
             "{} coordinate pairs in use, up to {} km from the {}, {} chosen ({} of {} rows lie "
             "beyond the tolerance of {} km)",
             "_pairs",
@@ -500,7 +510,7 @@ def _far_apart(gaz: pl.DataFrame, tolerance_km: float) -> pl.DataFrame:
             "_far_rows",
             "count",
             pl.lit(tolerance_km),
-        ).alias("detail"),
+        ),
     )
 
 
@@ -526,26 +536,24 @@ def _ambiguous_names(gaz: pl.DataFrame) -> pl.DataFrame:
         pl.col("admin3").fill_null("-"),
         "count",
     )
-    return (
+    shared = (
         named.with_columns(where.alias("_where"))
         .group_by("country", "_lower", maintain_order=True)
         .agg(
             pl.col("_name").first().alias("name"),
             pl.len().alias("_places"),
-            pl.col("count").sum().cast(pl.Int64).alias("rows"),
+            pl.col("count").sum().alias("rows"),
             pl.col("_where").str.join("; ").alias("_all"),
         )
         .filter(pl.col("_places") > 1)
-        .select(
-            pl.lit("gazetteer").alias("list"),
-            pl.lit("place-name-ambiguous").alias("kind"),
-            "name",
-            "country",
-            "rows",
-            pl.format("names {} places; a look-up finds the first: {}", "_places", "_all").alias(
-                "detail"
-            ),
-        )
+    )
+    return _conflicts(
+        shared,
+        "gazetteer",
+        "place-name-ambiguous",
+        name=pl.col("name"),
+        rows=pl.col("rows"),
+        detail=pl.format("names {} places; a look-up finds the first: {}", "_places", "_all"),
     )
 
 

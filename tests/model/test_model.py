@@ -161,6 +161,29 @@ def test_damaged_or_foreign_files_are_refused(trained, tmp_path: Path) -> None:
         load_model(tmp_path / "absent.ecm")
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"sha256": ["coef.npy"]},
+        {"codebook": ["acled"]},
+        {"hierarchy": {"event_field": "e", "sub_field": None, "parent": [], "event_types": []}},
+        {"classes": 5},
+    ],
+)
+def test_a_header_with_entries_of_the_wrong_shape_is_refused(
+    trained, tmp_path: Path, entry: dict
+) -> None:
+    _, path, _ = trained
+    damaged = tmp_path / "damaged.ecm"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as dst:
+        header = json.loads(src.read("model.json"))
+        header.update(entry)
+        for name in src.namelist():
+            dst.writestr(name, json.dumps(header) if name == "model.json" else src.read(name))
+    with pytest.raises(ModelError, match="damaged model file"):
+        load_model(damaged)
+
+
 def test_expected_calibration_error_known_answer() -> None:
     # Two bins: scores 0.95 (all right) and 0.25 (one in four right): gaps 0.05 and 0.0.
     score = np.array([0.95, 0.95, 0.25, 0.25, 0.25, 0.25])

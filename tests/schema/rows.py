@@ -149,7 +149,9 @@ GOOD = [
     ),
 ]
 
-_ACTOR_CODES = {
+# ACLED's numeric codes, written by hand rather than read from the codebook, so that a wrong code
+# in the codebook shows; tests/schema/shapes.py uses them too.
+ACTOR_CODES = {
     "State forces": "1",
     "Rebel group": "2",
     "Political militia": "3",
@@ -159,12 +161,15 @@ _ACTOR_CODES = {
     "Civilians": "7",
     "External/Other forces": "8",
 }
-_INTERACTION_CODES = {
+INTERACTION_CODES = {
     "State forces-State forces": "11",
     "External/Other forces-Civilians": "78",
     "State forces only": "10",
     "Protesters only": "60",
     "External/Other forces-External/Other forces": "88",
+    "State forces-Rebel group": "12",
+    "Political militia-Civilians": "37",
+    "State forces-Political militia": "13",
 }
 
 
@@ -178,9 +183,9 @@ def text_layout(rows: list[dict] = GOOD) -> pl.DataFrame:
 def numeric_layout(rows: list[dict] = GOOD) -> pl.DataFrame:
     """The 31 columns with numeric inter codes (inter2 0 when one-sided) and interaction codes."""
     return text_layout(rows).with_columns(
-        pl.col("inter1").replace(_ACTOR_CODES),
-        pl.col("inter2").replace(_ACTOR_CODES).fill_null("0"),
-        pl.col("interaction").replace(_INTERACTION_CODES),
+        pl.col("inter1").replace(ACTOR_CODES),
+        pl.col("inter2").replace(ACTOR_CODES).fill_null("0"),
+        pl.col("interaction").replace(INTERACTION_CODES),
     )
 
 

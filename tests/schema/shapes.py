@@ -17,6 +17,8 @@ import io
 from datetime import date
 from pathlib import Path
 
+from tests.schema.rows import ACTOR_CODES, INTERACTION_CODES
+
 COLUMNS = (
     "event_id_cnty event_date year time_precision disorder_type event_type sub_event_type actor1 "
     "assoc_actor_1 inter1 actor2 assoc_actor_2 inter2 interaction civilian_targeting iso region "
@@ -227,24 +229,6 @@ for _row in ROWS:
     _row["year"] = str(date.fromisoformat(str(_row["event_date"])).year)
     _row["timestamp"] = "1700000000"
 
-_ACTOR_CODES = {
-    "State forces": "1",
-    "Rebel group": "2",
-    "Political militia": "3",
-    "Identity militia": "4",
-    "Rioters": "5",
-    "Protesters": "6",
-    "Civilians": "7",
-    "External/Other forces": "8",
-}
-_INTERACTION_CODES = {
-    "State forces-Rebel group": "12",
-    "State forces only": "10",
-    "Political militia-Civilians": "37",
-    "Protesters only": "60",
-    "State forces-Political militia": "13",
-}
-
 
 def dates(fmt: str) -> list[str]:
     """The rows' event dates written with ``fmt`` (``%-d``: a day without its leading zero)."""
@@ -327,9 +311,9 @@ def layout_2019() -> tuple[list[str], list[list[str | None]]]:
             iso3={"466": "MLI", "760": "SYR", "204": "BEN", "566": "NGA", "854": "BFA"}[
                 str(r["iso"])
             ],
-            inter1=_ACTOR_CODES[str(r["inter1"])],
-            inter2=_ACTOR_CODES.get(str(r["inter2"]), "0"),
-            interaction=_INTERACTION_CODES[str(r["interaction"])],
+            inter1=ACTOR_CODES[str(r["inter1"])],
+            inter2=ACTOR_CODES.get(str(r["inter2"]), "0"),
+            interaction=INTERACTION_CODES[str(r["interaction"])],
         )
         rows.append([cells.get(c) for c in LAYOUT_2019])
     return list(LAYOUT_2019), rows
