@@ -38,6 +38,7 @@ __all__ = [
     "file_mode",
     "output_set",
     "prepare_folder",
+    "process_alive",
 ]
 
 _umask_lock = threading.Lock()
@@ -263,11 +264,12 @@ def _remove_stale_stages(folder: Path) -> None:
     """
     for stage in folder.glob(f"{STAGE_PREFIX}*.part"):
         pid = stage.name[len(STAGE_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Return whether process ``pid`` exists (ours, or someone else's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from eventcoder.errors import ReleaseError
+from eventcoder.files import process_alive
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", re.ASCII)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
@@ -108,7 +109,7 @@ def clean_stale(folder: Path) -> list[str]:
         if not (path.is_dir() and path.name.startswith(".") and TEMP_MARK in path.name):
             continue
         pid = path.name.split(TEMP_MARK, 1)[1].split("-", 1)[0]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and process_alive(int(pid)):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path.name)
@@ -118,15 +119,3 @@ def clean_stale(folder: Path) -> list[str]:
         f"removed {len(removed)} unfinished release folder(s) left by an interrupted run: "
         + ", ".join(sorted(removed))
     ]
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
