@@ -57,3 +57,15 @@ def test_debug_lets_the_exception_through_and_leaves_the_environment_alone(
     again = runner.invoke(app, ["verify", str(tmp_path / "none")])
     assert again.exit_code == 2 and again.exception is not None
     assert not isinstance(again.exception, EventcoderError)
+
+
+@pytest.mark.parametrize("note", ["export[draft].csv: tab-separated", "column [/x] dropped"])
+def test_notes_show_the_data_they_quote_as_written(
+    note: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # every command prints its notes through say_note: a file name or column holding brackets
+    # is text, not rich markup to obey ("[draft]" vanished) or to choke on ("[/x]" raised)
+    from eventcoder.cli.app import say_note
+
+    say_note(note)
+    assert capsys.readouterr().out == f"note: {note}\n"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from eventcoder.cli.app import app, console, err_console, say_error
+from eventcoder.cli.app import app, console, err_console, say_error, say_note
 from eventcoder.cli.options import (
     ApiKeyOption,
     CodebookOption,
@@ -291,7 +291,7 @@ def convert_cmd(
         conv = read_export(export, cb, xml, on_progress=lambda msg: status.update(msg))
         paths = write_conversion(conv, target)
     for note in conv.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        say_note(note)
     render_failures(conv.counts_by_rule())
     say = functools.partial(console.print, highlight=False, soft_wrap=True)
     say(conv.reconciliation())

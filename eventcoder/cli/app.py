@@ -26,6 +26,14 @@ def say_error(message: str, *, label: str = "error") -> None:
     err_console.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def say_note(note: str) -> None:
+    """Print one yellow ``note:`` line, markup in ``note`` shown as written.
+
+    Notes quote the user's data (file names, columns, ids): ``[draft]`` in one is text, not a style.
+    """
+    console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+
+
 def _lines(err: EventcoderError) -> list[str]:
     """Return what to print of an error: every problem of a codebook, else its one line."""
     details = getattr(err, "details", None)

@@ -10,7 +10,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from eventcoder.cli.app import app, console, say_error
+from eventcoder.cli.app import app, console, say_error, say_note
 from eventcoder.cli.options import (
     ApiKeyOption,
     CodebookOption,
@@ -328,7 +328,7 @@ def release_cmd(
 def render_release(release: Release) -> None:
     """Print a release's notes, its changes against the previous one and its review queue."""
     for note in release.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        say_note(note)
     c = release.changes
     console.print(
         f"{release.name} {release.version}: {release.events} events "
@@ -502,7 +502,7 @@ def review_close(
         result = close_review(export, adj, cb, adjudicator=adjudicator, annotations=table)
     paths = write_adjudication(result, target)
     for note in result.notes[len(adj.notes) :]:
-        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        say_note(note)
     s = result.summary()
     console.print(
         f"{s['gold']} gold events; {s['review_events']} event(s) still in the review queue; "

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from eventcoder.cli.app import app, console, say_error
+from eventcoder.cli.app import app, console, say_error, say_note
 from eventcoder.cli.options import progress_bar
 
 DEMO_HEADLINE = ("event_type", "sub_event_type", "event_date", "location", "fatalities")
@@ -37,7 +37,7 @@ def demo_cmd(
 
         result = run_demo(workdir, root=root, on_progress=progress)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        say_note(note)
     say = functools.partial(console.print, highlight=False, soft_wrap=True)
     say(result.reconciliation())
     say(

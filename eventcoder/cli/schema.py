@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from eventcoder.cli.app import app, console
+from eventcoder.cli.app import app, console, say_note
 from eventcoder.cli.options import CodebookOption, OutputFileOption, codebook_at, print_or_write
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def validate_cmd(
         typer.echo(json.dumps(result.summary(), indent=2, default=str))
         raise typer.Exit(1 if result.rejected.height else 0)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        say_note(note)
     render_validation(result)
     if result.changes.height:
         counts = result.changes.group_by("reason").len().sort("len", "reason", descending=True)
@@ -200,7 +200,7 @@ def references_build(
             "validation (left out)"
         )
     for note in lists.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        say_note(note)
     summary = lists.summary()
     console.print(
         f"{summary['actors']:,} actors ({summary['actor_rows']:,} rows, one per type period), "
