@@ -29,6 +29,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
+from eventcoder.errors import ModelError
 from eventcoder.schema.codebook import Codebook
 
 WORD_FEATURES = 2**17
@@ -196,8 +197,6 @@ class TextModel:
 
     def check_codebook(self, cb: Codebook) -> None:
         """Raise :class:`ModelError` unless the model was trained for this codebook version."""
-        from eventcoder.errors import ModelError
-
         if (cb.name, cb.version) != (self.codebook.get("name"), self.codebook.get("version")):
             raise ModelError(
                 f"the model was trained for codebook {self.codebook.get('name')} "
@@ -267,8 +266,6 @@ def fit(
     xt = _tfidf(x[:, columns], idf)
     classes = tuple(sorted(set(labels[~held].tolist())))
     if len(classes) < 2:
-        from eventcoder.errors import ModelError
-
         raise ModelError(
             f"the training rows hold only {len(classes)} category: a model needs two or more"
         )

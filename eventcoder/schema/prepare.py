@@ -37,7 +37,12 @@ from eventcoder.schema.reading import (
     missing_values,
     refuse_layout,
 )
-from eventcoder.schema.rules import add_reference_columns, derivation_rules
+from eventcoder.schema.rules import (
+    ACTOR_KINDS,
+    PLACE_KINDS,
+    add_reference_columns,
+    derivation_rules,
+)
 from eventcoder.schema.tables import PROVENANCE, polars_dtype
 
 ROW = "row"
@@ -84,9 +89,7 @@ class Prepared:
 def _derivable(cb: Codebook) -> set[str]:
     out = {f for _, f, _ in derivation_rules(cb)}
     gaz = cb.references.gazetteer
-    if gaz is not None and any(
-        r.kind in ("place_known", "coordinates_near_place") for r in cb.rules
-    ):
+    if gaz is not None and any(r.kind in PLACE_KINDS for r in cb.rules):
         out |= {c for c in gaz.columns if c in cb.field_names}
     return out
 
@@ -524,15 +527,8 @@ def _reference_changes(
 ) -> list[pl.DataFrame]:
     """What the actor list and gazetteer filled in (and the place names they gave)."""
     refs = cb.references
-    type_fields = {
-        t
-        for r in cb.rules
-        if r.kind in ("actor_type_listed", "actor_known")
-        for _, t in r.params["actors"]
-    }
-    place_fields = {
-        r.params["field"] for r in cb.rules if r.kind in ("place_known", "coordinates_near_place")
-    }
+    type_fields = {t for r in cb.rules if r.kind in ACTOR_KINDS for _, t in r.params["actors"]}
+    place_fields = {r.params["field"] for r in cb.rules if r.kind in PLACE_KINDS}
     out = []
     for f in cb.field_names:
         if after[f].null_count() < before[f].null_count():

@@ -39,11 +39,9 @@ from polars._typing import PolarsDataType
 from eventcoder.errors import InputError
 from eventcoder.files import output_set
 from eventcoder.schema.codebook import ACTOR_COLUMNS, GAZETTEER_COLUMNS, Codebook, References
-from eventcoder.schema.rules import haversine_km
+from eventcoder.schema.rules import ACTOR_KINDS, PLACE_KINDS, haversine_km
 from eventcoder.schema.validate import validate_file
 
-ACTOR_KINDS = ("actor_type_listed", "actor_known")
-PLACE_KINDS = ("place_known", "coordinates_near_place")
 REFERENCE_KINDS = ACTOR_KINDS + PLACE_KINDS
 
 ACTOR_LIST_COLUMNS = (*ACTOR_COLUMNS, "first_seen", "last_seen", "count")

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 HELPER_PREFIX = "__ec_"
 
 CONDITION_OPS = ("in", "not_in", "matches", "is_null", "not_null")
+# Rule kinds that read the actor list / the gazetteer (``references`` in the codebook).
+ACTOR_KINDS = ("actor_type_listed", "actor_known")
+PLACE_KINDS = ("place_known", "coordinates_near_place")
 
 
 @dataclass(frozen=True)
@@ -348,9 +351,9 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
             )
         elif "attribute" in rule.params:
             problems += _check_attribute(rule, cb)
-    if rule.kind in ("actor_type_listed", "actor_known") and cb.references.actors is None:
+    if rule.kind in ACTOR_KINDS and cb.references.actors is None:
         problems.append(("", "needs an actor list (references.actors)"))
-    if rule.kind in ("place_known", "coordinates_near_place") and cb.references.gazetteer is None:
+    if rule.kind in PLACE_KINDS and cb.references.gazetteer is None:
         problems.append(("", "needs a gazetteer (references.gazetteer)"))
     if rule.kind == "pair_lookup" and len(rule.params["keys"]) != 2:
         problems.append((".keys", "needs exactly two fields"))
@@ -455,7 +458,7 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
     """
     actors = cb.references.actors
     for rule in cb.rules:
-        if rule.kind not in ("actor_type_listed", "actor_known") or actors is None:
+        if rule.kind not in ACTOR_KINDS or actors is None:
             continue
         date_field = rule.params.get("date")
         for actor_field, type_field in rule.params["actors"]:
@@ -472,7 +475,7 @@ def add_reference_columns(frame: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
             )
     gaz = cb.references.gazetteer
     for rule in cb.rules:
-        if rule.kind not in ("place_known", "coordinates_near_place") or gaz is None:
+        if rule.kind not in PLACE_KINDS or gaz is None:
             continue
         f = rule.params["field"]
         if helper("lat", f) in frame.columns:
