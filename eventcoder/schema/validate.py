@@ -17,7 +17,7 @@ Rows are numbered from 1, in input order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandera.polars as pa
@@ -335,10 +335,7 @@ def validate_file(
     """Read a table file (:func:`~eventcoder.schema.reading.open_table`) and validate it."""
     read = open_table(path, encoding=encoding)
     result = validate(read.frame, cb, table, on_progress, date_format=date_format, source=str(path))
-    notes = (*read.notes, *result.notes)
-    return ValidationResult(
-        result.accepted, result.rejected, result.failures, notes, result.changes
-    )
+    return replace(result, notes=(*read.notes, *result.notes))
 
 
 def write_result(
