@@ -158,10 +158,11 @@ def create_coder(settings: ServerSettings, email: str, password: str | None = No
             headers={"Referer": signup},
         )
         if answer.status_code != 302:
+            host = host_of(settings.url)
             raise ServerError(
-                _refusal(_host(settings.url), email, _form_errors(answer.text), answer.status_code),
+                _refusal(host, email, _form_errors(answer.text), answer.status_code),
                 status=answer.status_code,
-                host=_host(settings.url),
+                host=host,
             )
         token = _send(http, "GET", "/api/current-user/token", what=f"reading {email}'s token")
         if token.status_code != 200:
@@ -215,7 +216,7 @@ def _answer(response: httpx.Response, what: str, *keys: str) -> dict[str, Any]:
         raise ServerError(
             f"{_at(str(response.request.url))}: {what} failed: the answer is not what Label "
             "Studio sends. Check that the URL is your Label Studio server.",
-            host=_host(str(response.request.url)),
+            host=host_of(str(response.request.url)),
         )
     return found
 
@@ -256,7 +257,7 @@ def _shape_error(base_url: str | None, what: str, err: BaseException) -> ServerE
         f"{_at(base_url)}: {what} failed: the answer is not what Label Studio sends "
         f"({type(err).__name__}{': ' + cause[:150] if cause else ''}). Check that the URL is "
         "your Label Studio server.",
-        host=_host(base_url) if base_url else None,
+        host=host_of(base_url) if base_url else None,
     )
 
 
@@ -294,7 +295,7 @@ def _api_error(base_url: str | None, what: str, err: ApiError, *, attempts: int 
         message += f" after {attempts} attempt(s). See the server's log."
     else:
         message += "."
-    return ServerError(message, status=status, host=_host(base_url) if base_url else None)
+    return ServerError(message, status=status, host=host_of(base_url) if base_url else None)
 
 
 def _status_error(response: httpx.Response, what: str, *, attempts: int = 1) -> ServerError:
@@ -307,7 +308,7 @@ def _status_error(response: httpx.Response, what: str, *, attempts: int = 1) -> 
         f"{_at(str(response.request.url))}: {what} failed: HTTP {response.status_code}"
         f"{_detail(body)}{tries}.",
         status=response.status_code,
-        host=_host(str(response.request.url)),
+        host=host_of(str(response.request.url)),
     )
 
 
@@ -330,7 +331,7 @@ def _transport_error(
         f"{_at(base_url)}: {what} failed: {reason}"
         + (f" ({cause})" if cause else "")
         + f" after {attempts} attempt(s). Is the server running? Check the URL and the network.",
-        host=_host(base_url) if base_url else None,
+        host=host_of(base_url) if base_url else None,
     )
 
 
@@ -392,10 +393,10 @@ def _refusal(host: str, email: str, problems: str, status: int) -> str:
 
 
 def _at(url: str | None) -> str:
-    return f"Label Studio at {_host(url)}" if url else "Label Studio"
+    return f"Label Studio at {host_of(url)}" if url else "Label Studio"
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """Return host[:port] of a URL, never its user name or password."""
     try:
         parts = urlsplit(url)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 
-from eventcoder.annotate.client import call, connection
+from eventcoder.annotate.client import call, connection, host_of
 from eventcoder.errors import ServerError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.settings import ServerSettings
@@ -83,8 +82,9 @@ def create_project(
         same = [p for p in _all_projects(ls) if p.title == title]
         if same:
             raise ServerError(
-                f"Label Studio at {_host(settings)} has a project titled {title!r} already "
-                f"(id {same[0].id}): choose another title, or import into that project."
+                f"Label Studio at {host_of(settings.url)} has a project titled {title!r} already "
+                f"(id {same[0].id}): choose another title, or import into that project.",
+                host=host_of(settings.url),
             )
         progress(1, 2)
         # no retries: a create that reached the server but lost its answer would make a twin
@@ -118,24 +118,27 @@ def find_project(settings: ServerSettings, title_or_id: str | int) -> Project:
             except ServerError as err:
                 if err.status == 404:
                     raise ServerError(
-                        f"Label Studio at {_host(settings)} has no project with id {key}: "
+                        f"Label Studio at {host_of(settings.url)} has no project with id {key}: "
                         "check the id (it is in the project's address).",
                         status=404,
+                        host=host_of(settings.url),
                     ) from None
                 raise
             return _project(settings, found)
         matches = [p for p in _all_projects(ls) if p.title == key]
     if not matches:
         raise ServerError(
-            f"Label Studio at {_host(settings)} has no project titled {key!r}: "
+            f"Label Studio at {host_of(settings.url)} has no project titled {key!r}: "
             "check the title, or pass the project's id.",
             status=404,
+            host=host_of(settings.url),
         )
     if len(matches) > 1:
         ids = ", ".join(str(p.id) for p in matches)
         raise ServerError(
-            f"Label Studio at {_host(settings)} has {len(matches)} projects titled {key!r} "
-            f"(ids {ids}): pass the id instead."
+            f"Label Studio at {host_of(settings.url)} has {len(matches)} projects titled {key!r} "
+            f"(ids {ids}): pass the id instead.",
+            host=host_of(settings.url),
         )
     return _project(settings, matches[0])
 
@@ -147,9 +150,3 @@ def _all_projects(ls: Any) -> list[Any]:
 
 def _project(settings: ServerSettings, raw: Any) -> Project:
     return Project(id=raw.id, title=raw.title or "", url=f"{settings.url}/projects/{raw.id}/")
-
-
-def _host(settings: ServerSettings) -> str:
-    """Return host[:port] of the server, never a user name or password in its URL."""
-    parts = urlsplit(settings.url)
-    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)

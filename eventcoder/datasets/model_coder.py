@@ -146,7 +146,8 @@ def model_against_gold(
 
     Gold events need ``article_id``, ``span_start`` and ``span_end`` (an adjudication's gold
     table has them); each is one event of coder ``gold``. Only articles both the model and gold
-    cover count: an article the model was never run on says nothing about it.
+    cover count: an article the model was never run on says nothing about it. Only fields the
+    model's predictions fill are kept: the others get no row in the agreement's fields table.
     """
     missing = [c for c in ("article_id", "span_start", "span_end") if c not in gold.columns]
     if missing:
@@ -158,7 +159,10 @@ def model_against_gold(
     both_cover = model_coded.select("article_id").join(
         gold.select("article_id").unique(), on="article_id", how="semi"
     )
-    fields = [f.name for f in cb.fields if f.name in gold.columns]
+    # Only the fields the model fills are compared: a field it never predicts (admin1, filled
+    # from the gazetteer after coding) would be blank on every model event, and agreement
+    # counts a blank optional category as a vote against gold's value.
+    fields = [f.name for f in cb.fields if f.name in gold.columns and f.name in events.columns]
     gold_events = (
         gold.join(both_cover, on="article_id", how="semi")
         .with_row_index("_n")

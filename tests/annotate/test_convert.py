@@ -469,6 +469,18 @@ def test_one_reader_for_exports_and_written_tables(cb: Codebook, conv, tmp_path:
         read_annotations(other, cb)
 
 
+def test_tables_are_read_back_from_a_folder_named_like_a_pattern(
+    cb: Codebook, conv, tmp_path: Path
+) -> None:
+    # "[draft]" is part of the folder's name: read as a glob it matched nothing and was refused
+    from eventcoder.annotate.convert import read_annotations, write_conversion
+
+    paths = write_conversion(conv, tmp_path / "run [draft]")
+    events, coded = read_annotations(paths["annotations"], cb)
+    assert events.equals(conv.annotations)
+    assert coded is not None and coded.equals(conv.coded)
+
+
 # ---- recorded: articles in paragraphs, coded in Label Studio 1.23.2's own editor -------------
 # (tests/annotate/test_editor.py drives the editor the same way against a live server)
 

@@ -110,6 +110,7 @@ def test_project_titles_are_unique_and_findable(
     with pytest.raises(ServerError, match="no project titled 'no such project'") as caught:
         find_project(settings, "no such project")
     assert caught.value.status == 404
+    assert caught.value.host is not None and f"//{caught.value.host}" in settings.url
     with pytest.raises(ServerError, match="no project with id 999999"):
         find_project(settings, 999999)
 

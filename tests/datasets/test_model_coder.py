@@ -140,6 +140,12 @@ def test_the_model_against_gold_is_measured_on_the_articles_both_cover(conv) -> 
     assert same.summary["coders"] == 2
     alphas = dict(same.fields.select("field", "alpha").iter_rows())
     assert alphas["event_type"] in (1.0, None)  # None: one event type only, no variation
+    # A copy agrees with its source on every field it fills; the fields no prediction fills
+    # (admin1, filled from the gazetteer) are not measured, rather than counted as blanks.
+    predicted, _ = prediction_events(conv.predictions, cb, "copy")
+    assert {"event_type", "location", "fatalities"} <= set(alphas) <= set(predicted.columns)
+    assert "admin1" not in alphas
+    assert all(a in (1.0, None) for a in alphas.values()), alphas
     # Gold without one event of an article where the model found two or more: all of gold's
     # events are matched, the model has one more, so F1 = 2 (n - 1) / (n + n - 1).
     per_article = theirs.group_by("article_id").len().filter(pl.col("len") >= 2)

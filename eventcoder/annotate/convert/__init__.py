@@ -248,8 +248,9 @@ def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.D
     if path.suffix.lower() == ".json":
         conv = read_export(path, cb)
         return conv.annotations, conv.coded
+    # glob=False: a folder named "run [draft]" is a folder, not a pattern matching nothing
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, glob=False)
     except (pl.exceptions.PolarsError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(
@@ -264,4 +265,5 @@ def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.D
             path=str(path),
         )
     beside = path.with_name("coded.parquet")
-    return frame, pl.read_parquet(beside) if beside.exists() and beside != path else None
+    coded = pl.read_parquet(beside, glob=False) if beside.exists() and beside != path else None
+    return frame, coded
