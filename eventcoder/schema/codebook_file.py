@@ -27,7 +27,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
-from eventcoder.errors import CodebookError
+from eventcoder.errors import CodebookError, InputError
 from eventcoder.schema.codebook import (
     ACTOR_COLUMNS,
     ALIGNMENT_COMPONENTS,
@@ -535,7 +535,10 @@ class _Loader:
                 continue
             try:
                 frame = _read_reference(ref_path)
-            except (OSError, pl.exceptions.PolarsError) as err:
+            except InputError as err:  # names the file and what is wrong with it
+                self.bad(f"references.{key}", str(err))
+                continue
+            except OSError as err:
                 self.bad(f"references.{key}", f"cannot read {ref_path}: {err}")
                 continue
             missing = [c for c in columns if c not in frame.columns and c != "alternate_names"]
@@ -573,9 +576,11 @@ class _Loader:
 
 
 def _read_reference(path: Path) -> pl.DataFrame:
-    if path.suffix == ".parquet":
-        return pl.read_parquet(path)
-    return pl.read_csv(path, infer_schema=False)
+    """A reference list as written, read like event tables are: a list edited in a spreadsheet
+    and saved as cp1252 or ';'-separated text loads too."""
+    from eventcoder.schema.reading import read_table  # reading needs the codebook module
+
+    return read_table(path)
 
 
 def _typed_actors(frame: pl.DataFrame | None, loader: _Loader) -> pl.DataFrame | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
@@ -202,3 +203,45 @@ def test_roles_name_existing_fields(tmp_path: Path) -> None:
     entries = dict(err.value.problems)
     assert entries["settings.roles.id"] == "no field called 'event_code'"
     assert entries["settings.roles.colour"].startswith("unknown role")
+
+
+def test_reference_lists_saved_by_a_spreadsheet_load_as_written(tmp_path: Path) -> None:
+    # A gazetteer edited in a Windows spreadsheet: cp1252 and ';'-separated.
+    gaz = pl.read_csv(DEFAULT_PATH.parent / "gazetteer.csv", infer_schema=False)
+    gaz = gaz.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("Ségou"))
+        .otherwise(pl.col("admin1"))
+        .alias("admin1")
+    )
+    text = gaz.write_csv(separator=";")
+    (tmp_path / "gazetteer.csv").write_bytes(text.encode("cp1252"))
+    raw = _raw()
+    raw["references"] = {
+        "actors": str(DEFAULT_PATH.parent / "actors.csv"),
+        "gazetteer": str(tmp_path / "gazetteer.csv"),
+    }
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    loaded = Codebook.from_file(path).references.gazetteer
+    assert loaded is not None
+    assert loaded["admin1"].to_list() == gaz["admin1"].to_list()
+    assert loaded["location"].to_list() == gaz["location"].to_list()
+    assert loaded["alternate_names"].to_list() == gaz["alternate_names"].to_list()
+
+
+def test_an_unreadable_reference_list_is_named(tmp_path: Path) -> None:
+    (tmp_path / "gazetteer.csv").write_bytes(b"\x1f\x8b gzip")
+    raw = _raw()
+    raw["references"] = {
+        "actors": str(DEFAULT_PATH.parent / "actors.csv"),
+        "gazetteer": str(tmp_path / "gazetteer.csv"),
+    }
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(CodebookError) as err:
+        Codebook.from_file(path)
+    assert (
+        "references.gazetteer",
+        f"{tmp_path / 'gazetteer.csv'}: is gzip-compressed; decompress it first",
+    ) in err.value.problems
