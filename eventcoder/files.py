@@ -92,18 +92,23 @@ def _refused(err: BaseException, path: Path, doing: str) -> OutputError:
     return OutputError(f"cannot {doing} {path}: {reason}; {hint}", path=str(path))
 
 
+def _not_a_file(folder: Path) -> Path:
+    """Return ``folder``; ``OutputError`` if a file is there (``-o results.csv`` for tables)."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            f"{folder} is a file, and these outputs need a folder: name a folder",
+            path=str(folder),
+        )
+    return folder
+
+
 def prepare_folder(folder: str | Path) -> Path:
     """Return ``folder``, created (with its parents) if missing; ``OutputError`` if it cannot be.
 
     A file where the folder should be (``-o results.csv`` for a command that writes several
     tables) is refused rather than replaced.
     """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(
-            f"{folder} is a file, and these outputs need a folder: name a folder",
-            path=str(folder),
-        )
+    folder = _not_a_file(Path(folder))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -118,12 +123,7 @@ def check_folder(folder: str | Path) -> Path:
     fails at once rather than after minutes of work. A missing folder is fine when the nearest
     existing folder above it takes new entries; nothing is left behind by the check.
     """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(
-            f"{folder} is a file, and these outputs need a folder: name a folder",
-            path=str(folder),
-        )
+    folder = _not_a_file(Path(folder))
     probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
