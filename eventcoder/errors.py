@@ -19,10 +19,11 @@ Every error a user can cause derives from one root, so the CLI catches exactly o
 Validation *failures* (a row breaking a rule) are never exceptions: they are data in the
 validation result. Exceptions are for input that cannot be used at all.
 
-Each error carries what it is about as attributes (``path``, ``entry``, ``task``, ``field``,
-``host``, ``status``), for code that handles it; its message, for a person, is one line that
-ends with what to do, and never holds a secret: ``str(err)`` passes through
-:func:`eventcoder.redaction.redact`, whatever a server or a file put into it.
+Each error carries what it is about as attributes (``path``, ``problems`` as (entry, message),
+``task``, ``resource``, ``host``, ``status``, ``statistic``, ``version``: see each class), for
+code that handles it; its message, for a person, is one line that ends with what to do, and
+never holds a secret: ``str(err)`` passes through :func:`eventcoder.redaction.redact`, whatever
+a server or a file put into it.
 """
 
 from __future__ import annotations
