@@ -25,7 +25,7 @@ from eventcoder.errors import InputError, ModelError
 from eventcoder.model.textmodel import Hierarchy, TextModel, fit
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.references import TableUse, without_references
-from eventcoder.schema.validate import read_table, validate
+from eventcoder.schema.validate import validate_file
 
 TEXT = "text"
 COUNTRY = "country"  # kept beside the examples, to score a model per country
@@ -92,7 +92,7 @@ def read_examples(
     parts, uses = [], []
     for path in paths:
         say(f"validating {path}")
-        result = validate(read_table(path), plain)
+        result = validate_file(path, plain)
         ex = examples(result.accepted, cb, articles)
         parts.append(ex)
         uses.append(TableUse(str(path), result.total, ex.height, result.rejected.height))

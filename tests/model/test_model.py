@@ -290,3 +290,11 @@ def test_arrays_larger_than_a_model_holds_are_refused_before_reading(
     monkeypatch.setattr(store, "MAX_ARRAY_BYTES", 64)
     with pytest.raises(ModelError, match="unpacks to more than"):
         load_model(path)
+
+
+def test_a_training_table_that_cannot_be_read_is_named(tmp_path: Path, codebook: Codebook) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    table(labelled_rows(seed=0)).write_csv(good)
+    table(labelled_rows(seed=0)).drop("event_date").write_csv(bad)
+    with pytest.raises(InputError, match=r"bad\.csv: missing required column\(s\): event_date"):
+        read_examples([good, bad], codebook)
