@@ -640,7 +640,7 @@ def read_adjudication(folder: str | Path, policy: Policy | None = None) -> Adjud
                 f"{folder}: no {name}.parquet; pass the folder 'eventcoder adjudicate' wrote",
                 path=str(folder),
             )
-        tables[name] = pl.read_parquet(path)
+        tables[name] = pl.read_parquet(path, glob=False)
     return Adjudication(
         gold=tables["gold"],
         decisions=tables["decisions"],

@@ -107,7 +107,11 @@ def read_agreement(folder: str | Path | None) -> pl.DataFrame | None:
         if path.suffix not in (".parquet", ".csv"):
             continue
         try:
-            frame = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
+            frame = (
+                pl.read_parquet(path, glob=False)
+                if path.suffix == ".parquet"
+                else pl.read_csv(path, glob=False)
+            )
         except (pl.exceptions.PolarsError, OSError):
             continue
         alpha = [c for c in frame.columns if "alpha" in c.lower()]

@@ -230,7 +230,7 @@ def read_with_predictions(
             "the predictions.parquet eventcoder convert writes beside the annotations",
             path=str(beside),
         )
-    return annotations, coded, pl.read_parquet(beside)
+    return annotations, coded, pl.read_parquet(beside, glob=False)
 
 
 def read_coders(

@@ -271,7 +271,7 @@ def _gold_events(
     prev_events = read_events(prev_dir) if prev_dir else None
     prev_joined, prev_serials = None, {}
     if prev_dir is not None and prev_events is not None:
-        sources = pl.read_parquet(prev_dir / "event_sources.parquet")
+        sources = pl.read_parquet(prev_dir / "event_sources.parquet", glob=False)
         prev_joined = prev_events.join(sources, on=id_col, how="left")
         prev_serials = json.loads((prev_dir / "ids.json").read_text())["highest_serial"]
     ids = assign_ids(gold, cb, prev_joined, prev_serials)

@@ -255,7 +255,7 @@ def _review_counts(b: Build) -> tuple[int, int] | None:
     path = b.folder / "review.parquet"
     if not path.exists():
         return None
-    queue = pl.read_parquet(path, columns=["aligned_event"])
+    queue = pl.read_parquet(path, columns=["aligned_event"], glob=False)
     return queue["aligned_event"].n_unique(), queue.height
 
 

@@ -161,7 +161,7 @@ def read_events(path: str | Path) -> pl.DataFrame:
     path = Path(path)
     single = path / "events.parquet"
     if single.exists():
-        return pl.read_parquet(single)
+        return pl.read_parquet(single, glob=False)
     parts = path / "events"
     if not parts.is_dir():
         raise ReleaseError(

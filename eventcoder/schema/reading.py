@@ -111,7 +111,7 @@ def read_table(path: str | Path, *, encoding: str | None = None) -> pl.DataFrame
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, glob=False)
     except (pl.exceptions.PolarsError, OSError) as err:
         raise InputError(
             f"{path}: cannot read it as a Parquet table ({_first_line(err)})", path=str(path)
@@ -210,8 +210,11 @@ def _finish(
 
 def _parse_csv(source: Any, delimiter: str, skip: int) -> pl.DataFrame:
     """UTF-8 text as a table of text cells (a file's path, or text decoded and re-encoded)."""
+    # A user's file name is a name, never a pattern: `export[draft].csv` is that one file
+    # (polars ignores ``glob`` for bytes).
     return pl.read_csv(
         source,
+        glob=False,
         separator=delimiter,
         infer_schema=False,
         encoding="utf8",
