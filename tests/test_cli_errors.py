@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from eventcoder.cli import app
 from eventcoder.errors import EventcoderError
+from eventcoder.schema.codebook import DEFAULT_PATH
 
 runner = CliRunner()
 
@@ -69,3 +70,32 @@ def test_notes_show_the_data_they_quote_as_written(
 
     say_note(note)
     assert capsys.readouterr().out == f"note: {note}\n"
+
+
+def test_names_with_brackets_are_files_and_are_printed_as_written(tmp_path: Path) -> None:
+    """`[draft]` in a folder or file name is neither a glob pattern nor rich markup."""
+    shapes = Path(__file__).parent / "data" / "shapes"
+    folder = tmp_path / "run [draft]"
+    folder.mkdir()
+    table = folder / "export[draft].csv"
+    table.write_bytes((shapes / "export_tool_2021.csv").read_bytes())
+    result = runner.invoke(app, ["validate", str(table)])
+    assert result.exit_code in (0, 1), result.output
+    written = folder / "export[draft].accepted.parquet"
+    assert written.is_file()
+    assert f"wrote {written}" in " ".join(result.output.split())
+    for beside in DEFAULT_PATH.parent.iterdir():  # the codebook and its reference lists
+        (folder / beside.name).write_bytes(beside.read_bytes())
+    codebook = (folder / DEFAULT_PATH.name).rename(folder / "cb[1].yaml")
+    checked = runner.invoke(app, ["codebook", "check", str(codebook)])
+    assert checked.exit_code == 0 and f"ok {codebook}:" in " ".join(checked.output.split())
+
+
+def test_a_release_under_a_folder_with_brackets_is_published_and_read_back(tmp_path: Path) -> None:
+    work, root = tmp_path / "work [a]", tmp_path / "sets [b]"
+    first = runner.invoke(app, ["demo", "--dir", str(work), "--root", str(root)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["demo", "--dir", str(work), "--root", str(root)])  # reads it back
+    assert again.exit_code == 0, again.output
+    release = root / "idlib-demo" / "1.0.0"
+    assert f"dataset: {release}" in " ".join(again.output.split())

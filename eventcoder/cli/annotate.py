@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from eventcoder.cli.app import app, console, err_console, say_error, say_note
+from eventcoder.cli.app import app, console, err_console, say, say_error, say_note
 from eventcoder.cli.options import (
     ApiKeyOption,
     CodebookOption,
@@ -127,7 +127,7 @@ def tasks_import(
     if report.changed:
         shown = ", ".join(report.changed[:20]) + (" ..." if len(report.changed) > 20 else "")
         console.print(
-            f"[yellow]changed:[/] {shown}: edit these tasks on the server, or import the "
+            f"[yellow]changed:[/] {escape(shown)}: edit these tasks on the server, or import the "
             "new versions under new ids.",
             highlight=False,
             soft_wrap=True,
@@ -156,7 +156,11 @@ def _preannotate(
         soft_wrap=True,
     )
     if report.without_task:
-        console.print(f"[yellow]no task for:[/] {', '.join(report.without_task[:20])}")
+        console.print(
+            f"[yellow]no task for:[/] {escape(', '.join(report.without_task[:20]))}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("predict")
@@ -209,11 +213,7 @@ def export_pull(
             only_annotated=only_annotated,
             on_progress=lambda done, total: bar.update(job, completed=done, total=total),
         )
-    console.print(
-        f"wrote {path} ({path.stat().st_size:,} bytes) from project {target.id}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(f"wrote {path} ({path.stat().st_size:,} bytes) from project {target.id}")
 
 
 @coders_app.command("add")
@@ -293,7 +293,6 @@ def convert_cmd(
     for note in conv.notes:
         say_note(note)
     render_failures(conv.counts_by_rule())
-    say = functools.partial(console.print, highlight=False, soft_wrap=True)
     say(conv.reconciliation())
     say(
         f"{conv.rejects.height:,} problems in the rejected annotations, listed in "

@@ -26,6 +26,11 @@ def say_error(message: str, *, label: str = "error") -> None:
     err_console.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def say(text: str) -> None:
+    """Print one line of plain text: paths, names and ids in it are never read as rich markup."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def say_note(note: str) -> None:
     """Print one yellow ``note:`` line, markup in ``note`` shown as written.
 

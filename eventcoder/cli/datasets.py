@@ -10,7 +10,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from eventcoder.cli.app import app, console, say_error, say_note
+from eventcoder.cli.app import app, console, say, say_error, say_note
 from eventcoder.cli.options import (
     ApiKeyOption,
     CodebookOption,
@@ -117,10 +117,10 @@ def agreement_cmd(
             f"model-vs-gold {k}": p
             for k, p in write_report(against, target / "model-vs-gold").items()
         }
-        console.print(f"[bold]{model_coder} against gold[/]", highlight=False)
+        console.print(f"[bold]{escape(model_coder)} against gold[/]", highlight=False)
         render_agreement(against)
     for path in paths.values():
-        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+        say(f"wrote {path}")
 
 
 def render_agreement(result: AgreementResult) -> None:
@@ -242,7 +242,7 @@ def adjudicate_cmd(
         "decided by: " + ", ".join(f"{k} {v}" for k, v in s["decisions"].items()), highlight=False
     )
     for path in paths.values():
-        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+        say(f"wrote {path}")
 
 
 @app.command("release")
@@ -349,7 +349,7 @@ def render_release(release: Release) -> None:
             soft_wrap=True,
             highlight=False,
         )
-    console.print(f"wrote {release.path}", soft_wrap=True, highlight=False)
+    say(f"wrote {release.path}")
 
 
 @app.command("verify")
@@ -362,7 +362,11 @@ def verify_cmd(path: Annotated[Path, typer.Argument(help="A release folder.")]) 
         say_error(line, label="changed")
     if not report.ok:
         raise typer.Exit(1)
-    console.print(f"[green]ok[/] {path}: {report.checked} files match {MANIFEST}", highlight=False)
+    console.print(
+        f"[green]ok[/] {escape(str(path))}: {report.checked} files match {MANIFEST}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 review_app = typer.Typer(
@@ -510,4 +514,4 @@ def review_close(
         highlight=False,
     )
     for path in paths.values():
-        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+        say(f"wrote {path}")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from eventcoder.cli.app import app, console, say_error, say_note
+from eventcoder.cli.app import app, say, say_error, say_note
 from eventcoder.cli.options import progress_bar
 
 DEMO_HEADLINE = ("event_type", "sub_event_type", "event_date", "location", "fatalities")
@@ -38,7 +37,6 @@ def demo_cmd(
         result = run_demo(workdir, root=root, on_progress=progress)
     for note in result.notes:
         say_note(note)
-    say = functools.partial(console.print, highlight=False, soft_wrap=True)
     say(result.reconciliation())
     say(
         f"{result.events_accepted} events accepted, {result.events_rejected} in rejected "

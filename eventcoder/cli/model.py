@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from eventcoder.cli.app import app, console
+from eventcoder.cli.app import app, console, say
 from eventcoder.cli.options import CodebookOption, codebook_at
 
 model_app = typer.Typer(
@@ -70,7 +70,7 @@ def model_train(
         f"trained on {s['fitted_on']:,} rows, calibrated on {s['calibrated_on']:,}; "
         f"{s['classes']} categories; codebook {cb.label}"
     )
-    console.print(f"wrote {path}")
+    say(f"wrote {path}")
 
 
 @model_app.command("evaluate")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from eventcoder.cli.app import console, err_console
+from eventcoder.cli.app import err_console, say
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -64,7 +64,7 @@ def print_or_write(text: str, output: Path | None) -> None:
         typer.echo(text, nl=False)
     else:
         atomic_write_text(text, output)
-        console.print(f"wrote {output}")
+        say(f"wrote {output}")
 
 
 def progress_bar(*columns: Any) -> Progress:

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from eventcoder.cli.app import app, console, say_note
+from eventcoder.cli.app import app, console, say, say_note
 from eventcoder.cli.options import CodebookOption, OutputFileOption, codebook_at, print_or_write
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def codebook_show(codebook: CodebookOption = None) -> None:
     from eventcoder.schema.docs import field_rows, hierarchy_rows
 
     cb = codebook_at(codebook)
-    console.print(f"[bold]{cb.title}[/]  ({cb.label})")
+    console.print(f"[bold]{escape(cb.title)}[/]  ({escape(cb.label)})")
     fields = field_rows(cb)
     columns = ("field", "type", "required", "origin", "level", "vocabulary")
     table = Table("field", "type", "req", "origin", "level", "vocabulary", title="Fields")
@@ -60,7 +61,7 @@ def codebook_check(path: Annotated[Path, typer.Argument(help="Codebook YAML file
     cb = codebook_at(path)
     n_vocab = sum(len(v.terms) for v in cb.vocabularies.values())
     console.print(
-        f"[green]ok[/] {path}: {cb.label}, {len(cb.fields)} fields, "
+        f"[green]ok[/] {escape(str(path))}: {escape(cb.label)}, {len(cb.fields)} fields, "
         f"{len(cb.vocabularies)} vocabularies ({n_vocab} values), {len(cb.rules)} rules"
     )
 
@@ -129,7 +130,7 @@ def validate_cmd(
             soft_wrap=True,
         )
     for path in paths.values():
-        console.print(f"wrote {path}")
+        say(f"wrote {path}")
     raise typer.Exit(1 if result.rejected.height else 0)
 
 
@@ -214,5 +215,5 @@ def references_build(
     else:
         console.print("no conflicts")
     for path in paths:
-        console.print(f"wrote {path}")
-    console.print(f"validate against them: eventcoder validate TABLE --codebook {paths[-1]}")
+        say(f"wrote {path}")
+    say(f"validate against them: eventcoder validate TABLE --codebook {paths[-1]}")
