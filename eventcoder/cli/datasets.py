@@ -89,7 +89,7 @@ def agreement_cmd(
     target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
-        table, coded, predictions = read_coders(source, cb, model_coder)
+        table, coded, predictions, uncoded = read_coders(source, cb, model_coder)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 
@@ -103,6 +103,7 @@ def agreement_cmd(
             seed=seed,
             threshold=threshold,
             coded=coded,
+            uncoded=uncoded,
             on_progress=progress,
         )
     paths = write_report(result, target)

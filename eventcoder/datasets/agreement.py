@@ -55,7 +55,7 @@ distinct values that a values x values coincidence matrix does not fit in memory
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
@@ -393,12 +393,15 @@ def agreement(
     ci: float = CI,
     threshold: float | None = None,
     coded: pl.DataFrame | None = None,
+    uncoded: Mapping[str, Collection[str]] | None = None,
     on_progress: Progress | None = None,
 ) -> AgreementResult:
     """Return the agreement of the coders in an annotations table (accepted rows only).
 
     ``coded`` (the converter's table of accepted annotations: article_id, coder) lets event
-    detection count a coder who coded an article and found no event in it.
+    detection count a coder who coded an article and found no event in it. ``uncoded`` names,
+    per coder, fields that coder does not code at all (a model that fills some fields only):
+    its cells there are missing, no vote, rather than the category ``(blank)``.
 
     Aligns the events (unless ``annotations`` has an ``aligned_event`` column already), then
     measures event detection and every coded field as the module docstring describes.
@@ -427,8 +430,9 @@ def agreement(
     confusions: list[pl.DataFrame] = []
     per_coder: list[dict[str, Any]] = []
     for k, f in enumerate(fields):
+        skipped = [c for c, fields in (uncoded or {}).items() if f.name in fields]
         row, confusion, by_coder = _measure_field(
-            f, aligned, units, cb, known, n_boot=n_boot, seed=seed, ci=ci
+            f, aligned, units, cb, known, n_boot=n_boot, seed=seed, ci=ci, skipped=skipped
         )
         rows.append(row)
         if confusion is not None:
@@ -480,10 +484,16 @@ def _measure_field(
     n_boot: int,
     seed: int,
     ci: float,
+    skipped: list[str],
 ) -> tuple[dict[str, Any], pl.DataFrame | None, list[dict[str, Any]]]:
-    """Return a field's row of the fields table, its confusion table (nominal), per-coder rows."""
+    """Return a field's row of the fields table, its confusion table (nominal), per-coder rows.
+
+    The values of the ``skipped`` coders (who do not code this field) are missing.
+    """
     values, spellings = _prepared_values(aligned, f)
     codes, labels = _encode_values(values, f, cb)
+    if skipped:
+        codes = np.where(aligned["coder"].is_in(skipped).to_numpy(), np.nan, codes)
     if f.level == "nominal" and values.dtype == pl.String:
         # Shown as the reference lists spell them, else as coders spelt them most often.
         labels = [known.get(label, spellings.get(label, label)) for label in labels]

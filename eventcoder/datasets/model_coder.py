@@ -233,19 +233,32 @@ def read_with_predictions(
     return annotations, coded, pl.read_parquet(beside, glob=False)
 
 
+def unfilled_fields(annotations: pl.DataFrame, coder: str, cb: Codebook) -> list[str]:
+    """The codebook fields ``coder`` leaves blank on every one of its events (a model's gaps)."""
+    mine = annotations.filter(pl.col("coder") == coder)
+    names = [f.name for f in cb.fields_by_origin("coded", "assisted")]
+    return [
+        n
+        for n in names
+        if n not in mine.columns or mine.height == 0 or mine[n].null_count() == mine.height
+    ]
+
+
 def read_coders(
     path: str | Path, cb: Codebook, model_version: str | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
-    """Return ``(annotations, coded, predictions)`` for the agreement of ``path``'s coders.
+) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None, dict[str, list[str]]]:
+    """Return ``(annotations, coded, predictions, uncoded)`` for the agreement of the coders.
 
     With ``model_version``, that version's predictions are one more coder in ``annotations`` and
-    ``coded``, and ``predictions`` is the whole predictions table; without, it is None.
+    ``coded``, ``predictions`` is the whole predictions table, and ``uncoded`` names the fields
+    the model never fills (no vote in the agreement); without, they are None and empty.
     """
     from eventcoder.annotate.convert import read_annotations
 
     if model_version is None:
         annotations, coded = read_annotations(path, cb)
-        return annotations, coded, None
+        return annotations, coded, None, {}
     annotations, coded, predictions = read_with_predictions(path, cb)
     annotations, coded = with_model_coder(annotations, coded, predictions, cb, model_version)
-    return annotations, coded, predictions
+    coder = f"{CODER_PREFIX}{model_version}"
+    return annotations, coded, predictions, {coder: unfilled_fields(annotations, coder, cb)}

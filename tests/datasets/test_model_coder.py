@@ -175,3 +175,34 @@ def test_cli_model_against_gold(tmp_path: Path, conv) -> None:
     assert report["summary"]["detection_f1"] == 1.0
     alone = CliRunner().invoke(app, [*args, "--gold", str(gold)])
     assert alone.exit_code == 2 and "give --model-coder too" in alone.output
+
+
+def test_a_field_the_model_never_fills_is_no_vote(conv) -> None:
+    """Blank on every model event, an optional field is missing for the model, not "(blank)"."""
+    from eventcoder.annotate.config import control_field
+    from eventcoder.datasets.model_coder import unfilled_fields
+
+    cb = load_codebook()
+    theirs = conv.annotations.filter(pl.col("coder") == COPIED)
+    field = next(
+        f.name
+        for f in cb.fields_by_origin("coded", "assisted")
+        if f.level == "nominal"
+        and not f.required
+        and f.name in theirs.columns
+        and theirs[f.name].null_count() < theirs.height
+    )
+    gaps = conv.predictions.filter(
+        pl.col("from_name").map_elements(
+            lambda n: control_field(n, cb) != field, return_dtype=pl.Boolean
+        )
+    )
+    table, coded = with_model_coder(conv.annotations, conv.coded, gaps, cb, "copy")
+    assert field in unfilled_fields(table, "model:copy", cb)
+    base = agreement(conv.annotations, cb, n_boot=0, coded=conv.coded)
+    own = dict(base.fields.select("field", "alpha").iter_rows())[field]
+    fair = agreement(table, cb, n_boot=0, coded=coded, uncoded={"model:copy": [field]})
+    assert dict(fair.fields.select("field", "alpha").iter_rows())[field] == pytest.approx(own)
+    # Counted as "(blank)" the model's empty cells would disagree with the coders.
+    unfair = agreement(table, cb, n_boot=0, coded=coded)
+    assert dict(unfair.fields.select("field", "alpha").iter_rows())[field] != pytest.approx(own)
