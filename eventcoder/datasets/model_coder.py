@@ -98,12 +98,19 @@ def prediction_events(
             aggregate_function="first",
         )
         regions = regions.join(wide, on=["annotation_id", "event_key"], how="left")
-    typed = [
-        _typed(pl.col(f.name), f.type, polars_dtype(f)).alias(f.name)
-        for f in cb.fields
-        if f.name in regions.columns
-    ]
-    return regions.with_columns(typed), coded
+    fields = [f for f in cb.fields if f.name in regions.columns]
+    typed = regions.with_columns(
+        _typed(pl.col(f.name), f.type, polars_dtype(f)).alias(f.name) for f in fields
+    )
+    # A predicted value that is not of its field's type is refused, never dropped unseen.
+    for f in fields:
+        lost = regions.filter(pl.col(f.name).is_not_null() & typed[f.name].is_null())
+        if lost.height:
+            raise InputError(
+                f"model version {model_version!r} predicts {lost[f.name][0]!r} for {f.name} "
+                f"(task {lost['task_id'][0]}), not a {f.type}; {lost.height} such value(s)"
+            )
+    return typed, coded
 
 
 def _typed(col: pl.Expr, ftype: str, dtype: pl.DataType) -> pl.Expr:

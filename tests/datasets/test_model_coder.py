@@ -206,3 +206,15 @@ def test_a_field_the_model_never_fills_is_no_vote(conv) -> None:
     # Counted as "(blank)" the model's empty cells would disagree with the coders.
     unfair = agreement(table, cb, n_boot=0, coded=coded)
     assert dict(unfair.fields.select("field", "alpha").iter_rows())[field] != pytest.approx(own)
+
+
+def test_a_predicted_value_of_the_wrong_type_is_refused_not_dropped(conv) -> None:
+    cb = load_codebook()
+    bad = conv.predictions.with_columns(
+        pl.when(pl.col("from_name") == "fatalities")
+        .then(pl.lit("many"))
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    with pytest.raises(InputError, match="predicts 'many' for fatalities"):
+        prediction_events(bad, cb, "copy")
