@@ -1,9 +1,9 @@
 """Benchmark: validate 1,000,000 synthetic event rows with the full rule set.
 
 Run by hand: ``python bench/bench_validate.py [--rows N] [--repeat K]``. Prints rows/s and the
-ratio of the full validation (``eventcoder.schema.validate``: spellings, types, reference look-ups,
-every codebook rule, failure rows) to a bare pandera check of column types only, on the same
-frame, in the same run. Target: ratio <= 3.
+ratio of the full validation (``eventcoder.schema.validation``: spellings, types, reference
+look-ups, every codebook rule, failure rows) to a bare pandera check of column types only, on
+the same frame, in the same run. Target: ratio <= 3.
 
 Two frames, as users hand them to ``eventcoder validate``:
 
@@ -37,7 +37,7 @@ import polars as pl
 from eventcoder.schema.codebook import DEFAULT_PATH, Codebook
 from eventcoder.schema.reading import open_table
 from eventcoder.schema.tables import table_columns
-from eventcoder.schema.validate import validate, validate_file
+from eventcoder.schema.validation import validate, validate_file
 
 
 def synthetic_codebook(folder: Path, places: int = 20_000, seed: int = 0) -> Codebook:

@@ -6,6 +6,7 @@ stages are subpackages: :mod:`eventcoder.schema` (the codebook and what is rende
 :mod:`eventcoder.datasets` (alignment, agreement, adjudication, releases).
 """
 
+import typing as _typing
 from importlib import metadata as _metadata
 
 from eventcoder.errors import (
@@ -17,12 +18,30 @@ from eventcoder.errors import (
     ReleaseExistsError,
     ServerError,
 )
-from eventcoder.schema import Codebook, load_codebook, validate
+from eventcoder.schema import Codebook, load_codebook
+
+if _typing.TYPE_CHECKING:
+    from eventcoder.schema.validation import validate
 
 try:
     __version__ = _metadata.version("eventcoder")
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+
+
+def __getattr__(name: str) -> object:
+    # validate needs pandera, which ``--help`` and a command's start should not wait for
+    if name == "validate":
+        from eventcoder.schema.validation import validate
+
+        globals()["validate"] = validate
+        return validate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"validate"})
+
 
 __all__ = [
     "Codebook",

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from eventcoder.cli import app
 from eventcoder.schema.codebook import DEFAULT_PATH, Codebook
-from eventcoder.schema.validate import validate
+from eventcoder.schema.validation import validate
 from tests.schema.rows import GOOD, legacy_layout, text_layout, with_change
 
 runner = CliRunner(env={"COLUMNS": "200"})

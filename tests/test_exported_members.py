@@ -47,3 +47,16 @@ def test_converting_does_not_load_the_label_studio_sdk() -> None:
         "assert 'label_studio_sdk' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_starting_the_command_does_not_load_pandera() -> None:
+    # pandera (with pandas, a third of a second) is loaded by the names that validate, on first
+    # use; those names are the functions even after their module was imported by another path
+    code = (
+        "import sys, eventcoder, eventcoder.cli, eventcoder.annotate.convert; "
+        "assert 'pandera' not in sys.modules, 'pandera loaded at start'; "
+        "import eventcoder.schema.validation; from eventcoder.schema import validate; "
+        "assert callable(validate) and eventcoder.validate is validate; "
+        "assert 'pandera' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -109,7 +109,7 @@ def agreement_cmd(
     paths = write_report(result, target)
     render_agreement(result)
     if gold is not None and model_coder is not None and predictions is not None:
-        from eventcoder.schema.validate import read_table
+        from eventcoder.schema.validation import read_table
 
         against = model_gold_agreement(
             predictions, read_table(gold), cb, model_coder, n_boot=n_boot, seed=seed
@@ -304,7 +304,7 @@ def release_cmd(
     from eventcoder.datasets.align import read_aligned
     from eventcoder.datasets.release import gold_source, publish
     from eventcoder.files import check_folder
-    from eventcoder.schema.validate import read_table
+    from eventcoder.schema.validation import read_table
 
     check_folder(root)
     cb = codebook_at(codebook)

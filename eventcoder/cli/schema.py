@@ -13,7 +13,7 @@ from eventcoder.cli.app import app, console, say, say_note
 from eventcoder.cli.options import CodebookOption, OutputFileOption, codebook_at, print_or_write
 
 if TYPE_CHECKING:
-    from eventcoder.schema.validate import ValidationResult
+    from eventcoder.schema.validation import ValidationResult
 
 codebook_app = typer.Typer(help="Show, document and check coding schemes.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
@@ -104,7 +104,7 @@ def validate_cmd(
 ) -> None:
     """Validate an events table; write accepted, rejected, warnings and changes Parquet files."""
     from eventcoder.files import check_folder
-    from eventcoder.schema.validate import validate_file, write_result
+    from eventcoder.schema.validation import validate_file, write_result
 
     target = check_folder(out or table.parent)
     cb = codebook_at(codebook)
@@ -138,7 +138,7 @@ def render_validation(result: ValidationResult) -> None:
     """Print the failures by rule and field and the reconciliation line of a ValidationResult."""
     from eventcoder.cli.render import render_failures
     from eventcoder.schema.failures import count_failures
-    from eventcoder.schema.validate import ROW
+    from eventcoder.schema.validation import ROW
 
     render_failures(count_failures(result.failures, key=ROW, label="rows"))
     console.print(

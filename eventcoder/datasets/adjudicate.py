@@ -35,7 +35,7 @@ How a field is decided, per aligned event:
    fatality ties with ``lowest``, ACLED's conservative rule), then from the policy given; every
    other tie is left unresolved.
 4. **Derive and validate.** Derived fields (year, disorder type, interaction, ...) are never voted
-   on: they are re-derived from the voted fields by :func:`eventcoder.schema.validate.validate`,
+   on: they are re-derived from the voted fields by :func:`eventcoder.schema.validation.validate`,
    which also checks each gold event against the codebook. A gold event that breaks a rule goes to
    ``rejected`` and to the review queue (reason ``invalid``), so the gold set is always valid.
 
@@ -55,7 +55,7 @@ import polars as pl
 
 from eventcoder.errors import InputError
 from eventcoder.schema.codebook import NUMERIC_TIES, TIE_POLICIES, Codebook  # checked at load
-from eventcoder.schema.validate import validate
+from eventcoder.schema.validation import validate
 
 METHODS = ("unanimous", "majority", "adjudicator", "tie-policy", "unresolved", "derived")
 EVENT_FIELD = "(event)"  # review-queue rows about whether an event happened at all

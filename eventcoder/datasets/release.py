@@ -51,7 +51,7 @@ from eventcoder.datasets.versions import (
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
 from eventcoder.files import prepare_folder
 from eventcoder.schema.codebook import Codebook
-from eventcoder.schema.validate import ROW, read_table, validate
+from eventcoder.schema.validation import ROW, read_table, validate
 
 __all__ = [
     "MANIFEST",

@@ -67,7 +67,7 @@ from eventcoder.datasets.adjudicate import (
 )
 from eventcoder.errors import InputError, ServerError
 from eventcoder.schema.codebook import Codebook
-from eventcoder.schema.validate import validate
+from eventcoder.schema.validation import validate
 from eventcoder.settings import ServerSettings
 
 __all__ = [

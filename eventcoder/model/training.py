@@ -25,7 +25,7 @@ from eventcoder.errors import InputError, ModelError
 from eventcoder.model.textmodel import Hierarchy, TextModel, fit
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.references import TableUse, without_references
-from eventcoder.schema.validate import validate_file
+from eventcoder.schema.validation import validate_file
 
 TEXT = "text"
 COUNTRY = "country"  # kept beside the examples, to score a model per country

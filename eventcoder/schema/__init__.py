@@ -1,24 +1,55 @@
-"""The coding scheme: the codebook as data, the rules it names, and what is rendered from it."""
+"""The coding scheme: the codebook as data, the rules it names, and what is rendered from it.
+
+The names that need pandera (validation, the pandera schemas, the reference lists, which are
+validated) are loaded on first use (PEP 562): importing pandera takes a third of a second, and
+``eventcoder --help`` or ``eventcoder convert`` (which imports it beside its reading, see
+:func:`eventcoder.annotate.convert.read_export`) should not wait for it.
+"""
+
+import importlib as _importlib
+import typing as _typing
 
 from eventcoder.schema.codebook import Codebook, Field, Rule, Term, Vocabulary, load_codebook
 from eventcoder.schema.dates import DateFormatError
 from eventcoder.schema.docs import codebook_markdown
 from eventcoder.schema.reading import TableFile, open_table
-from eventcoder.schema.tables import (
-    annotations_schema,
-    arrow_schema,
-    events_schema,
-    table_columns,
-)
-from eventcoder.schema.validate import ValidationResult, read_table, validate, validate_file
+from eventcoder.schema.tables import arrow_schema, table_columns
 
-# isort: split
-# After tables: pandera is first imported there, where pyspark's import warning is silenced.
-from eventcoder.schema.references import (
-    ReferenceLists,
-    build_references,
-    build_references_from_files,
-)
+if _typing.TYPE_CHECKING:
+    from eventcoder.schema.pandera_schemas import annotations_schema, events_schema
+    from eventcoder.schema.references import (
+        ReferenceLists,
+        build_references,
+        build_references_from_files,
+    )
+    from eventcoder.schema.validation import ValidationResult, read_table, validate, validate_file
+
+# name -> the module that defines it, imported by __getattr__ when the name is first asked for
+_LAZY = {
+    "annotations_schema": "pandera_schemas",
+    "events_schema": "pandera_schemas",
+    "ReferenceLists": "references",
+    "build_references": "references",
+    "build_references_from_files": "references",
+    "ValidationResult": "validation",
+    "read_table": "validation",
+    "validate": "validation",
+    "validate_file": "validation",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Codebook",

@@ -137,7 +137,8 @@ def read_dates(
         if shape.strip:
             subset = subset.str.replace(shape.strip, "")
         fmt, dates = _choose(subset, shape, column, years, today)
-        used.append(fmt)
+        # A stripped time is named with the format, so the note says what was read as a date.
+        used.append(f"{fmt} 00:00:00" if shape.strip else fmt)
         out = out.scatter(mask.arg_true(), dates)
     return DateReading(out, tuple(used))
 

@@ -40,7 +40,7 @@ from eventcoder.errors import InputError
 from eventcoder.files import output_set
 from eventcoder.schema.codebook import ACTOR_COLUMNS, GAZETTEER_COLUMNS, Codebook, References
 from eventcoder.schema.rules import ACTOR_KINDS, PLACE_KINDS, haversine_km
-from eventcoder.schema.validate import validate_file
+from eventcoder.schema.validation import validate_file
 
 REFERENCE_KINDS = ACTOR_KINDS + PLACE_KINDS
 
@@ -161,7 +161,7 @@ def build_references(
 ) -> ReferenceLists:
     """The actor list, gazetteer and conflicts of validated event tables (typed, canonical).
 
-    ``frames`` are tables as :func:`~eventcoder.schema.validate.validate` accepts them (its
+    ``frames`` are tables as :func:`~eventcoder.schema.validation.validate` accepts them (its
     ``accepted`` frames). ``tolerance_km`` defaults to the codebook's ``coordinate_tolerance_km``.
     """
     cols = ReferenceColumns.of(cb)

@@ -4,7 +4,7 @@ A codebook names rule *instances* (``sub-event-in-event-type``, ``protest-no-fat
 module knows their *kinds*. Each kind checks its own parameters at codebook load time and compiles
 an instance into one or more :class:`Check` objects: a boolean polars expression that is True on a
 row that breaks the rule, and the field it blames. The same expressions feed the pandera schemas
-(:mod:`eventcoder.schema.tables`) and the fast validator (:mod:`eventcoder.schema.validate`), so a
+(:mod:`eventcoder.schema.tables`) and the fast validator (:mod:`eventcoder.schema.validation`), so a
 rule is written once.
 
 Kinds:

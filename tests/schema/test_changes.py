@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.dates import DateFormatError
-from eventcoder.schema.validate import validate
+from eventcoder.schema.validation import validate
 from tests.schema import rows as syria
 from tests.schema.shapes import ROWS
 

@@ -18,7 +18,7 @@ from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.dates import DateFormatError
 from eventcoder.schema.reading import open_table
-from eventcoder.schema.validate import validate, validate_file
+from eventcoder.schema.validation import validate, validate_file
 from tests.schema.shapes import DATA, FILES, ROWS, dates, write_shape
 
 
@@ -170,6 +170,10 @@ def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
     result = validate_file(path, cb)
     assert result.rejected.height == 0, result.errors.to_dicts()
     assert result.accepted["event_date"].to_list() == DAYS
+    # Reading a form other than ISO is said once; a spreadsheet's midnight time is such a form.
+    said = [n for n in result.notes if n.startswith("event_date read as")]
+    assert len(said) == (0 if fmt == "%Y-%m-%d" else 1), result.notes
+    assert ("00:00:00" in fmt) == ("00:00:00" in " ".join(said)), said
 
 
 def test_two_digit_years_take_the_year_columns_century(cb: Codebook, tmp_path: Path) -> None:

@@ -8,9 +8,10 @@ import pyarrow as arrow
 import pytest
 
 from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.pandera_schemas import annotations_schema, events_schema
 from eventcoder.schema.rules import compile_checks
-from eventcoder.schema.tables import annotations_schema, arrow_schema, events_schema
-from eventcoder.schema.validate import prepare, validate
+from eventcoder.schema.tables import arrow_schema
+from eventcoder.schema.validation import prepare, validate
 from tests.schema.rows import GOOD, text_layout
 
 

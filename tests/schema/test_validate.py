@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
-from eventcoder.schema.validate import validate
+from eventcoder.schema.validation import validate
 from tests.schema.rows import GOOD, legacy_layout, numeric_layout, text_layout, with_change
 
 
@@ -270,7 +270,7 @@ def test_fast_rule_evaluation_finds_exactly_what_plain_evaluation_finds(
     # Checks on vocabulary fields run on distinct combinations, uniqueness is screened on
     # hashes: the rows each check blames must be those its expression blames.
     from eventcoder.schema.rules import compile_checks
-    from eventcoder.schema.validate import _violating_rows, prepare
+    from eventcoder.schema.validation import _violating_rows, prepare
 
     cb = Codebook.default()
     prepared = prepare(table, cb)
@@ -285,7 +285,7 @@ def test_fast_rule_evaluation_finds_exactly_what_plain_evaluation_finds(
 @given(repeated_tables(copies=20))
 def test_a_table_finds_the_same_failures_as_text_and_typed(table: pl.DataFrame) -> None:
     # CSV text and Parquet-typed input take different typing paths; they must agree.
-    from eventcoder.schema.validate import prepare
+    from eventcoder.schema.validation import prepare
 
     cb = Codebook.default()
     typed = prepare(table, cb).frame.select(table.columns)

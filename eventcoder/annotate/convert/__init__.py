@@ -59,7 +59,9 @@ table promises offsets that can be trusted.
 
 from __future__ import annotations
 
+import importlib
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -95,8 +97,7 @@ from eventcoder.annotate.convert.offsets import (
 from eventcoder.annotate.convert.reading import (
     check_brackets,
     connection,
-    read_results,
-    read_tasks,
+    read_export_tables,
     split_results,
 )
 from eventcoder.annotate.convert.structure import (
@@ -163,17 +164,18 @@ def read_export(
         raise InputError(
             f"the labeling config is not XML ({err}); pass the project's config"
         ) from None
+    meanwhile = _import_validator()
     with connection(path) as con:
         con.execute(SPAN_CUT_MACRO)
         say("reading export")
-        read_tasks(con, path, cb)
-        read_results(con, path)
+        read_export_tables(con, path, cb)
         notes = check_tasks(con, path)
         split_results(con)
         check_annotations(con, path)
         say("checking results")
         parts = _extract(con, path, cb, controls, targets, say, notes)
     # DuckDB's tables are gone now: only the (much smaller) frames stay for validation.
+    meanwhile.join()
     try:
         return build_conversion(cb, parts, say)
     except MemoryError:
@@ -183,6 +185,26 @@ def read_export(
             resource="memory",
             path=path,
         ) from None
+
+
+def _import_validator() -> threading.Thread:
+    """Import the validator and set pandera up (a third of a second or more) on another thread.
+
+    DuckDB parses the export on one core and releases the GIL meanwhile, so this costs no time
+    of its own on a machine with two cores or more; the thread is joined before validation.
+    A failure is left for :func:`build_conversion` to meet again, on the main thread.
+    """
+
+    def run() -> None:
+        try:
+            importlib.import_module("eventcoder.schema.validation")
+            importlib.import_module("eventcoder.schema.pandera_schemas").warm_up()
+        except Exception:  # raised again, on the main thread, where validation needs it
+            pass
+
+    thread = threading.Thread(target=run, name="eventcoder-import-validator", daemon=True)
+    thread.start()
+    return thread
 
 
 def export_to_annotations(

@@ -15,7 +15,6 @@ import polars as pl
 from eventcoder.annotate.convert.conversion import KEY, MENTION_SCHEMA, REJECT_SCHEMA, Conversion
 from eventcoder.schema.codebook import Codebook, Rule
 from eventcoder.schema.tables import PROVENANCE, table_columns
-from eventcoder.schema.validate import validate
 
 _BY_ROW = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
 _OWNERS = ["task_id", "article_id", "annotation_id", "coder"]
@@ -42,6 +41,10 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     never by the validator: across coders the same event is coded on purpose, and a row the
     validator rejected for it would leave with no reject row of its own.
     """
+    # Imported here, not at the top: read_export imports it on another thread while DuckDB
+    # parses, so that pandera's import costs no time of its own.
+    from eventcoder.schema.validation import validate
+
     meta = parts.meta
     columns = table_columns(cb, "annotations")
     # A cancelled annotation is skipped whole: regions drawn before skipping are no coding.

@@ -2,8 +2,8 @@
 
 An export is one JSON array of tasks, each holding its annotations, each holding a flat list of
 results. DuckDB's ``read_json`` with an explicit column spec streams the array, keeps only the
-keys named below and types them as it goes; two passes give the tables ``tasks`` and, through
-``unnest``, ``ann`` (one row per annotation) and ``res`` (one row per result). Why not
+keys named below and types them as it goes; one pass, through ``unnest``, gives the tables
+``tasks``, ``ann`` (one row per annotation) and ``res`` (one row per result). Why not
 ``orjson.loads``, and where the memory goes: ``docs/convert.md``; figures:
 ``bench/bench_convert.py``.
 """
@@ -227,59 +227,37 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, sql: str, spec: dict[str, 
         con.execute(f"SET threads = {threads}")
 
 
-def read_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
-    """Read the export's tasks into the DuckDB table ``tasks``, one row per task element.
+def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
+    """Read the export in one pass into the DuckDB tables ``flat`` and ``tasks``.
 
-    Annotations are left out: :func:`read_results` reads them in a pass of their own, so no
-    table ever holds them nested (docs/convert.md, Memory).
-    """
-    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
-    data_cols = ", ".join(
-        f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
-    )
-    spec = {k: v for k, v in _TASK.items() if k != "annotations"}
-    _read(
-        con,
-        path,
-        f"""
-          CREATE TEMP TABLE tasks AS
-          SELECT id AS task_id, project AS project_id,
-                 json_extract_string(data, '$.id') AS article_id,
-                 json_extract_string(data, '$.text') AS article_text,
-                 coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
-                          false) AS astral,
-                 {data_cols}, predictions
-          FROM {{source}}
-        """,
-        spec,
-    )
-
-
-def read_results(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Read the export's annotations and results, flat, into the DuckDB table ``flat``.
-
-    One row per result, ``(task_id, i, j)`` its task, annotation position and result position;
-    an annotation without results, and a task without annotations, keep one row with no
-    result, so nothing disappears in the unnesting. The annotation's own columns are on its
-    first row (``j = 1``) only, and a region's text only on its label result (the editor
-    repeats it on every per-region result), so long articles with many regions cost little
-    more than their text.
+    ``flat`` has one row per result, ``(task_id, i, j)`` its task, annotation position and
+    result position; an annotation without results, and a task without annotations, keep one
+    row with no result, so nothing disappears in the unnesting. A task's own columns are on its
+    first row only (``i = 1 AND j = 1``), an annotation's on its first row (``j = 1``), and a
+    region's text only on its label result (the editor repeats it on every per-region result),
+    so long articles with many regions cost little more than their text. ``tasks`` is then one
+    row per task element, taken from those first rows; no table ever holds annotations nested
+    (docs/convert.md, Memory).
     """
     labels = sql_text(LABELS_NAME)
-    spec = {"id": _TASK["id"], "annotations": _TASK["annotations"]}
     coder = (
-        "coalesce(json_extract_string(a.completed_by, '$.email'), "
-        "json_extract_string(a.completed_by, '$'))"
+        "coalesce(json_extract_string(completed_by, '$.email'), "
+        "json_extract_string(completed_by, '$'))"
     )
+    # The annotation's columns are taken out of its struct before its results are unnested:
+    # carrying the struct (results and all) onto every result row costs a copy per row.
     at_first = {
         "coder": coder,
-        "was_cancelled": "coalesce(a.was_cancelled, false)",
-        "created_at": "a.created_at",
-        "updated_at": "a.updated_at",
-        "lead_time": "a.lead_time",
-        "no_result": "a.result IS NULL",
+        "was_cancelled": "coalesce(was_cancelled, false)",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+        "lead_time": "lead_time",
+        "no_result": "no_result",
     }
     first = ", ".join(f"CASE WHEN j = 1 THEN {v} END AS {k}" for k, v in at_first.items())
+    task_first = ", ".join(
+        f"CASE WHEN i = 1 AND j = 1 THEN {c} END AS {c}" for c in ("project", "data", "predictions")
+    )
     results = "CASE WHEN len(a.result) > 0 THEN a.result ELSE [NULL] END"
     _read(
         con,
@@ -287,16 +265,25 @@ def read_results(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         f"""
           CREATE TEMP TABLE flat AS
           WITH t AS (
-            SELECT id AS task_id,
+            SELECT id AS task_id, project, data, predictions,
                    CASE WHEN len(annotations) > 0 THEN annotations ELSE [NULL] END AS anns
             FROM {{source}}
           ),
-          ta AS (SELECT task_id, unnest(anns) AS a, generate_subscripts(anns, 1) AS i FROM t),
+          ta AS (
+            SELECT task_id, project, data, predictions,
+                   unnest(anns) AS a, generate_subscripts(anns, 1) AS i
+            FROM t
+          ),
           tar AS (
-            SELECT task_id, i, a, unnest({results}) AS r, generate_subscripts({results}, 1) AS j
+            SELECT task_id, project, data, predictions, i,
+                   a.id AS annotation_id, a IS NOT NULL AS has_annotation,
+                   a.completed_by AS completed_by, a.was_cancelled AS was_cancelled,
+                   a.created_at AS created_at, a.updated_at AS updated_at,
+                   a.lead_time AS lead_time, a.result IS NULL AS no_result,
+                   unnest({results}) AS r, generate_subscripts({results}, 1) AS j
             FROM ta
           )
-          SELECT task_id, i, j, a.id AS annotation_id, a IS NOT NULL AS has_annotation,
+          SELECT task_id, i, j, {task_first}, annotation_id, has_annotation,
                  {first}, r IS NOT NULL AS has_result,
                  r.id AS region, r.from_name, r.to_name, r.type,
                  r.value.start AS span_start, r.value."end" AS span_end,
@@ -306,8 +293,24 @@ def read_results(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                  CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
           FROM tar
         """,
-        spec,
+        _TASK,
     )
+    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    data_cols = ", ".join(
+        f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
+    )
+    con.execute(f"""
+      CREATE TEMP TABLE tasks AS
+      SELECT task_id, project AS project_id,
+             json_extract_string(data, '$.id') AS article_id,
+             json_extract_string(data, '$.text') AS article_text,
+             coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
+                      false) AS astral,
+             {data_cols}, predictions
+      FROM flat WHERE i = 1 AND j = 1
+    """)
+    # The task's columns live in ``tasks`` now; ``flat`` keeps what the checks compare.
+    con.execute("ALTER TABLE flat DROP COLUMN data; ALTER TABLE flat DROP COLUMN predictions")
 
 
 def split_results(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pandera.polars as pa
 import polars as pl
 
 from eventcoder.hashing import row_hash
 from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.pandera_schemas import column_failure_cases
 from eventcoder.schema.prepare import (
     CHANGE_SCHEMA,
     FAILURE_SCHEMA,
@@ -35,7 +35,7 @@ from eventcoder.schema.prepare import (
 )
 from eventcoder.schema.reading import open_table, read_table
 from eventcoder.schema.rules import HELPER_PREFIX, Check, compile_checks
-from eventcoder.schema.tables import PROVENANCE_NAMES, schema
+from eventcoder.schema.tables import PROVENANCE_NAMES
 
 REQUIRED_RULE = "required-field"
 __all__ = [
@@ -169,10 +169,10 @@ def _run_schema(
     """Failures of the pandera column schema (types, required) and of every rule check.
 
     pandera checks the columns; the rule checks, the very expressions the pandera schema's
-    dataframe checks wrap (``tables.schema``), are evaluated here together, with the shortcuts
-    of :func:`_violating_rows`. pandera's polars backend runs each check as its own query and
-    serialises every failing row, which costs 40x more on a million rows; tests prove both
-    paths, and the shortcuts, find the same failures.
+    dataframe checks wrap (``pandera_schemas.schema``), are evaluated here together, with the
+    shortcuts of :func:`_violating_rows`. pandera's polars backend runs each check as its own
+    query and serialises every failing row, which costs 40x more on a million rows; tests prove
+    both paths, and the shortcuts, find the same failures.
     """
     parts = [_column_failures(data, cb, table, absent)]
     if checks:
@@ -269,11 +269,9 @@ def _column_failures(
     data: pl.DataFrame, cb: Codebook, table: str, absent: frozenset[str]
 ) -> pl.DataFrame:
     """Run the pandera column schema (no rule checks) lazily; its failures as internal rows."""
-    try:
-        schema(cb, table, skip_fields=absent, checks=[]).validate(data, lazy=True)
+    cases = column_failure_cases(data, cb, table, absent)
+    if cases is None:
         return pl.DataFrame(schema=_INTERNAL)
-    except pa.errors.SchemaErrors as err:
-        cases = pl.DataFrame(err.failure_cases)
     cases = cases.filter(pl.col("index").is_not_null())
     required = pl.col("check") == "not_nullable"
     return cases.select(
