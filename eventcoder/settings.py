@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
-
 from eventcoder.errors import ServerError
 from eventcoder.redaction import remember
 
@@ -105,6 +103,8 @@ def _checked_url(url: str) -> str:
 
     ``http://[::1`` or ``http://host:99999`` would otherwise fail deep inside httpx.
     """
+    import httpx  # here: a command that never talks to a server need not import it
+
     fix = f"fix {URL_FLAG} or {URL_ENV}"
     if not url.lower().startswith(("http://", "https://")):
         raise ServerError(

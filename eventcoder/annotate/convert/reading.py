@@ -314,7 +314,11 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
 
 
 def split_results(con: duckdb.DuckDBPyConnection) -> None:
-    """``ann`` (one row per annotation) and ``res`` (one per result) from ``flat``, then drop it."""
+    """``ann`` (a table, one row per annotation) and ``res`` (a view, one row per result).
+
+    ``res`` is a view over ``flat``, not a copy of it: every query that reads it reads a few of
+    its columns, and a copy of the largest table would cost its size in memory and time.
+    """
     con.execute("""
       CREATE TEMP TABLE ann AS
       SELECT f.task_id, t.project_id, t.article_id, f.annotation_id, f.coder, f.was_cancelled,
@@ -323,12 +327,11 @@ def split_results(con: duckdb.DuckDBPyConnection) -> None:
       WHERE f.j = 1 AND f.has_annotation
     """)
     con.execute("""
-      CREATE TEMP TABLE res AS
+      CREATE TEMP VIEW res AS
       SELECT task_id, annotation_id, region, from_name, to_name, type, span_start, span_end,
              labels, choices, span_text, value
       FROM flat WHERE has_result
     """)
-    con.execute("DROP TABLE flat")
 
 
 def check_brackets(path: Path) -> None:
