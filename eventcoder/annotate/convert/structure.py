@@ -266,8 +266,9 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
         con,
         """
       WITH items AS (
-        SELECT r.*, f.field, e.region IS NOT NULL AS has_event
-        FROM res r LEFT JOIN _fields f USING (from_name)
+        SELECT r.annotation_id, r.region, r.from_name, r.value, f.field,
+               e.region IS NOT NULL AS has_event
+        FROM res r JOIN _fields f USING (from_name)
         LEFT JOIN ev e ON e.annotation_id = r.annotation_id AND e.region = r.region
       )
       SELECT annotation_id, NULL AS event_key, 'result' AS field, 'result-missing' AS rule,
