@@ -166,6 +166,30 @@ class _YamlLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.1 (PyYAML's schema) reads many plain words as something else, silently: a term `NO`
+# (Norway) or `off` becomes a boolean, `010` the number 8, `0x1F` 31, `1_000` 1000, `12:30`
+# the number 750 (sexagesimal), `2020-01-01` a date, and `version: 1.10` turns into "1.1".
+# A codebook term must be the text its author wrote, so plain scalars are read with the few
+# forms nobody writes by accident (YAML 1.2's core schema, narrower still); everything else is
+# text. A quoted or explicitly tagged scalar (`!!int 010`) is read as it says.
+_YamlLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("int", r"^-?(?:0|[1-9][0-9]*)$", "-0123456789"),
+    (
+        "float",
+        r"^-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+        r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
+        "-+.0123456789",
+    ),
+    ("merge", r"^(?:<<)$", "<"),
+):
+    _YamlLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first)
+    )
+
+
 class _Loader:
     """Turns parsed YAML into a Codebook while collecting every problem found."""
 
@@ -176,6 +200,23 @@ class _Loader:
 
     def bad(self, entry: str, message: str) -> None:
         self.problems.append((entry, message))
+
+    def text(self, entry: str, value: Any) -> str:
+        """``value`` as the text the file holds; a problem if YAML read it as something else.
+
+        ``version: 1.10`` is the number 1.1 and ``title: true`` a boolean: their text is gone
+        by the time they are read, so they are refused rather than written back changed. A
+        whole number is kept (only plain decimals are read as numbers, so its text is exact).
+        """
+        if isinstance(value, str):
+            return value
+        if type(value) is int:
+            return str(value)
+        self.bad(
+            entry,
+            f"YAML reads this as {type(value).__name__} {value!r}, not as text: put it in quotes",
+        )
+        return str(value)
 
     def load(self) -> Codebook:
         from eventcoder.schema.rules import check_rule  # rules know their own parameters
@@ -200,10 +241,11 @@ class _Loader:
             settings = {}
         references = self._references(raw.get("references") or {})
         meta = {k: v for k, v in head.items() if k not in ("name", "version", "title")}
+        name = self.text("codebook.name", head.get("name", ""))
         cb = Codebook(
-            name=str(head.get("name", "")),
-            version=str(head.get("version", "")),
-            title=str(head.get("title", head.get("name", ""))),
+            name=name,
+            version=self.text("codebook.version", head.get("version", "")),
+            title=self.text("codebook.title", head.get("title", name)),
             fields=tuple(fields),
             vocabularies=vocabularies,
             rules=tuple(rules),
@@ -362,7 +404,11 @@ class _Loader:
                     continue
                 value = item["value"]
                 if type(value) not in (str, int):
-                    self.bad(f"{entry}.values[{i}]", f"value {value!r} is not text or a number")
+                    self.bad(
+                        f"{entry}.values[{i}]",
+                        f"value {value!r} is not text or a number (YAML reads it as "
+                        f"{type(value).__name__}: put it in quotes)",
+                    )
                     continue
                 aliases = item.get("aliases") or []
                 if not _strings(aliases):
@@ -380,7 +426,9 @@ class _Loader:
                     value=value,
                     code=item.get("code"),
                     aliases=tuple(aliases),
-                    description=str(item.get("description", "")),
+                    description=self.text(
+                        f"{entry}.values[{i}].description", item.get("description", "")
+                    ),
                     attributes=attrs,
                 )
                 for spelling in [str(value), *map(str, aliases)] + (
@@ -395,9 +443,12 @@ class _Loader:
                         )
                     seen[spelling] = len(terms)
                 terms.append(term)
-            out[name] = Vocabulary(
-                name=name, terms=tuple(terms), null_codes=tuple(spec.get("null_codes") or ())
-            )
+            null_codes = spec.get("null_codes")
+            null_codes = [] if null_codes is None else null_codes
+            if not isinstance(null_codes, list) or any(type(c) is not int for c in null_codes):
+                self.bad(f"{entry}.null_codes", "must be a list of whole numbers")
+                null_codes = []
+            out[name] = Vocabulary(name=name, terms=tuple(terms), null_codes=tuple(null_codes))
         return out
 
     def _fields(self, raw: Any, vocabularies: Mapping[str, Vocabulary]) -> list[Field]:
@@ -472,7 +523,9 @@ class _Loader:
                     vocabulary=vocab,
                     multiple=bool(item.get("multiple", False)),
                     decimals=decimals,
-                    description=" ".join(str(item.get("description", "")).split()),
+                    description=" ".join(
+                        self.text(f"{entry}.description", item.get("description", "")).split()
+                    ),
                     aliases=tuple(aliases),
                 )
             )
@@ -512,8 +565,8 @@ class _Loader:
                     id=rid,
                     kind=str(item.get("kind", "")),
                     severity=severity,
-                    message=str(item.get("message", rid)),
-                    source=str(item.get("source", "")),
+                    message=self.text(f"rules[{rid}].message", item.get("message", rid)),
+                    source=self.text(f"rules[{rid}].source", item.get("source", "")),
                     params=params,
                 )
             )

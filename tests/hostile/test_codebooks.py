@@ -185,3 +185,30 @@ def test_silent_coercions_are_refused(tmp_path):
     assert found["settings.coordinate_tolerance_km"] == "must be a distance in km above 0, not nan"
     assert found["settings.agreement.pass"] == "must be an alpha between 0 and 1, not inf"
     assert found["rules[0]"].startswith("id 'bad id\\nsecond line' is not letters, digits")
+
+
+PLAIN = ["NO", "off", "yes", "010", "0x1F", "1_000", "12:30", "2020-01-01", "1e3", "+5", "0o7"]
+
+
+def test_terms_are_the_text_written_never_a_yaml_11_bool_number_or_date(tmp_path):
+    # YAML 1.1 reads NO (Norway) and off as false, 010 as 8, 0x1F as 31, 1_000 as 1000, 12:30
+    # as 750 and 2020-01-01 as a date: each term would have changed, or vanished, unseen.
+    values = "".join(f"      - value: {v}\n" for v in PLAIN)
+    cb = Codebook.from_file(write(tmp_path, BASE.replace("      - value: a\n", values)))
+    assert cb.vocabularies["kinds"].values == tuple(PLAIN)
+    assert cb.vocabularies["kinds"].spellings() == {v: v for v in PLAIN}
+
+
+def test_a_code_or_text_yaml_would_change_is_refused(tmp_path):
+    text = (
+        BASE.replace('version: "1"', "version: 1.10").replace(
+            "- value: a", "- {value: a, code: 010}"
+        )
+        + "    null_codes: 0\n"
+    )
+    found = problems(write(tmp_path, text))
+    assert found == {
+        "codebook.version": "YAML reads this as float 1.1, not as text: put it in quotes",
+        "vocabularies.kinds.values[0].code": "'010' is not a whole number",
+        "vocabularies.kinds.null_codes": "must be a list of whole numbers",
+    }
