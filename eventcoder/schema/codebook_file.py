@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -397,6 +398,7 @@ class _Loader:
                 continue
             terms: list[Term] = []
             seen: dict[str, int] = {}
+            folded: dict[str, tuple[int, str]] = {}  # _folded(spelling) -> (term, spelling)
             for i, item in enumerate(spec["values"]):
                 item = item if isinstance(item, dict) else {"value": item}
                 if "value" not in item or item["value"] in (None, ""):
@@ -442,6 +444,17 @@ class _Loader:
                             f"{spelling!r} is listed twice ({where} and {_describe_term(term)})",
                         )
                     seen[spelling] = len(terms)
+                    hidden = _hidden_characters(spelling)
+                    if hidden:
+                        self.bad(f"{entry}.values[{i}]", f"{spelling!r} {hidden}")
+                        continue
+                    other = folded.setdefault(_folded(spelling), (len(terms), spelling))
+                    if other[0] != len(terms) and other[1] != spelling:
+                        self.bad(
+                            f"{entry}.values[{i}]",
+                            f"{_shown(spelling)} differs from {_shown(other[1])} only in letter "
+                            "case or Unicode form: coders and readers cannot tell them apart",
+                        )
                 terms.append(term)
             null_codes = spec.get("null_codes")
             null_codes = [] if null_codes is None else null_codes
@@ -457,6 +470,7 @@ class _Loader:
             return []
         out: list[Field] = []
         seen: set[str] = set()
+        lowered: dict[str, str] = {}  # name.lower() -> the first field so named
         allowed = {
             "name",
             "type",
@@ -482,8 +496,16 @@ class _Loader:
                     f"name {name!r} is not an identifier: use letters, digits and _ (at most "
                     "63, starting with a letter), as it becomes a column and a control name",
                 )
-            elif name in RESERVED_NAMES:
+            elif name.lower() in RESERVED_NAMES:
                 self.bad(entry, f"{name!r} is a column eventcoder adds itself: rename the field")
+            elif name.lower() in lowered and name not in seen:
+                # Headers are matched in any case, and DuckDB's and SQL's names ignore it.
+                self.bad(
+                    entry,
+                    f"differs from field {lowered[name.lower()]!r} only in letter case; "
+                    "columns are matched in any case",
+                )
+            lowered.setdefault(name.lower(), name)
             for key in item:
                 if key not in allowed:
                     self.bad(entry, f"unknown key {key!r}")
@@ -695,6 +717,33 @@ def _number(value: Any) -> bool:
 def _strings(value: Any) -> bool:
     """True for a list of strings (a lone string would become a tuple of its letters)."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _hidden_characters(text: str) -> str:
+    """Why ``text`` cannot be a term as it looks (empty when it can).
+
+    Values are trimmed when tables are read, so a term with a space around it matches nothing;
+    a zero-width space, a no-break space or a control character makes a term that looks like
+    another and never matches what a coder types.
+    """
+    if text != text.strip():
+        return "has spaces around it (values are trimmed when read, so it would match nothing)"
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Zl", "Zp") or (category == "Zs" and char != " "):
+            name = unicodedata.name(char, "a control character")
+            return f"holds an invisible or unusual character U+{ord(char):04X} ({name})"
+    return ""
+
+
+def _folded(text: str) -> str:
+    """``text`` as people see it: Unicode compatibility form (é composed or not), any case."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted; with escapes when it is not in composed form (``'Cafe\\u0301'``)."""
+    return repr(text) if unicodedata.is_normalized("NFC", text) else ascii(text)
 
 
 def _describe_term(term: Term) -> str:

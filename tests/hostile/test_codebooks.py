@@ -212,3 +212,37 @@ def test_a_code_or_text_yaml_would_change_is_refused(tmp_path):
         "vocabularies.kinds.values[0].code": "'010' is not a whole number",
         "vocabularies.kinds.null_codes": "must be a list of whole numbers",
     }
+
+
+def test_terms_that_look_alike_or_hide_characters_are_refused(tmp_path):
+    # Two choices a coder cannot tell apart split one value in two in the agreement; a term
+    # with a hidden character or a space around it matches no value a table holds.
+    terms = ["Caf\u00e9", "Cafe\u0301", "Norway", "norway", "Nor\u200bway", "Oslo ", "Oslo\u00a0x"]
+    values = "".join(f'      - value: "{t}"\n' for t in terms)
+    found = problems(write(tmp_path, BASE.replace("      - value: a\n", values)))
+    where = "vocabularies.kinds.values"
+    assert found == {
+        f"{where}[1]": "'Cafe\\u0301' differs from 'Café' only in letter case or Unicode form: "
+        "coders and readers cannot tell them apart",
+        f"{where}[3]": "'norway' differs from 'Norway' only in letter case or Unicode form: "
+        "coders and readers cannot tell them apart",
+        f"{where}[4]": "'Nor\\u200bway' holds an invisible or unusual character U+200B "
+        "(ZERO WIDTH SPACE)",
+        f"{where}[5]": "'Oslo ' has spaces around it (values are trimmed when read, so it would "
+        "match nothing)",
+        f"{where}[6]": "'Oslo\\xa0x' holds an invisible or unusual character U+00A0 "
+        "(NO-BREAK SPACE)",
+    }
+
+
+def test_field_names_differing_only_in_case_or_reserved_in_any_case_are_refused(tmp_path):
+    # Headers are matched in any case (and SQL names ignore it): Kind would read kind's column.
+    text = BASE.replace(
+        "fields:\n", "fields:\n  - {name: Kind, type: string}\n  - {name: TASK_ID, type: string}\n"
+    )
+    found = problems(write(tmp_path, text))
+    assert found == {
+        "fields.kind": "differs from field 'Kind' only in letter case; columns are matched in "
+        "any case",
+        "fields.TASK_ID": "'TASK_ID' is a column eventcoder adds itself: rename the field",
+    }
