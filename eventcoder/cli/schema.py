@@ -196,7 +196,7 @@ def references_build(
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
     for use in uses:
-        console.print(
+        say(
             f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "
             "validation (left out)"
         )

@@ -10,24 +10,15 @@ twice.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from eventcoder.errors import ReleaseError
+from eventcoder.files import sha256
 
 MANIFEST = "SHA256SUMS"
 _LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.*)", re.ASCII)
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of the file at ``path``, as lower-case hex."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def checksums(

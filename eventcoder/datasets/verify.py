@@ -16,9 +16,10 @@ from typing import Any
 import pyarrow as arrow
 import pyarrow.parquet as pq
 
-from eventcoder.datasets.manifest import MANIFEST, read_manifest, sha256
+from eventcoder.datasets.manifest import MANIFEST, read_manifest
 from eventcoder.datasets.release_files import FILES, entry_of
 from eventcoder.errors import ReleaseError
+from eventcoder.files import sha256
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import arrow_schema
 
