@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -92,3 +93,31 @@ def test_an_export_saved_in_another_encoding_is_refused_naming_it(
     path = tmp_path / "export.json"
     path.write_bytes(encode(SNAPSHOT.read_bytes()))
     assert said in _refused(path, cb)
+
+
+# ---- nothing changed unseen --------------------------------------------------------------------
+
+
+def test_a_place_the_gazetteer_renames_is_recorded_as_a_change(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    tasks = _tasks()
+    location = next(r for r in tasks[0]["annotations"][0]["result"] if r["from_name"] == "location")
+    location["value"]["text"] = ["Ihsim"]  # an alternate name of Ehsem in the gazetteer
+    conv = read_export(_write(tmp_path, tasks), cb)
+    event = conv.annotations.filter(pl.col("event_key") == location["id"])
+    assert event["location"].to_list() == ["Ehsem"]
+    change = conv.changes.filter(pl.col("field") == "location").row(0, named=True)
+    assert (change["annotation_id"], change["event_key"]) == (1, location["id"])
+    assert (change["before"], change["after"], change["reason"]) == (
+        "Ihsim",
+        "Ehsem",
+        "gazetteer-name",
+    )
+    # and every change names an accepted event: a rejected one is kept as written
+    keys = set(conv.annotations.select("annotation_id", "event_key").iter_rows())
+    assert set(conv.changes.select("annotation_id", "event_key").iter_rows()) <= keys
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["convert", str(tmp_path / "export.json"), "-o", str(out)])
+    assert "gazetteer-name): changes.parquet" in result.output
+    assert pl.read_parquet(out / "changes.parquet").equals(conv.changes)
