@@ -20,7 +20,7 @@ from eventcoder.cli.options import (
     print_or_write,
     progress_bar,
 )
-from eventcoder.cli.render import render_failures
+from eventcoder.cli.render import render_failures, say_changes
 from eventcoder.settings import ServerSettings, server_settings
 
 if TYPE_CHECKING:
@@ -296,6 +296,7 @@ def convert_cmd(
         f"{conv.rejects.height:,} problems in the rejected annotations, listed in "
         f"{paths['rejects']}; {conv.warnings.height:,} warnings, listed in {paths['warnings']}"
     )
+    say_changes(conv.changes, paths["changes"])
     for path in paths.values():
         say(f"wrote {path}")
     raise typer.Exit(1 if conv.rejected else 0)

@@ -334,12 +334,44 @@ def split_results(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+# What a file that is no JSON text starts with, and what to do about it: Label Studio writes
+# UTF-8 without a byte-order mark, so these come from an editor, a spreadsheet or a download.
+_NOT_JSON = (
+    (b"\xef\xbb\xbf", "starts with a byte-order mark", "save it as UTF-8 without one"),
+    (b"\xff\xfe", "is UTF-16 text", "save it as UTF-8"),
+    (b"\xfe\xff", "is UTF-16 text", "save it as UTF-8"),
+    (b"\x1f\x8b", "is gzip-compressed", "decompress it first"),
+    (b"PK\x03\x04", "is a zip archive", "extract the JSON export from it first"),
+)
+
+
 def check_brackets(path: Path) -> None:
-    """Fail fast on a file that is not one JSON list of tasks ending where the file ends."""
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-        fh.seek(max(0, path.stat().st_size - 4096))
-        tail = fh.read().rstrip()
+    """Fail fast on a file that is not one JSON list of tasks ending where the file ends.
+
+    Only a regular file is opened: a folder cannot be read, and a named pipe or a device
+    (``/dev/zero``) would block or be read for ever.
+    """
+    if not path.is_file():
+        raise ExportFormatError(
+            f"{path}: not a regular file (a folder, a pipe or a device); pass the export file",
+            path=str(path),
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+            fh.seek(max(0, path.stat().st_size - 4096))
+            tail = fh.read().rstrip()
+    except OSError as err:
+        raise ExportFormatError(
+            f"{path}: cannot be read ({err.strerror or type(err).__name__})", path=str(path)
+        ) from None
+    for start, what, advice in _NOT_JSON:
+        if head.startswith(start):
+            raise ExportFormatError(
+                f"{path}: not a Label Studio JSON export as it is: the file {what}; {advice}",
+                path=str(path),
+            )
+    head = head.lstrip()
     # The closing bracket must close the list of tasks: right after a task (``}``) or after the
     # opening bracket of an empty list. ``[...] junk ]`` and ``[...]]`` end in ``]`` too.
     before = tail[:-1].rstrip()
