@@ -600,9 +600,13 @@ class _Loader:
             return References()
         base = self.path.parent if self.path else Path.cwd()
         frames: dict[str, pl.DataFrame | None] = {"actors": None, "gazetteer": None}
+        self._mapping("references", raw, frames)  # a typo (actor:) would drop the list unseen
         for key, columns in (("actors", ACTOR_COLUMNS), ("gazetteer", GAZETTEER_COLUMNS)):
             rel = raw.get(key)
             if not rel:
+                continue
+            if not isinstance(rel, str):
+                self.bad(f"references.{key}", f"must be the path of a file, not {rel!r}")
                 continue
             ref_path = base / str(rel)
             if ref_path.exists() and not ref_path.is_file():  # /dev/zero would never end

@@ -246,3 +246,12 @@ def test_field_names_differing_only_in_case_or_reserved_in_any_case_are_refused(
         "any case",
         "fields.TASK_ID": "'TASK_ID' is a column eventcoder adds itself: rename the field",
     }
+
+
+def test_a_misspelt_or_non_path_reference_list_is_refused(tmp_path):
+    # `actor:` for `actors:` used to be ignored: validation then ran without the actor list.
+    text = BASE + "references: {actor: actors.csv, gazetteer: [places.csv]}\n"
+    assert problems(write(tmp_path, text)) == {
+        "references.actor": "unknown key (known: actors, gazetteer)",
+        "references.gazetteer": "must be the path of a file, not ['places.csv']",
+    }
