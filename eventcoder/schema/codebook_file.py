@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,12 @@ class _Loader:
         raw = self.raw
         if not isinstance(raw, dict):
             raise CodebookError(self._where(), [("file", "the top level must be a mapping")])
+        for entry, char in _control_characters(raw):
+            self.bad(
+                entry,
+                f"holds the control character U+{ord(char):04X}: remove it (the codebook's text "
+                "reaches terminals, coding instructions, Label Studio and data cards as written)",
+            )
         known = {"codebook", "settings", "fields", "vocabularies", "rules", "references"}
         for key in raw:
             if key not in known:
@@ -721,6 +727,29 @@ def _number(value: Any) -> bool:
 def _strings(value: Any) -> bool:
     """True for a list of strings (a lone string would become a tuple of its letters)."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# Characters no codebook text needs, that act rather than show wherever the text is printed:
+# C0 and C1 controls but tab and line feed (ESC starts a terminal's escape sequences), and the
+# bidirectional overrides and isolates that reorder the text around them on screen.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_characters(raw: Any, entry: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(entry, character)`` for every key or text in ``raw`` holding a control character."""
+    if isinstance(raw, str):
+        found = _CONTROL.search(raw)
+        if found:
+            yield entry or "file", found[0]
+    elif isinstance(raw, dict):
+        for key, value in raw.items():
+            shown = repr(key) if isinstance(key, str) and _CONTROL.search(key) else str(key)
+            where = f"{entry}.{shown}" if entry else shown
+            yield from _control_characters(key, where)
+            yield from _control_characters(value, where)
+    elif isinstance(raw, list):
+        for i, value in enumerate(raw):
+            yield from _control_characters(value, f"{entry}[{i}]")
 
 
 def _hidden_characters(text: str) -> str:

@@ -255,3 +255,22 @@ def test_a_misspelt_or_non_path_reference_list_is_refused(tmp_path):
         "references.actor": "unknown key (known: actors, gazetteer)",
         "references.gazetteer": "must be the path of a file, not ['places.csv']",
     }
+
+
+def test_control_characters_anywhere_in_the_text_are_refused(tmp_path):
+    # YAML's "\e" escape wrote ESC into the title: `codebook docs` printed a terminal sequence
+    # (clear the screen, set the window title) and the labeling config and data card held it.
+    text = (
+        BASE.replace('version: "1"', 'version: "1", title: "T\\e[2J\\e]0;x\\a"')
+        .replace("level: ratio}", 'level: ratio, description: "a\\u202eb"}')
+        .replace("      - value: a\n", '      - {value: a, "k\\e": 1}\n')
+    )
+    found = problems(write(tmp_path, text))
+    said = "(the codebook's text reaches terminals, coding instructions, Label Studio and data "
+    assert found == {
+        "codebook.title": f"holds the control character U+001B: remove it {said}cards as written)",
+        "fields[1].description": f"holds the control character U+202E: remove it {said}cards "
+        "as written)",
+        "vocabularies.kinds.values[0].'k\\x1b'": "holds the control character U+001B: remove "
+        f"it {said}cards as written)",
+    }

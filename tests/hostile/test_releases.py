@@ -56,7 +56,7 @@ def _release(cb: Codebook, root: Path, version: str = "1.0.0", **kw):
         None,
         kw.pop("agreement", None),
         cb,
-        name="idleb",
+        name=kw.pop("name", "idleb"),
         version=version,
         root=root,
         now=T1,
@@ -346,3 +346,12 @@ def test_verify_names_links_and_pipes_added_to_a_release(cb, tmp_path):
     report = verify(r.path)
     assert report.unlisted == ("etc", "nowhere", "pipe")
     assert not report.ok
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "-x", "a\nb", "a/b", "..", "a\x00b"])
+def test_a_release_name_that_cannot_name_a_folder_is_one_line(cb, tmp_path, name):
+    # A 300-byte name reached the file system (ENAMETOOLONG) and printed all 300 letters.
+    with pytest.raises(ReleaseError, match="must be letters, digits") as caught:
+        _release(cb, tmp_path, name=name)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+    assert not tmp_path.joinpath("idleb").exists() and list(tmp_path.iterdir()) == []
