@@ -18,6 +18,7 @@ from eventcoder.errors import (
     ReleaseExistsError,
     ServerError,
 )
+from eventcoder.lazy import lazy_names as _lazy_names
 from eventcoder.schema import Codebook, load_codebook
 
 if _typing.TYPE_CHECKING:
@@ -29,18 +30,8 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - running from a sour
     __version__ = "0.0.0"
 
 
-def __getattr__(name: str) -> object:
-    # validate needs pandera, which ``--help`` and a command's start should not wait for
-    if name == "validate":
-        from eventcoder.schema.validation import validate
-
-        globals()["validate"] = validate
-        return validate
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"validate"})
+# validate needs pandera, which ``--help`` and a command's start should not wait for
+__getattr__, __dir__ = _lazy_names(__name__, {"validate": "schema.validation"}, globals())
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -48,6 +49,15 @@ STAGE_PREFIX = ".eventcoder-"  # + pid + "-" + random + ".part": a command's sta
 # reports a refused write as a ComputeError, not always naming the OS error ("Invalid thrift:
 # transport error" when the file grows past a limit); within a write it can only be that.
 _WRITE_ERRORS = (OSError, pl.exceptions.ComputeError)
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, as lower-case hex, read in 4 MB chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _umask() -> int:

@@ -4,7 +4,6 @@ The names that talk to a server are loaded on first use (PEP 562), so that ``eve
 convert``, which reads a file, does not import the Label Studio SDK.
 """
 
-import importlib as _importlib
 import typing as _typing
 
 from eventcoder.annotate.articles import Article, read_articles
@@ -22,6 +21,7 @@ from eventcoder.annotate.convert import (
     write_conversion,
 )
 from eventcoder.annotate.results import event_results
+from eventcoder.lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from eventcoder.annotate.exports import pull_export
@@ -58,18 +58,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = _lazy_names(__name__, _LAZY, globals())
 
 __all__ = [
     "Article",

@@ -20,7 +20,7 @@ from eventcoder.cli.options import (
     print_or_write,
     progress_bar,
 )
-from eventcoder.cli.render import render_failures
+from eventcoder.cli.render import render_failures, say_changes
 from eventcoder.settings import ServerSettings, server_settings
 
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ def project_create(
             settings, cb, title=title, description=description, overlap=overlap
         )
     console.print(
-        f"created project {project.id} [bold]{project.title}[/] ({overlap} coders per task): "
-        f"{project.url}",
+        f"created project {project.id} [bold]{escape(project.title)}[/] ({overlap} coders per "
+        f"task): {escape(project.url)}",
         highlight=False,
         soft_wrap=True,
     )
@@ -116,11 +116,9 @@ def tasks_import(
             batch_size=batch_size,
             on_progress=lambda done, total: bar.update(job, completed=done, total=total),
         )
-    console.print(
+    say(
         f"{report.total} articles: {report.added} added, {report.unchanged} unchanged, "
         f"{len(report.changed)} changed (not imported) -> project {target.id} {target.url}",
-        highlight=False,
-        soft_wrap=True,
     )
     if model is not None and predict is not None:
         _preannotate(settings, target.id, articles, model, cb, predict)
@@ -298,6 +296,7 @@ def convert_cmd(
         f"{conv.rejects.height:,} problems in the rejected annotations, listed in "
         f"{paths['rejects']}; {conv.warnings.height:,} warnings, listed in {paths['warnings']}"
     )
+    say_changes(conv.changes, paths["changes"])
     for path in paths.values():
         say(f"wrote {path}")
     raise typer.Exit(1 if conv.rejected else 0)

@@ -331,11 +331,10 @@ def render_release(release: Release) -> None:
     for note in release.notes:
         say_note(note)
     c = release.changes
-    console.print(
+    say(
         f"{release.name} {release.version}: {release.events} events "
         f"({c['added']} added, {c['removed']} removed, {c['changed']} changed against "
-        f"{release.previous or 'nothing'})",
-        highlight=False,
+        f"{release.previous or 'nothing'})"
     )
     if release.review is None:
         console.print(
@@ -344,11 +343,9 @@ def render_release(release: Release) -> None:
             highlight=False,
         )
     elif release.review[0]:
-        console.print(
+        say(
             f"{release.review[0]} event(s) await an adjudicator, not in this release: "
-            f"{release.path / 'review.parquet'} ({release.review[1]} rows)",
-            soft_wrap=True,
-            highlight=False,
+            f"{release.path / 'review.parquet'} ({release.review[1]} rows)"
         )
     say(f"wrote {release.path}")
 
@@ -429,11 +426,9 @@ def review_push(
             title=title,
             on_progress=lambda done, total: bar.update(job, completed=done, total=total),
         )
-    console.print(
+    say(
         f"{pushed.total} article(s) with queued events: {pushed.added} added, "
         f"{pushed.unchanged} there already -> project {pushed.project.id} {pushed.project.url}",
-        highlight=False,
-        soft_wrap=True,
     )
 
 

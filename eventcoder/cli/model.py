@@ -60,13 +60,13 @@ def model_train(
         status.update(f"training on {frame.height:,} rows")
         model = train(frame, cb, seed=seed, uses=uses, background=background_sentences(background))
     for use in uses:
-        console.print(
+        say(
             f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "
             "validation (left out)"
         )
     path = save_model(model, out)
     s = model.summary
-    console.print(
+    say(
         f"trained on {s['fitted_on']:,} rows, calibrated on {s['calibrated_on']:,}; "
         f"{s['classes']} categories; codebook {cb.label}"
     )

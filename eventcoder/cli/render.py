@@ -1,11 +1,13 @@
-"""Renderers shared by several stages: the table of failures by rule and field.
+"""Renderers shared by several stages: the table of failures by rule and field, the changes line.
 
 ``validate`` and ``convert`` print the same table, from
-:func:`eventcoder.schema.failures.count_failures` (rows or annotations in the last column).
+:func:`eventcoder.schema.failures.count_failures` (rows or annotations in the last column), and
+the same line counting the values the codebook changed.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -30,3 +32,19 @@ def render_failures(counts: pl.DataFrame) -> None:
             rule, field or "-", f"[{colour}]{severity}[/]", f"{failures:,}", f"{touched:,}"
         )
     console.print(table)
+
+
+def say_changes(changes: pl.DataFrame, path: Path) -> None:
+    """One line: how many values the codebook changed, by reason, and the table listing them."""
+    if not changes.height:
+        return
+    counts = changes.group_by("reason").len().sort("len", "reason", descending=True)
+    n = changes.height
+    console.print(
+        f"{n:,} value{'s' if n != 1 else ''} changed as the codebook declares ("
+        + ", ".join(f"{k:,} {reason}" for reason, k in counts.iter_rows())
+        + f"): {path.name}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -119,16 +119,9 @@ def validate_cmd(
     for note in result.notes:
         say_note(note)
     render_validation(result)
-    if result.changes.height:
-        counts = result.changes.group_by("reason").len().sort("len", "reason", descending=True)
-        n = result.changes.height
-        console.print(
-            f"{n:,} value{'s' if n != 1 else ''} changed as the codebook declares ("
-            + ", ".join(f"{k:,} {reason}" for reason, k in counts.iter_rows())
-            + f"): {paths['changes'].name}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    from eventcoder.cli.render import say_changes
+
+    say_changes(result.changes, paths["changes"])
     for path in paths.values():
         say(f"wrote {path}")
     raise typer.Exit(1 if result.rejected.height else 0)
@@ -196,7 +189,7 @@ def references_build(
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
     for use in uses:
-        console.print(
+        say(
             f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "
             "validation (left out)"
         )

@@ -5,29 +5,20 @@ relative to the release folder with ``/`` between parts; ``sha256sum -c SHA256SU
 the release reads it. :func:`read_manifest` refuses whatever could let ``verify`` call a release
 whole when it is not, each in one line naming the line: a line with no name or no digest, a byte
 that is not UTF-8, a path that leaves the release (``../``, ``/etc/passwd``) and a path listed
-twice.
+twice. A byte-order mark and CR LF line ends (a list saved on Windows) are read as the same list.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from eventcoder.errors import ReleaseError
+from eventcoder.files import sha256
 
 MANIFEST = "SHA256SUMS"
 _LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.*)", re.ASCII)
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of the file at ``path``, as lower-case hex."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def checksums(
@@ -68,8 +59,12 @@ def read_manifest(folder: Path) -> dict[str, str]:
             path=path,
         ) from None
     listed: dict[str, str] = {}
+    # A list saved by a Windows editor or checked out by git with autocrlf starts with a BOM
+    # and ends its lines in CR LF: the same list, and no release file's name holds either.
+    text = text.removeprefix("\ufeff")
     # Split on "\n" only: str.splitlines would also split names at \x85, \u2028 and the like.
     for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         rel, digest = _entry(path, number, line)

@@ -34,10 +34,10 @@ import polars as pl
 from eventcoder.datasets.adjudicate import Adjudication, adjudicate, read_adjudication
 from eventcoder.datasets.changelog import Changes, diff_events
 from eventcoder.datasets.ids import IdAssignment, assign_ids, id_field
-from eventcoder.datasets.manifest import MANIFEST
+from eventcoder.datasets.manifest import MANIFEST, read_manifest
 from eventcoder.datasets.release_files import FILES, Build
 from eventcoder.datasets.release_tables import events_table, read_events, stamp
-from eventcoder.datasets.verify import VerifyReport, verify
+from eventcoder.datasets.verify import VerifyReport, is_linked, verify
 from eventcoder.datasets.versions import (
     SEMVER,
     TEMP_MARK,
@@ -49,7 +49,7 @@ from eventcoder.datasets.versions import (
     versions,
 )
 from eventcoder.errors import InputError, ReleaseError, ReleaseExistsError
-from eventcoder.files import prepare_folder
+from eventcoder.files import prepare_folder, sha256
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.validation import ROW, read_table, validate
 
@@ -268,12 +268,11 @@ def _gold_events(
     """The release's events table: ids inherited or issued, stamped, diffed against the last."""
     id_col = id_field(cb)
     stamp_col = cb.role("timestamp")
-    prev_events = read_events(prev_dir) if prev_dir else None
-    prev_joined, prev_serials = None, {}
-    if prev_dir is not None and prev_events is not None:
-        sources = pl.read_parquet(prev_dir / "event_sources.parquet", glob=False)
-        prev_joined = prev_events.join(sources, on=id_col, how="left")
-        prev_serials = json.loads((prev_dir / "ids.json").read_text())["highest_serial"]
+    prev_events: pl.DataFrame | None = None
+    prev_joined: pl.DataFrame | None = None
+    prev_serials: dict[str, int] = {}
+    if prev_dir is not None and previous is not None:
+        prev_events, prev_joined, prev_serials = _read_previous(prev_dir, previous, id_col)
     ids = assign_ids(gold, cb, prev_joined, prev_serials)
     events = events_table(ids.events, cb)
     changes = diff_events(
@@ -281,6 +280,65 @@ def _gold_events(
     )
     events = stamp(events, prev_events, changes, now, stamp_col)
     return _Gold(events, ids, changes, gold["article_id"].n_unique())
+
+
+# What a new release reads from the previous one: its ids and events, and the log it extends.
+_BUILT_ON = ("ids.json", "event_sources.parquet", "CHANGELOG.md")
+
+
+def _check_previous(prev_dir: Path, previous: str) -> None:
+    """ReleaseError unless the files a new release builds on are as the previous one published.
+
+    Ids are inherited from its events and issued above its ``ids.json``, and its changelog is
+    carried over: a tampered or damaged previous release would pass its changes on unseen.
+    """
+    listed = read_manifest(prev_dir)
+    events = [rel for rel in listed if rel == "events.parquet" or rel.startswith("events/")]
+    for rel in [*_BUILT_ON, *(events or ["events.parquet"])]:
+        target = prev_dir / rel
+        if rel not in listed:
+            problem = f"{rel} is not in its {MANIFEST}"
+        elif is_linked(prev_dir, rel):
+            problem = f"{rel} is a symbolic link"
+        elif not target.is_file():
+            problem = f"{rel} is missing"
+        elif sha256(target) != listed[rel]:
+            problem = f"{rel} changed since it was published"
+        else:
+            continue
+        raise ReleaseError(
+            f"the previous release {previous} ({prev_dir}) is not as published: {problem}; "
+            "restore it from a copy (eventcoder verify names what changed): a release takes its "
+            "ids and changelog from it",
+            path=prev_dir,
+            version=previous,
+        )
+
+
+def _read_previous(
+    prev_dir: Path, previous: str, id_col: str
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """The previous release's events, events joined to their sources, and highest serials."""
+    _check_previous(prev_dir, previous)
+    try:
+        events = read_events(prev_dir)
+        sources = pl.read_parquet(prev_dir / "event_sources.parquet", glob=False)
+        joined = events.join(sources, on=id_col, how="left")
+        serials = json.loads((prev_dir / "ids.json").read_text(encoding="utf-8"))["highest_serial"]
+        if not isinstance(serials, dict) or not all(
+            isinstance(k, str) and type(v) is int for k, v in serials.items()
+        ):
+            raise ValueError("ids.json: highest_serial is not a mapping of prefix to number")
+    except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as err:
+        # Its checksums match, so the list was written again after the files were changed.
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ReleaseError(
+            f"the previous release {previous} ({prev_dir}) cannot be read: {reason}; restore "
+            "it from a copy",
+            path=prev_dir,
+            version=previous,
+        ) from None
+    return events, joined, serials
 
 
 def _write_tables(build: Build) -> None:

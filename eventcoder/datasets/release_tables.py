@@ -20,8 +20,8 @@ import pyarrow as arrow
 import pyarrow.dataset as ds
 
 from eventcoder.datasets.changelog import Changes
-from eventcoder.datasets.manifest import sha256
 from eventcoder.errors import ReleaseError
+from eventcoder.files import sha256
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import arrow_schema
 

@@ -9,6 +9,7 @@ and types against ``datapackage.json`` and the codebook.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 import pyarrow as arrow
 import pyarrow.parquet as pq
 
-from eventcoder.datasets.manifest import MANIFEST, read_manifest, sha256
+from eventcoder.datasets.manifest import MANIFEST, read_manifest
 from eventcoder.datasets.release_files import FILES, entry_of
 from eventcoder.errors import ReleaseError
+from eventcoder.files import sha256
 from eventcoder.schema.codebook import Codebook
 from eventcoder.schema.tables import arrow_schema
 
@@ -56,7 +58,7 @@ def verify(path: str | Path) -> VerifyReport:
     path = Path(path)
     listed = read_manifest(path)
     changed, missing = [], []
-    linked = sorted(rel for rel in listed if _linked(path, rel))
+    linked = sorted(rel for rel in listed if is_linked(path, rel))
     for rel, digest in listed.items():
         target = path / rel
         if rel in linked:
@@ -65,8 +67,7 @@ def verify(path: str | Path) -> VerifyReport:
             missing.append(rel)
         elif sha256(target) != digest:
             changed.append(rel)
-    present = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
-    unlisted = sorted(present - set(listed) - {MANIFEST})
+    unlisted = sorted(_entries(path) - set(listed) - {MANIFEST})
     cb, package, unreadable = _descriptors(path)
     problems = [
         f"{rel}: a symbolic link; a release holds its own files, not links to others"
@@ -81,7 +82,21 @@ def verify(path: str | Path) -> VerifyReport:
     )
 
 
-def _linked(path: Path, rel: str) -> bool:
+def _entries(path: Path) -> set[str]:
+    """Every entry under ``path`` but its folders: files, and links, pipes and the like too.
+
+    Links are not followed: a link added to a release (to a folder such as ``/etc``, or to
+    nothing) is an added entry, not the files it points at.
+    """
+    out = set()
+    for top, folders, files in os.walk(path):
+        here = Path(top)
+        for name in files + [d for d in folders if (here / d).is_symlink()]:
+            out.add((here / name).relative_to(path).as_posix())
+    return out
+
+
+def is_linked(path: Path, rel: str) -> bool:
     """Whether ``rel`` or a folder on its way in the release is a symbolic link."""
     parts = rel.split("/")
     return any((path.joinpath(*parts[: n + 1])).is_symlink() for n in range(len(parts)))

@@ -70,6 +70,20 @@ def check_new_version(root: str | Path, name: str, version: str) -> str | None:
             path=target,
             version=version,
         )
+    folder = Path(root) / name
+    strays = (
+        sorted(p.name for p in folder.iterdir() if SEMVER.fullmatch(p.name) and not p.is_dir())
+        if folder.is_dir()
+        else []
+    )
+    if strays:
+        # A version replaced by a file would be skipped, and the ids it issued issued again.
+        raise ReleaseError(
+            f"{folder / strays[0]} has a version's name but is not a release folder; restore "
+            "the release from a copy or move the file away",
+            path=folder / strays[0],
+            version=version,
+        )
     published = versions(root, name)
     if published and parse_version(published[-1]) >= new:
         raise ReleaseError(
@@ -89,7 +103,14 @@ def dataset_lock(folder: Path, on_wait: Callable[[str], None] | None = None) -> 
     leaves the dataset locked.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:  # O_NOFOLLOW: a link placed as .lock would create or open a file elsewhere
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError as err:
+        raise ReleaseError(
+            f"cannot take the release lock {folder / LOCK}: {err.strerror}"
+            + ("; it is a symbolic link: remove it" if (folder / LOCK).is_symlink() else ""),
+            path=folder / LOCK,
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

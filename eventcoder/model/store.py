@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from eventcoder.errors import ModelError
-from eventcoder.files import atomic_path
+from eventcoder.files import atomic_path, sha256
 from eventcoder.model.textmodel import FEATURES, Hierarchy, TextModel
 from eventcoder.schema.codebook import Codebook
 
@@ -171,7 +171,7 @@ def model_version(path: str | Path) -> str:
     """
     path = Path(path)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = sha256(path)
     except OSError as err:
         raise ModelError(f"{path}: cannot read it ({err.strerror})", path=str(path)) from None
     return f"{path.stem}-{digest[:12]}"

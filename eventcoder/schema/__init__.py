@@ -6,9 +6,9 @@ validated) are loaded on first use (PEP 562): importing pandera takes a third of
 :func:`eventcoder.annotate.convert.read_export`) should not wait for it.
 """
 
-import importlib as _importlib
 import typing as _typing
 
+from eventcoder.lazy import lazy_names as _lazy_names
 from eventcoder.schema.codebook import Codebook, Field, Rule, Term, Vocabulary, load_codebook
 from eventcoder.schema.dates import DateFormatError
 from eventcoder.schema.docs import codebook_markdown
@@ -38,18 +38,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = _lazy_names(__name__, _LAZY, globals())
 
 __all__ = [
     "Codebook",

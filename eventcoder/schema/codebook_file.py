@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,30 @@ class _YamlLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.1 (PyYAML's schema) reads many plain words as something else, silently: a term `NO`
+# (Norway) or `off` becomes a boolean, `010` the number 8, `0x1F` 31, `1_000` 1000, `12:30`
+# the number 750 (sexagesimal), `2020-01-01` a date, and `version: 1.10` turns into "1.1".
+# A codebook term must be the text its author wrote, so plain scalars are read with the few
+# forms nobody writes by accident (YAML 1.2's core schema, narrower still); everything else is
+# text. A quoted or explicitly tagged scalar (`!!int 010`) is read as it says.
+_YamlLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("int", r"^-?(?:0|[1-9][0-9]*)$", "-0123456789"),
+    (
+        "float",
+        r"^-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+        r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
+        "-+.0123456789",
+    ),
+    ("merge", r"^(?:<<)$", "<"),
+):
+    _YamlLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first)
+    )
+
+
 class _Loader:
     """Turns parsed YAML into a Codebook while collecting every problem found."""
 
@@ -177,12 +202,35 @@ class _Loader:
     def bad(self, entry: str, message: str) -> None:
         self.problems.append((entry, message))
 
+    def text(self, entry: str, value: Any) -> str:
+        """``value`` as the text the file holds; a problem if YAML read it as something else.
+
+        ``version: 1.10`` is the number 1.1 and ``title: true`` a boolean: their text is gone
+        by the time they are read, so they are refused rather than written back changed. A
+        whole number is kept (only plain decimals are read as numbers, so its text is exact).
+        """
+        if isinstance(value, str):
+            return value
+        if type(value) is int:
+            return str(value)
+        self.bad(
+            entry,
+            f"YAML reads this as {type(value).__name__} {value!r}, not as text: put it in quotes",
+        )
+        return str(value)
+
     def load(self) -> Codebook:
         from eventcoder.schema.rules import check_rule  # rules know their own parameters
 
         raw = self.raw
         if not isinstance(raw, dict):
             raise CodebookError(self._where(), [("file", "the top level must be a mapping")])
+        for entry, char in _control_characters(raw):
+            self.bad(
+                entry,
+                f"holds the control character U+{ord(char):04X}: remove it (the codebook's text "
+                "reaches terminals, coding instructions, Label Studio and data cards as written)",
+            )
         known = {"codebook", "settings", "fields", "vocabularies", "rules", "references"}
         for key in raw:
             if key not in known:
@@ -200,10 +248,11 @@ class _Loader:
             settings = {}
         references = self._references(raw.get("references") or {})
         meta = {k: v for k, v in head.items() if k not in ("name", "version", "title")}
+        name = self.text("codebook.name", head.get("name", ""))
         cb = Codebook(
-            name=str(head.get("name", "")),
-            version=str(head.get("version", "")),
-            title=str(head.get("title", head.get("name", ""))),
+            name=name,
+            version=self.text("codebook.version", head.get("version", "")),
+            title=self.text("codebook.title", head.get("title", name)),
             fields=tuple(fields),
             vocabularies=vocabularies,
             rules=tuple(rules),
@@ -355,6 +404,7 @@ class _Loader:
                 continue
             terms: list[Term] = []
             seen: dict[str, int] = {}
+            folded: dict[str, tuple[int, str]] = {}  # _folded(spelling) -> (term, spelling)
             for i, item in enumerate(spec["values"]):
                 item = item if isinstance(item, dict) else {"value": item}
                 if "value" not in item or item["value"] in (None, ""):
@@ -362,7 +412,11 @@ class _Loader:
                     continue
                 value = item["value"]
                 if type(value) not in (str, int):
-                    self.bad(f"{entry}.values[{i}]", f"value {value!r} is not text or a number")
+                    self.bad(
+                        f"{entry}.values[{i}]",
+                        f"value {value!r} is not text or a number (YAML reads it as "
+                        f"{type(value).__name__}: put it in quotes)",
+                    )
                     continue
                 aliases = item.get("aliases") or []
                 if not _strings(aliases):
@@ -380,7 +434,9 @@ class _Loader:
                     value=value,
                     code=item.get("code"),
                     aliases=tuple(aliases),
-                    description=str(item.get("description", "")),
+                    description=self.text(
+                        f"{entry}.values[{i}].description", item.get("description", "")
+                    ),
                     attributes=attrs,
                 )
                 for spelling in [str(value), *map(str, aliases)] + (
@@ -394,10 +450,24 @@ class _Loader:
                             f"{spelling!r} is listed twice ({where} and {_describe_term(term)})",
                         )
                     seen[spelling] = len(terms)
+                    hidden = _hidden_characters(spelling)
+                    if hidden:
+                        self.bad(f"{entry}.values[{i}]", f"{spelling!r} {hidden}")
+                        continue
+                    other = folded.setdefault(_folded(spelling), (len(terms), spelling))
+                    if other[0] != len(terms) and other[1] != spelling:
+                        self.bad(
+                            f"{entry}.values[{i}]",
+                            f"{_shown(spelling)} differs from {_shown(other[1])} only in letter "
+                            "case or Unicode form: coders and readers cannot tell them apart",
+                        )
                 terms.append(term)
-            out[name] = Vocabulary(
-                name=name, terms=tuple(terms), null_codes=tuple(spec.get("null_codes") or ())
-            )
+            null_codes = spec.get("null_codes")
+            null_codes = [] if null_codes is None else null_codes
+            if not isinstance(null_codes, list) or any(type(c) is not int for c in null_codes):
+                self.bad(f"{entry}.null_codes", "must be a list of whole numbers")
+                null_codes = []
+            out[name] = Vocabulary(name=name, terms=tuple(terms), null_codes=tuple(null_codes))
         return out
 
     def _fields(self, raw: Any, vocabularies: Mapping[str, Vocabulary]) -> list[Field]:
@@ -406,6 +476,7 @@ class _Loader:
             return []
         out: list[Field] = []
         seen: set[str] = set()
+        lowered: dict[str, str] = {}  # name.lower() -> the first field so named
         allowed = {
             "name",
             "type",
@@ -431,8 +502,16 @@ class _Loader:
                     f"name {name!r} is not an identifier: use letters, digits and _ (at most "
                     "63, starting with a letter), as it becomes a column and a control name",
                 )
-            elif name in RESERVED_NAMES:
+            elif name.lower() in RESERVED_NAMES:
                 self.bad(entry, f"{name!r} is a column eventcoder adds itself: rename the field")
+            elif name.lower() in lowered and name not in seen:
+                # Headers are matched in any case, and DuckDB's and SQL's names ignore it.
+                self.bad(
+                    entry,
+                    f"differs from field {lowered[name.lower()]!r} only in letter case; "
+                    "columns are matched in any case",
+                )
+            lowered.setdefault(name.lower(), name)
             for key in item:
                 if key not in allowed:
                     self.bad(entry, f"unknown key {key!r}")
@@ -472,7 +551,9 @@ class _Loader:
                     vocabulary=vocab,
                     multiple=bool(item.get("multiple", False)),
                     decimals=decimals,
-                    description=" ".join(str(item.get("description", "")).split()),
+                    description=" ".join(
+                        self.text(f"{entry}.description", item.get("description", "")).split()
+                    ),
                     aliases=tuple(aliases),
                 )
             )
@@ -512,8 +593,8 @@ class _Loader:
                     id=rid,
                     kind=str(item.get("kind", "")),
                     severity=severity,
-                    message=str(item.get("message", rid)),
-                    source=str(item.get("source", "")),
+                    message=self.text(f"rules[{rid}].message", item.get("message", rid)),
+                    source=self.text(f"rules[{rid}].source", item.get("source", "")),
                     params=params,
                 )
             )
@@ -525,9 +606,13 @@ class _Loader:
             return References()
         base = self.path.parent if self.path else Path.cwd()
         frames: dict[str, pl.DataFrame | None] = {"actors": None, "gazetteer": None}
+        self._mapping("references", raw, frames)  # a typo (actor:) would drop the list unseen
         for key, columns in (("actors", ACTOR_COLUMNS), ("gazetteer", GAZETTEER_COLUMNS)):
             rel = raw.get(key)
             if not rel:
+                continue
+            if not isinstance(rel, str):
+                self.bad(f"references.{key}", f"must be the path of a file, not {rel!r}")
                 continue
             ref_path = base / str(rel)
             if ref_path.exists() and not ref_path.is_file():  # /dev/zero would never end
@@ -642,6 +727,56 @@ def _number(value: Any) -> bool:
 def _strings(value: Any) -> bool:
     """True for a list of strings (a lone string would become a tuple of its letters)."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# Characters no codebook text needs, that act rather than show wherever the text is printed:
+# C0 and C1 controls but tab and line feed (ESC starts a terminal's escape sequences), and the
+# bidirectional overrides and isolates that reorder the text around them on screen.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_characters(raw: Any, entry: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(entry, character)`` for every key or text in ``raw`` holding a control character."""
+    if isinstance(raw, str):
+        found = _CONTROL.search(raw)
+        if found:
+            yield entry or "file", found[0]
+    elif isinstance(raw, dict):
+        for key, value in raw.items():
+            shown = repr(key) if isinstance(key, str) and _CONTROL.search(key) else str(key)
+            where = f"{entry}.{shown}" if entry else shown
+            yield from _control_characters(key, where)
+            yield from _control_characters(value, where)
+    elif isinstance(raw, list):
+        for i, value in enumerate(raw):
+            yield from _control_characters(value, f"{entry}[{i}]")
+
+
+def _hidden_characters(text: str) -> str:
+    """Why ``text`` cannot be a term as it looks (empty when it can).
+
+    Values are trimmed when tables are read, so a term with a space around it matches nothing;
+    a zero-width space, a no-break space or a control character makes a term that looks like
+    another and never matches what a coder types.
+    """
+    if text != text.strip():
+        return "has spaces around it (values are trimmed when read, so it would match nothing)"
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Zl", "Zp") or (category == "Zs" and char != " "):
+            name = unicodedata.name(char, "a control character")
+            return f"holds an invisible or unusual character U+{ord(char):04X} ({name})"
+    return ""
+
+
+def _folded(text: str) -> str:
+    """``text`` as people see it: Unicode compatibility form (é composed or not), any case."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted; with escapes when it is not in composed form (``'Cafe\\u0301'``)."""
+    return repr(text) if unicodedata.is_normalized("NFC", text) else ascii(text)
 
 
 def _describe_term(term: Term) -> str:

@@ -24,6 +24,7 @@ import polars as pl
 
 from eventcoder.hashing import row_hash
 from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.failures import count_failures
 from eventcoder.schema.pandera_schemas import column_failure_cases
 from eventcoder.schema.prepare import (
     CHANGE_SCHEMA,
@@ -80,12 +81,9 @@ class ValidationResult:
         return self.accepted.height + self.rejected.height
 
     def counts_by_rule(self) -> pl.DataFrame:
-        """One row per rule: severity, failures, distinct rows affected; most frequent first."""
-        return (
-            self.failures.group_by("rule", "severity")
-            .agg(pl.len().alias("failures"), pl.col(ROW).n_unique().alias("rows"))
-            .sort(["severity", "failures", "rule"], descending=[False, True, False])
-        )
+        """One row per rule: severity, failures, distinct rows affected; errors first, then the
+        most frequent."""
+        return count_failures(self.failures, key=ROW, label="rows", by=("rule", "severity"))
 
     def summary(self) -> dict[str, object]:
         """Plain-data summary: counts and per-rule failures."""

@@ -95,6 +95,7 @@ def test_convert_prints_rejects_by_rule_warnings_and_files(tmp_path: Path) -> No
             "warnings",
             "coded",
             "mentions",
+            "changes",
         )
     )
     assert all(Path(p).is_file() for p in written)

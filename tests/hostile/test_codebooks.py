@@ -185,3 +185,92 @@ def test_silent_coercions_are_refused(tmp_path):
     assert found["settings.coordinate_tolerance_km"] == "must be a distance in km above 0, not nan"
     assert found["settings.agreement.pass"] == "must be an alpha between 0 and 1, not inf"
     assert found["rules[0]"].startswith("id 'bad id\\nsecond line' is not letters, digits")
+
+
+PLAIN = ["NO", "off", "yes", "010", "0x1F", "1_000", "12:30", "2020-01-01", "1e3", "+5", "0o7"]
+
+
+def test_terms_are_the_text_written_never_a_yaml_11_bool_number_or_date(tmp_path):
+    # YAML 1.1 reads NO (Norway) and off as false, 010 as 8, 0x1F as 31, 1_000 as 1000, 12:30
+    # as 750 and 2020-01-01 as a date: each term would have changed, or vanished, unseen.
+    values = "".join(f"      - value: {v}\n" for v in PLAIN)
+    cb = Codebook.from_file(write(tmp_path, BASE.replace("      - value: a\n", values)))
+    assert cb.vocabularies["kinds"].values == tuple(PLAIN)
+    assert cb.vocabularies["kinds"].spellings() == {v: v for v in PLAIN}
+
+
+def test_a_code_or_text_yaml_would_change_is_refused(tmp_path):
+    text = (
+        BASE.replace('version: "1"', "version: 1.10").replace(
+            "- value: a", "- {value: a, code: 010}"
+        )
+        + "    null_codes: 0\n"
+    )
+    found = problems(write(tmp_path, text))
+    assert found == {
+        "codebook.version": "YAML reads this as float 1.1, not as text: put it in quotes",
+        "vocabularies.kinds.values[0].code": "'010' is not a whole number",
+        "vocabularies.kinds.null_codes": "must be a list of whole numbers",
+    }
+
+
+def test_terms_that_look_alike_or_hide_characters_are_refused(tmp_path):
+    # Two choices a coder cannot tell apart split one value in two in the agreement; a term
+    # with a hidden character or a space around it matches no value a table holds.
+    terms = ["Caf\u00e9", "Cafe\u0301", "Norway", "norway", "Nor\u200bway", "Oslo ", "Oslo\u00a0x"]
+    values = "".join(f'      - value: "{t}"\n' for t in terms)
+    found = problems(write(tmp_path, BASE.replace("      - value: a\n", values)))
+    where = "vocabularies.kinds.values"
+    assert found == {
+        f"{where}[1]": "'Cafe\\u0301' differs from 'Café' only in letter case or Unicode form: "
+        "coders and readers cannot tell them apart",
+        f"{where}[3]": "'norway' differs from 'Norway' only in letter case or Unicode form: "
+        "coders and readers cannot tell them apart",
+        f"{where}[4]": "'Nor\\u200bway' holds an invisible or unusual character U+200B "
+        "(ZERO WIDTH SPACE)",
+        f"{where}[5]": "'Oslo ' has spaces around it (values are trimmed when read, so it would "
+        "match nothing)",
+        f"{where}[6]": "'Oslo\\xa0x' holds an invisible or unusual character U+00A0 "
+        "(NO-BREAK SPACE)",
+    }
+
+
+def test_field_names_differing_only_in_case_or_reserved_in_any_case_are_refused(tmp_path):
+    # Headers are matched in any case (and SQL names ignore it): Kind would read kind's column.
+    text = BASE.replace(
+        "fields:\n", "fields:\n  - {name: Kind, type: string}\n  - {name: TASK_ID, type: string}\n"
+    )
+    found = problems(write(tmp_path, text))
+    assert found == {
+        "fields.kind": "differs from field 'Kind' only in letter case; columns are matched in "
+        "any case",
+        "fields.TASK_ID": "'TASK_ID' is a column eventcoder adds itself: rename the field",
+    }
+
+
+def test_a_misspelt_or_non_path_reference_list_is_refused(tmp_path):
+    # `actor:` for `actors:` used to be ignored: validation then ran without the actor list.
+    text = BASE + "references: {actor: actors.csv, gazetteer: [places.csv]}\n"
+    assert problems(write(tmp_path, text)) == {
+        "references.actor": "unknown key (known: actors, gazetteer)",
+        "references.gazetteer": "must be the path of a file, not ['places.csv']",
+    }
+
+
+def test_control_characters_anywhere_in_the_text_are_refused(tmp_path):
+    # YAML's "\e" escape wrote ESC into the title: `codebook docs` printed a terminal sequence
+    # (clear the screen, set the window title) and the labeling config and data card held it.
+    text = (
+        BASE.replace('version: "1"', 'version: "1", title: "T\\e[2J\\e]0;x\\a"')
+        .replace("level: ratio}", 'level: ratio, description: "a\\u202eb"}')
+        .replace("      - value: a\n", '      - {value: a, "k\\e": 1}\n')
+    )
+    found = problems(write(tmp_path, text))
+    said = "(the codebook's text reaches terminals, coding instructions, Label Studio and data "
+    assert found == {
+        "codebook.title": f"holds the control character U+001B: remove it {said}cards as written)",
+        "fields[1].description": f"holds the control character U+202E: remove it {said}cards "
+        "as written)",
+        "vocabularies.kinds.values[0].'k\\x1b'": "holds the control character U+001B: remove "
+        f"it {said}cards as written)",
+    }

@@ -31,7 +31,16 @@ DATA = Path(__file__).parent.parent / "data"
 EXPORT = DATA / "ls_export_snapshot.json"
 CONVERT_TABLES = {
     f"{n}.parquet"
-    for n in ("annotations", "rejects", "skipped", "predictions", "warnings", "coded", "mentions")
+    for n in (
+        "annotations",
+        "rejects",
+        "skipped",
+        "predictions",
+        "warnings",
+        "coded",
+        "mentions",
+        "changes",
+    )
 }
 
 

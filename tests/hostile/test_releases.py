@@ -56,7 +56,7 @@ def _release(cb: Codebook, root: Path, version: str = "1.0.0", **kw):
         None,
         kw.pop("agreement", None),
         cb,
-        name="idleb",
+        name=kw.pop("name", "idleb"),
         version=version,
         root=root,
         now=T1,
@@ -259,3 +259,99 @@ def test_verify_refuses_files_that_are_links_to_files_elsewhere(cb, tmp_path, li
     (r.path / link).symlink_to(elsewhere)
     problems = verify(r.path).problems()
     assert any(p.startswith(f"{link}") and "symbolic link" in p for p in problems), problems
+
+
+# -- A previous release the next one builds on, tampered with; SHA256SUMS saved elsewhere ------
+
+
+def _reseal(folder: Path, rel: str) -> None:
+    """Write the checksum of ``rel`` into SHA256SUMS again, as a careful tamperer would."""
+    import hashlib
+
+    digest = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
+    sums = folder / "SHA256SUMS"
+    lines = [
+        f"{digest}  {rel}" if line.endswith(f"  {rel}") else line
+        for line in sums.read_text().splitlines()
+    ]
+    sums.write_text("\n".join(lines) + "\n")
+
+
+def _remove(path: Path) -> None:
+    path.unlink()
+
+
+def _edit_events(path: Path) -> None:
+    events = pl.read_parquet(path)
+    events.with_columns(pl.lit(99).alias("fatalities")).write_parquet(path)
+
+
+def _resealed_list(path: Path) -> None:
+    path.write_text("[]")
+    _reseal(path.parent, path.name)
+
+
+@pytest.mark.parametrize(
+    ("rel", "tamper", "says"),
+    [
+        ("ids.json", _remove, "is not as published: ids.json is missing"),
+        ("events.parquet", _edit_events, "events.parquet changed since it was published"),
+        ("event_sources.parquet", _remove, "event_sources.parquet is missing"),
+        ("ids.json", _resealed_list, "cannot be read: "),
+    ],
+)
+def test_a_tampered_previous_release_is_refused_not_built_on(cb, tmp_path, rel, tamper, says):
+    # Ids are inherited from it and issued above it: a missing ids.json was a traceback, and
+    # edited events passed their changes on to the next release's changelog unseen.
+    first = _release(cb, tmp_path)
+    tamper(first.path / rel)
+    with pytest.raises(ReleaseError, match=re.escape(says)) as caught:
+        _release(cb, tmp_path, version="1.1.0")
+    assert "\n" not in str(caught.value) and "previous release 1.0.0" in str(caught.value)
+    assert sorted(p.name for p in first.path.parent.iterdir()) == [".lock", "1.0.0"]
+
+
+def test_a_file_in_place_of_the_latest_version_is_refused(cb, tmp_path):
+    # It used to be skipped: the release then built on nothing and issued its ids again.
+    first = _release(cb, tmp_path)
+    shutil.rmtree(first.path)
+    first.path.write_text("")
+    with pytest.raises(ReleaseError, match="has a version's name but is not a release folder"):
+        _release(cb, tmp_path, version="1.1.0")
+
+
+def test_a_link_placed_as_the_lock_is_refused_and_nothing_made_through_it(cb, tmp_path):
+    folder = tmp_path / "idleb"
+    folder.mkdir()
+    (folder / ".lock").symlink_to(tmp_path / "made-elsewhere")
+    with pytest.raises(ReleaseError, match="it is a symbolic link: remove it"):
+        _release(cb, tmp_path)
+    assert not (tmp_path / "made-elsewhere").exists()
+
+
+def test_verify_reads_a_checksum_list_saved_with_a_bom_and_crlf(cb, tmp_path):
+    # Windows line ends used to make every file 'missing' under a name ending in '\r'.
+    r = _release(cb, tmp_path)
+    sums = r.path / "SHA256SUMS"
+    sums.write_bytes(b"\xef\xbb\xbf" + sums.read_bytes().replace(b"\n", b"\r\n"))
+    assert verify(r.path).problems() == []
+
+
+def test_verify_names_links_and_pipes_added_to_a_release(cb, tmp_path):
+    # Only regular files were looked for: a link to /etc, a dangling link or a pipe went unseen.
+    r = _release(cb, tmp_path)
+    (r.path / "etc").symlink_to("/etc")
+    (r.path / "nowhere").symlink_to(tmp_path / "nothing")
+    os.mkfifo(r.path / "pipe")
+    report = verify(r.path)
+    assert report.unlisted == ("etc", "nowhere", "pipe")
+    assert not report.ok
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "-x", "a\nb", "a/b", "..", "a\x00b"])
+def test_a_release_name_that_cannot_name_a_folder_is_one_line(cb, tmp_path, name):
+    # A 300-byte name reached the file system (ENAMETOOLONG) and printed all 300 letters.
+    with pytest.raises(ReleaseError, match="must be letters, digits") as caught:
+        _release(cb, tmp_path, name=name)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+    assert not tmp_path.joinpath("idleb").exists() and list(tmp_path.iterdir()) == []

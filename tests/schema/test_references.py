@@ -528,3 +528,12 @@ def test_cli_json_equals_the_library_and_output_problems_are_one_line(
     assert result.exit_code == 2
     assert "is a file" in result.output
     assert past.read_text() == _frame(history()).write_csv()
+
+
+def test_cli_prints_a_table_name_as_written(tmp_path: Path) -> None:
+    # "[draft]" in a file name is text, not rich markup: the per-table line keeps it
+    past = tmp_path / "past[draft].csv"
+    _frame(history()).write_csv(past)
+    result = CliRunner().invoke(app, ["references", "build", str(past), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f"{past}: {len(history())} rows" in result.output.replace("\n", "")

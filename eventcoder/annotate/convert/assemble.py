@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from eventcoder.annotate.convert.conversion import KEY, MENTION_SCHEMA, REJECT_SCHEMA, Conversion
+from eventcoder.annotate.convert.conversion import (
+    CHANGE_SCHEMA,
+    KEY,
+    MENTION_SCHEMA,
+    REJECT_SCHEMA,
+    Conversion,
+)
 from eventcoder.schema.codebook import Codebook, Rule
 from eventcoder.schema.tables import PROVENANCE, table_columns
 
@@ -96,6 +102,7 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
         notes=parts.notes + tuple(result.notes),
         coded=coded,
         mentions=_mentions(parts.mentions, coded),
+        changes=_changes(result.changes, events, accepted),
     )
 
 
@@ -208,6 +215,26 @@ def _mentions(mentions: pl.DataFrame, coded: pl.DataFrame) -> pl.DataFrame:
         .select(*MENTION_SCHEMA)
         .cast(MENTION_SCHEMA)
         .sort("task_id", "annotation_id", "span_start", "region", "label", nulls_last=True)
+    )
+
+
+def _changes(changes: pl.DataFrame, events: pl.DataFrame, accepted: pl.DataFrame) -> pl.DataFrame:
+    """The validator's changes to accepted events, each named by its event instead of its row.
+
+    ``row`` counts the rows of ``events`` as the validator was given them (from 1). Only events
+    of ``annotations`` keep theirs: a rejected event is kept as the coder wrote it.
+    """
+    owners = (
+        events.select(_BY_ROW)
+        .with_row_index("row", offset=1)
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .join(accepted.select(KEY), on=KEY, how="semi")
+    )
+    return (
+        changes.join(owners, on="row", how="inner")
+        .select(*CHANGE_SCHEMA)
+        .cast(CHANGE_SCHEMA)
+        .sort("task_id", "annotation_id", "event_key", "field", nulls_last=True)
     )
 
 

@@ -22,6 +22,23 @@ REJECT_SCHEMA = pl.Schema(
     }
 )
 KEY = ["task_id", "annotation_id", "event_key"]
+# A value of an accepted event that differs from what the coder entered, for a reason the
+# codebook declares (a gazetteer's name for an alternate spelling, a vocabulary's term for an
+# alias, a fill from a reference list, a derived field): the validator's changes, by event.
+CHANGE_SCHEMA = pl.Schema(
+    {
+        "task_id": pl.Int64(),
+        "article_id": pl.String(),
+        "annotation_id": pl.Int64(),
+        "coder": pl.String(),
+        "event_key": pl.String(),
+        "field": pl.String(),
+        "before": pl.String(),
+        "after": pl.String(),
+        "reason": pl.String(),
+        "source": pl.String(),
+    }
+)
 MENTION_SCHEMA = pl.Schema(
     {
         "task_id": pl.Int64(),
@@ -58,6 +75,8 @@ class Conversion:
     coded: pl.DataFrame = field(default_factory=pl.DataFrame)
     # One row per mention region (Actor, Place, Date, Fatalities) of an accepted annotation.
     mentions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MENTION_SCHEMA))
+    # Every value of ``annotations`` that differs from what the coder entered, and why.
+    changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGE_SCHEMA))
 
     @property
     def skipped_count(self) -> int:
@@ -100,6 +119,7 @@ class Conversion:
             "warnings": self.warnings.height,
             "predictions": self.predictions.height,
             "mentions": self.mentions.height,
+            "changes": self.changes.height,
         }
 
 
@@ -119,6 +139,7 @@ def write_conversion(conv: Conversion, folder: str | Path) -> dict[str, Path]:
         "warnings": conv.warnings,
         "coded": conv.coded,
         "mentions": conv.mentions,
+        "changes": conv.changes,
     }
     with output_set(folder) as out:
         return {name: out.parquet(frame, f"{name}.parquet") for name, frame in tables.items()}

@@ -31,15 +31,17 @@ from eventcoder.schema.codebook import Codebook
 # list for a list, a dict for a struct. Keys left out are skipped by the parser.
 _Spec = str | list[Any] | dict[str, Any]
 
+# Ids and offsets are read as text and made whole numbers by ``whole_number`` (below): typed
+# BIGINT, the parser rounds 128.5 to 129 and reads true as 1, an offset or an id changed unseen.
 # A result: the region and every kind of value a control can give.
-_RESULT: _Spec = {
+_RESULT: dict[str, _Spec] = {
     "id": "VARCHAR",
     "from_name": "VARCHAR",
     "to_name": "VARCHAR",
     "type": "VARCHAR",
     "value": {
-        "start": "BIGINT",
-        "end": "BIGINT",
+        "start": "VARCHAR",
+        "end": "VARCHAR",
         "text": "JSON",
         "labels": ["VARCHAR"],
         "choices": ["VARCHAR"],
@@ -48,7 +50,7 @@ _RESULT: _Spec = {
     },
 }
 _ANNOTATION: _Spec = {
-    "id": "BIGINT",
+    "id": "VARCHAR",
     "completed_by": "JSON",
     "result": [_RESULT],
     "was_cancelled": "BOOLEAN",
@@ -57,8 +59,8 @@ _ANNOTATION: _Spec = {
     "lead_time": "DOUBLE",
 }
 _TASK: dict[str, _Spec] = {
-    "id": "BIGINT",
-    "project": "BIGINT",
+    "id": "VARCHAR",
+    "project": "VARCHAR",
     "data": "JSON",
     "annotations": [_ANNOTATION],
     "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
@@ -81,7 +83,12 @@ def _sql_type(spec: _Spec) -> str:
 
 
 # ``from_json`` takes the spec as JSON text: the results and predictions stored as JSON.
-RESULT_JSON = orjson.dumps([_RESULT]).decode()
+# Predictions are a model's, kept apart from the coding, with offsets typed as the parser reads.
+_VALUE = _RESULT["value"]
+assert isinstance(_VALUE, dict)
+RESULT_JSON = orjson.dumps(
+    [{**_RESULT, "value": {**_VALUE, "start": "BIGINT", "end": "BIGINT"}}]
+).decode()
 PREDICTION_JSON = orjson.dumps([_PREDICTION]).decode()
 # read_json's buffer: what it parses at a time, per thread (a task may be larger). Larger
 # buffers cost memory and no speed.
@@ -175,9 +182,28 @@ def available_memory() -> int:
     return max(0, min(found))
 
 
+# An id or offset must be a whole number as JSON writes one (128, or 128.0 and 1.28e2, the same
+# number): anything else (128.5, true, "abc", 2^63) is refused naming where it is, raised from
+# the parse itself so that the check costs no pass of its own.
+_NOT_WHOLE = "eventcoder-not-whole: "
+WHOLE_MACRO = f"""
+    CREATE OR REPLACE TEMP MACRO whole_number(x, what) AS
+    CASE WHEN x IS NULL THEN NULL
+         WHEN TRY_CAST(x AS DOUBLE) = floor(TRY_CAST(x AS DOUBLE))
+              AND TRY_CAST(x AS BIGINT) IS NOT NULL THEN TRY_CAST(x AS BIGINT)
+         ELSE error('{_NOT_WHOLE}' || what || ' ' || left(x, 40)) END"""
+
+
 def _fail(path: Path, err: Exception) -> ExportFormatError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     first = re.sub(r' in file "[^"]*"', "", first)  # the path leads the message already
+    if _NOT_WHOLE in first:
+        where = first.split(_NOT_WHOLE, 1)[1]
+        return ExportFormatError(
+            f"{path}: {where} does not fit a Label Studio export (ids and offsets are whole "
+            "numbers); this file was not written by a Label Studio server as it is",
+            path=str(path),
+        )
     if "transform error" in first:
         # Well-formed JSON holding a value no Label Studio server writes (an offset of 2^63,
         # text where an id goes): exporting again would give the same file, so don't ask.
@@ -259,13 +285,20 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
         f"CASE WHEN i = 1 AND j = 1 THEN {c} END AS {c}" for c in ("project", "data", "predictions")
     )
     results = "CASE WHEN len(a.result) > 0 THEN a.result ELSE [NULL] END"
+    where = (
+        "'task ' || task_id || ', annotation ' || coalesce(annotation_id::VARCHAR, '?') "
+        "|| ', region ' || coalesce(r.id, '?') || ': '"
+    )
+    con.execute(WHOLE_MACRO)
     _read(
         con,
         path,
         f"""
           CREATE TEMP TABLE flat AS
           WITH t AS (
-            SELECT id AS task_id, project, data, predictions,
+            SELECT whole_number(id, 'task id') AS task_id,
+                   whole_number(project, 'task ' || id || ': project') AS project,
+                   data, predictions,
                    CASE WHEN len(annotations) > 0 THEN annotations ELSE [NULL] END AS anns
             FROM {{source}}
           ),
@@ -276,7 +309,8 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
           ),
           tar AS (
             SELECT task_id, project, data, predictions, i,
-                   a.id AS annotation_id, a IS NOT NULL AS has_annotation,
+                   whole_number(a.id, 'task ' || task_id || ': annotation id') AS annotation_id,
+                   a IS NOT NULL AS has_annotation,
                    a.completed_by AS completed_by, a.was_cancelled AS was_cancelled,
                    a.created_at AS created_at, a.updated_at AS updated_at,
                    a.lead_time AS lead_time, a.result IS NULL AS no_result,
@@ -286,7 +320,8 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
           SELECT task_id, i, j, {task_first}, annotation_id, has_annotation,
                  {first}, r IS NOT NULL AS has_result,
                  r.id AS region, r.from_name, r.to_name, r.type,
-                 r.value.start AS span_start, r.value."end" AS span_end,
+                 whole_number(r.value.start, {where} || 'start') AS span_start,
+                 whole_number(r.value."end", {where} || 'end') AS span_end,
                  r.value.labels AS labels, r.value.choices AS choices,
                  CASE WHEN r.from_name = {labels} THEN json_extract_string(r.value.text, '$')
                  END AS span_text,
@@ -334,12 +369,44 @@ def split_results(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+# What a file that is no JSON text starts with, and what to do about it: Label Studio writes
+# UTF-8 without a byte-order mark, so these come from an editor, a spreadsheet or a download.
+_NOT_JSON = (
+    (b"\xef\xbb\xbf", "starts with a byte-order mark", "save it as UTF-8 without one"),
+    (b"\xff\xfe", "is UTF-16 text", "save it as UTF-8"),
+    (b"\xfe\xff", "is UTF-16 text", "save it as UTF-8"),
+    (b"\x1f\x8b", "is gzip-compressed", "decompress it first"),
+    (b"PK\x03\x04", "is a zip archive", "extract the JSON export from it first"),
+)
+
+
 def check_brackets(path: Path) -> None:
-    """Fail fast on a file that is not one JSON list of tasks ending where the file ends."""
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-        fh.seek(max(0, path.stat().st_size - 4096))
-        tail = fh.read().rstrip()
+    """Fail fast on a file that is not one JSON list of tasks ending where the file ends.
+
+    Only a regular file is opened: a folder cannot be read, and a named pipe or a device
+    (``/dev/zero``) would block or be read for ever.
+    """
+    if not path.is_file():
+        raise ExportFormatError(
+            f"{path}: not a regular file (a folder, a pipe or a device); pass the export file",
+            path=str(path),
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+            fh.seek(max(0, path.stat().st_size - 4096))
+            tail = fh.read().rstrip()
+    except OSError as err:
+        raise ExportFormatError(
+            f"{path}: cannot be read ({err.strerror or type(err).__name__})", path=str(path)
+        ) from None
+    for start, what, advice in _NOT_JSON:
+        if head.startswith(start):
+            raise ExportFormatError(
+                f"{path}: not a Label Studio JSON export as it is: the file {what}; {advice}",
+                path=str(path),
+            )
+    head = head.lstrip()
     # The closing bracket must close the list of tasks: right after a task (``}``) or after the
     # opening bracket of an empty list. ``[...] junk ]`` and ``[...]]`` end in ``]`` too.
     before = tail[:-1].rstrip()

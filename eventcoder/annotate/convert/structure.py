@@ -293,8 +293,8 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
       UNION ALL
       SELECT e.annotation_id, e.region, 'evidence', 'span-mismatch',
              e.evidence,
-             'offsets ' || e.span_start || '-' || e.span_end
-               || ' do not cut this text out of the article'
+             'offsets ' || coalesce(e.span_start::VARCHAR, '?') || '-'
+               || coalesce(e.span_end::VARCHAR, '?') || ' do not cut this text out of the article'
       FROM ev e JOIN ann a USING (annotation_id) JOIN tasks t ON t.task_id = a.task_id
       WHERE e.span_start IS NULL OR e.span_end IS NULL OR e.evidence IS NULL
          OR span_cut(t.article_text, e.span_start, e.span_end)
