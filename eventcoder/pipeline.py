@@ -4,7 +4,7 @@
 stage produced into a work folder and the release into the datasets root::
 
     WORKDIR/conversion/     annotations, rejects, skipped, predictions, warnings, coded,
-                            mentions (Parquet)
+                            mentions, changes (Parquet)
     WORKDIR/agreement/      agreement.html, AGREEMENT.md, agreement.json, aligned.parquet
     WORKDIR/adjudication/   gold, decisions, review, rejected, dropped (Parquet), review.csv
     ROOT/NAME/VERSION/      the release (see eventcoder.datasets.release)

@@ -121,3 +121,55 @@ def test_a_place_the_gazetteer_renames_is_recorded_as_a_change(
     result = CliRunner().invoke(app, ["convert", str(tmp_path / "export.json"), "-o", str(out)])
     assert "gazetteer-name): changes.parquet" in result.output
     assert pl.read_parquet(out / "changes.parquet").equals(conv.changes)
+
+
+# ---- ids and offsets: whole numbers, never rounded -------------------------------------------
+
+
+def _first_region(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    return tasks[0]["annotations"][0]["result"][0]  # annotation 1's first Event region
+
+
+@pytest.mark.parametrize("end", [128.5, True, "abc"], ids=repr)
+def test_an_offset_that_is_no_whole_number_is_refused_not_rounded(
+    cb: Codebook, tmp_path: Path, end: object
+) -> None:
+    tasks = _tasks()
+    region = _first_region(tasks)
+    assert region["value"]["end"] == 128
+    region["value"]["end"] = end  # read as BIGINT, 128.5 became 128 and true 1, unseen
+    message = _refused(_write(tmp_path, tasks), cb)
+    assert f"task 1, annotation 1, region {region['id']}: end " in message
+    assert "does not fit a Label Studio export" in message
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("task", "task id 1.5 does not fit"),
+        ("annotation", "task 1: annotation id 1.5 does not fit"),
+    ],
+)
+def test_an_id_that_is_no_whole_number_is_refused_not_rounded(
+    cb: Codebook, tmp_path: Path, where: str, said: str
+) -> None:
+    tasks = _tasks()
+    (tasks[0] if where == "task" else tasks[0]["annotations"][0])["id"] = 1.5  # was 2, unseen
+    assert said in _refused(_write(tmp_path, tasks), cb)
+
+
+def test_a_whole_number_written_as_a_float_is_the_same_offset(cb: Codebook, tmp_path: Path) -> None:
+    tasks = _tasks()
+    _first_region(tasks)["value"]["end"] = 128.0  # what Python's json writes for a float
+    conv = read_export(_write(tmp_path, tasks), cb)
+    assert conv.annotations.equals(read_export(SNAPSHOT, cb).annotations)
+
+
+def test_a_missing_offset_is_named_in_its_reject(cb: Codebook, tmp_path: Path) -> None:
+    tasks = _tasks()
+    region = _first_region(tasks)
+    del region["value"]["end"]
+    conv = read_export(_write(tmp_path, tasks), cb)
+    row = conv.rejects.filter(pl.col("event_key") == region["id"], pl.col("annotation_id") == 1)
+    assert row["rule"].to_list() == ["span-mismatch"]
+    assert row["message"].to_list() == ["offsets 0-? do not cut this text out of the article"]
