@@ -23,7 +23,7 @@ from eventcoder.errors import ReleaseError
 from eventcoder.files import process_alive
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", re.ASCII)
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", re.ASCII)
 LOCK = ".lock"
 TEMP_MARK = ".partial-"
 
@@ -51,7 +51,11 @@ def versions(root: str | Path, name: str) -> list[str]:
 def check_name(name: str) -> None:
     """Raise :class:`ReleaseError` unless ``name`` can name a dataset folder."""
     if not NAME.fullmatch(name):
-        raise ReleaseError(f"release name {name!r} must be letters, digits, '.', '_' or '-'")
+        shown = repr(name) if len(name) <= 100 else f"{name[:40]!r}... ({len(name)} characters)"
+        raise ReleaseError(
+            f"release name {shown} must be letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit, at most 100 characters"
+        )
 
 
 def check_new_version(root: str | Path, name: str, version: str) -> str | None:

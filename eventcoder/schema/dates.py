@@ -52,17 +52,16 @@ class _Shape:
 
     pattern: str
     formats: tuple[str, ...]
-    # A suffix removed before parsing (a spreadsheet's midnight time after an ISO date).
-    strip: str | None = None
 
+
+# A midnight time after a date, as spreadsheets, databases and pandas write a date they hold
+# as a timestamp (``2020-05-09 00:00:00``, ``09/05/2020 00:00``, ``2020-05-09T00:00:00Z``,
+# ``5/9/2020 12:00:00 AM``): the value is that day. Another time (``13:45``), or midnight in a
+# zone other than UTC, is not a day and leaves the value unread.
+MIDNIGHT = r"(?:[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?| 12:00(?::00)? ?[Aa]\.?[Mm]\.?)$"
 
 SHAPES = (
     _Shape(r"\d{4}-\d{1,2}-\d{1,2}", ("%Y-%m-%d",)),
-    _Shape(
-        r"\d{4}-\d{1,2}-\d{1,2}[ T]00:00(?::00(?:\.0+)?)?",
-        ("%Y-%m-%d",),
-        r"[ T]00:00(?::00(?:\.0+)?)?$",
-    ),
     _Shape(r"\d{4}/\d{1,2}/\d{1,2}", ("%Y/%m/%d",)),
     _Shape(r"\d{1,2} [A-Za-z]+ \d{4}", ("%d %B %Y",)),
     _Shape(r"\d{1,2}-[A-Za-z]+-\d{4}", ("%d-%B-%Y",)),
@@ -121,11 +120,17 @@ def read_dates(
     ambiguous.
     """
     today = today or date.today()
-    text = values.cast(pl.String)
+    written = values.cast(pl.String)
+    # A midnight time is set aside, so a column mixing dates and midnight timestamps (or a
+    # spreadsheet's `09/05/2020 00:00`) is read with one format per shape of its dates.
+    text = written.str.replace(MIDNIGHT, "")
+    timed = (text != written).fill_null(False)
     frame = pl.DataFrame({"value": text})
     if date_format is not None:
-        parsed = frame.select(_parse(pl.col("value"), date_format, None, today)).to_series()
-        return DateReading(parsed, (date_format,))
+        given = pl.DataFrame({"value": written})
+        as_written = given.select(_parse(pl.col("value"), date_format, None, today)).to_series()
+        stripped = frame.select(_parse(pl.col("value"), date_format, None, today)).to_series()
+        return DateReading(as_written.fill_null(stripped), (date_format,))
     out = pl.Series("date", [None] * text.len(), pl.Date)
     used: list[str] = []
     for shape in SHAPES:
@@ -133,12 +138,13 @@ def read_dates(
         mask = hits.to_series()
         if not mask.any():
             continue
-        subset = text.filter(mask)
-        if shape.strip:
-            subset = subset.str.replace(shape.strip, "")
-        fmt, dates = _choose(subset, shape, column, years, today)
-        # A stripped time is named with the format, so the note says what was read as a date.
-        used.append(f"{fmt} 00:00:00" if shape.strip else fmt)
+        fmt, dates = _choose(text.filter(mask), shape, column, years, today)
+        # A midnight time is named with the format, so the note says what was read as a date.
+        with_time = timed.filter(mask)
+        if not with_time.all():
+            used.append(fmt)
+        if with_time.any():
+            used.append(f"{fmt} 00:00:00")
         out = out.scatter(mask.arg_true(), dates)
     return DateReading(out, tuple(used))
 

@@ -25,14 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 import polars as pl
 
 from eventcoder.schema.codebook import Codebook, Field
-from eventcoder.schema.dates import DEFAULT_FORMAT, EARLIEST, read_dates
+from eventcoder.schema.dates import DEFAULT_FORMAT, EARLIEST, MIDNIGHT, read_dates
 from eventcoder.schema.reading import (
     check_column_types,
+    is_text,
     match_columns,
     missing_values,
     refuse_layout,
@@ -111,6 +112,12 @@ def prepare(
     check_column_types(frame, cb, source)
     headers = frame.columns
     frame, notes = match_columns(frame, cb, source)
+    # Categories (an R factor, a pandas category) of a number or date field are its text.
+    frame = frame.with_columns(
+        pl.col(f.name).cast(pl.String)
+        for f in cb.fields
+        if f.type != "string" and f.name in frame.columns and is_text(frame.schema[f.name])
+    )
 
     derivable = _derivable(cb)
     must_have = [f.name for f in cb.fields if f.required and f.origin == "coded"]
@@ -198,7 +205,16 @@ def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
 def _number(col: pl.Expr, source: pl.DataType) -> pl.Expr:
     if source.is_numeric():
         return col.cast(pl.Float64)
-    return col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    number = col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    # "NaN", "inf" and "1e999" parse as floats; none is a count or a coordinate anyone wrote.
+    return pl.when(number.is_finite()).then(number)
+
+
+def _unread(typed: pl.Expr, ftype: str) -> pl.Expr:
+    """Whether a plain cast left a value unread (a number field's NaN and inf count as such)."""
+    if ftype == "number":
+        return typed.is_null() | ~typed.is_finite()
+    return typed.is_null()
 
 
 def _blank(col: pl.Expr, tokens: tuple[str, ...]) -> pl.Expr:
@@ -247,7 +263,8 @@ class _Typing:
         }
         misses = (
             frame.select(
-                (pl.col(n).is_not_null() & e.is_null()).sum().alias(n) for n, e in fast.items()
+                (pl.col(n).is_not_null() & _unread(e, cb.field(n).type)).sum().alias(n)
+                for n, e in fast.items()
             ).row(0, named=True)
             if fast
             else {}
@@ -404,9 +421,7 @@ class _Typing:
 
     def _dates(self, f: Field, small: pl.DataFrame, source: pl.DataType) -> pl.Series:
         if source != pl.String:  # a Datetime column
-            day = pl.col("read").cast(pl.Date)
-            in_range = (day >= EARLIEST) & (day <= self.today)
-            return small.select(pl.when(in_range).then(day)).to_series()
+            return small.select(self._days(f, source)).to_series()
         reading = read_dates(
             small["read"],
             f.name,
@@ -419,6 +434,33 @@ class _Typing:
             self.notes.append(f"{f.name} read as {' and '.join(reading.formats)}")
         return reading.dates
 
+    def _days(self, f: Field, source: pl.DataType) -> pl.Expr:
+        """The days of a timestamp column ("read"), where each is at midnight.
+
+        A zoned timestamp is read on its own clock: pandas writes 9 May in Berlin as
+        2020-05-08T22:00Z, and the day in UTC would move the event. One at midnight in UTC
+        alone is that day (a date stored in UTC, then shown in a zone). Any other time is not
+        a day, so that value fails as text with a time of day does.
+        """
+        zone = getattr(source, "time_zone", None)
+        read = pl.col("read")
+        clock = read.dt.replace_time_zone(None) if zone else read
+        day = clock.dt.date()
+        if zone:
+            utc = read.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            self.notes.append(
+                f"{f.name} read as the days of timestamps at midnight in {zone} or UTC"
+            )
+            day = (
+                pl.when(clock.dt.time() == time(0))
+                .then(day)
+                .when(utc.dt.time() == time(0))
+                .then(utc.dt.date())
+            )
+        else:
+            day = pl.when(clock.dt.time() == time(0)).then(day)
+        return pl.when((day >= EARLIEST) & (day <= self.today)).then(day)
+
     def _years(self, f: Field) -> Callable[[], pl.DataFrame | None] | None:
         """The (date as written, year) pairs of the table, when ``f`` is its dated field."""
         year = self.cb.role("year")
@@ -427,7 +469,8 @@ class _Typing:
         frame = self.frame
 
         def pairs() -> pl.DataFrame:
-            value = pl.col(f.name).cast(pl.String).str.strip_chars().alias("value")
+            value = pl.col(f.name).cast(pl.String).str.strip_chars().str.replace(MIDNIGHT, "")
+            value = value.alias("value")
             years = (
                 pl.col(year).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
             ).alias("year")

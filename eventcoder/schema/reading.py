@@ -5,12 +5,14 @@ What is detected, and said once in a note when it is not the default:
 - **the file**: a directory, an Excel workbook, a binary or unreadable file is refused in one line
   naming it (:class:`~eventcoder.errors.InputError`);
 - **the encoding**: a byte-order mark (UTF-8, UTF-16) says it; otherwise UTF-8 when every byte
-  fits, else Windows' Western code page cp1252 (what spreadsheets on Windows save), with a note;
-  ``encoding=`` forces one. Encoding detectors such as charset-normalizer were tried and guess
-  among dozens of code pages: on a short export they read ``Béni`` as cp775's ``Bķni``.
+  fits, else Windows' Western code page cp1252 (what spreadsheets on Windows save), or Mac Roman
+  when lines end in CR alone (old Macs), with a note; ``encoding=`` forces one. Encoding
+  detectors such as charset-normalizer were tried and guess among dozens of code pages: on a
+  short export they read ``Béni`` as cp775's ``Bķni``.
 - **the delimiter**: ``,``, ``;`` (ACLED's export tool) or tab, whichever splits the header and
   the first rows into the same number of fields (quotes respected); a spreadsheet's ``sep=;``
   first line is honoured;
+- **Arrow IPC (Feather version 2) files** are read as Parquet files are;
 - **Parquet columns** that hold lists or structs, or a type the codebook field cannot take
   (``latitude`` as true/false, a date as a number), are refused naming the file and the column.
 
@@ -46,13 +48,21 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+def is_text(dtype: pl.DataType) -> bool:
+    """Whether a stored type holds text: strings, or categories of strings (an R factor or a
+    pandas category, dictionary-encoded in Parquet)."""
+    return dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))
+
+
 # Which stored types a codebook field of each type can be read from (text always can).
 _READABLE: dict[str, Callable[[pl.DataType], bool]] = {
-    "string": lambda d: d in (pl.String, pl.Categorical, pl.Enum, pl.Null) or d.is_numeric(),
-    "integer": lambda d: d in (pl.String, pl.Null) or d.is_numeric(),
-    "number": lambda d: d in (pl.String, pl.Null) or d.is_numeric(),
-    "date": lambda d: d in (pl.String, pl.Null, pl.Date) or isinstance(d, pl.Datetime),
-    "boolean": lambda d: d in (pl.String, pl.Null, pl.Boolean) or d.is_integer(),
+    "string": lambda d: is_text(d) or d == pl.Null or d.is_numeric(),
+    "integer": lambda d: is_text(d) or d == pl.Null or d.is_numeric(),
+    "number": lambda d: is_text(d) or d == pl.Null or d.is_numeric(),
+    "date": lambda d: is_text(d) or d in (pl.Null, pl.Date) or isinstance(d, pl.Datetime),
+    "boolean": lambda d: is_text(d) or d in (pl.Null, pl.Boolean) or d.is_integer(),
 }
 
 
@@ -88,6 +98,14 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> TableFile:
         ) from None
     if head.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         return TableFile(_read_parquet(path))
+    if head.startswith(b"ARROW1") or path.suffix.lower() in (".arrow", ".feather", ".ipc"):
+        if head.startswith(b"FEA1"):
+            raise InputError(
+                f"{path}: is a Feather version 1 file, which no current tool reads; "
+                "write it again as Feather version 2 or Parquet",
+                path=str(path),
+            )
+        return TableFile(_read_ipc(path))
     if head.startswith(b"\x1f\x8b"):
         raise InputError(f"{path}: is gzip-compressed; decompress it first", path=str(path))
     if path.suffix.lower() == ".zip":
@@ -115,6 +133,19 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     except (pl.exceptions.PolarsError, OSError) as err:
         raise InputError(
             f"{path}: cannot read it as a Parquet table ({_first_line(err)})", path=str(path)
+        ) from None
+    for name, dtype in frame.schema.items():
+        _refuse_cells(name, dtype, str(path))
+    return frame
+
+
+def _read_ipc(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_ipc(path)
+    except (pl.exceptions.PolarsError, OSError) as err:
+        raise InputError(
+            f"{path}: cannot read it as an Arrow IPC (Feather) table ({_first_line(err)})",
+            path=str(path),
         ) from None
     for name, dtype in frame.schema.items():
         _refuse_cells(name, dtype, str(path))
@@ -175,40 +206,89 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     sample = text[:SAMPLE_CHARS].lstrip("\ufeff")
     if "\x00" in sample:
         raise InputError(f"{path}: is not a text table (it holds binary data)", path=str(path))
+    if "\r" in sample and "\n" not in sample:
+        # Lines ended by CR alone (classic Mac OS, old Excel for Mac): polars knows only LF.
+        if data is None:
+            data = _decode_utf8(path, notes)
+            name = name or "utf-8"
+        data = _cr_to_lf(data)
+        notes.append(f"{path.name}: lines end in CR alone (old Mac); read as line ends")
+        sample = data[:SAMPLE_CHARS].lstrip("\ufeff")
     skip = 0
-    hint = re.match(r"sep=(.)\r?\n", sample)
+    # A spreadsheet's "sep=;" first line, quoted or followed by empty cells as some save it.
+    hint = re.match(r'"?sep=(.)"?[,;\t]*\r?\n', sample)
     if hint:
         delimiter, skip = hint.group(1), 1
     else:
         delimiter = _delimiter(sample, path, whole)
     if delimiter != ",":
         notes.append(f"{path.name}: {_NAMES.get(delimiter, repr(delimiter))}-separated")
-    source: Any = path if data is None else io.BytesIO(data.encode("utf-8"))
     try:
-        frame = _parse_csv(source, delimiter, skip)
+        frame = _parse_text(path, data, delimiter, skip, notes)
     except pl.exceptions.ComputeError as err:
         if data is None and "utf-8" in str(err).lower():
             # The first megabyte was UTF-8 and a later byte is not: read it all as the fallback.
-            data = _decode_all(path, _FALLBACK)
-            notes.append(_fallback_note(path))
-            return _finish(path, data, delimiter, skip, _FALLBACK, notes)
-        raise _unreadable(path, delimiter, err) from None
+            data, note = _decode_western(path)
+            notes.append(note)
+            name = _FALLBACK
+            try:
+                frame = _parse_text(path, data, delimiter, skip, notes)
+            except pl.exceptions.PolarsError as again:
+                raise _unreadable(path, delimiter, again) from None
+        else:
+            raise _unreadable(path, delimiter, err) from None
     except pl.exceptions.PolarsError as err:
         raise _unreadable(path, delimiter, err) from None
-    return TableFile(_drop_unnamed(frame, notes), name or "utf-8", delimiter, tuple(notes))
+    _refuse_headerless(frame, path)
+    frame = _drop_unnamed(frame, notes)
+    frame = _drop_repeated_headers(frame, path, notes)
+    frame = _drop_blank_lines(frame, notes)
+    return TableFile(frame, name or "utf-8", delimiter, tuple(notes))
 
 
-def _finish(
-    path: Path, data: str, delimiter: str, skip: int, name: str, notes: list[str]
-) -> TableFile:
+def _parse_text(
+    path: Path, data: str | None, delimiter: str, skip: int, notes: list[str]
+) -> pl.DataFrame:
+    """The table of a text file (``data``: its decoded text, None to read the UTF-8 file as is);
+    a row with more cells than the header is refused naming its line, unless the extra cells
+    are empty."""
+    source: Any = path if data is None else io.BytesIO(data.encode("utf-8"))
     try:
-        frame = _parse_csv(io.BytesIO(data.encode("utf-8")), delimiter, skip)
-    except pl.exceptions.PolarsError as err:
-        raise _unreadable(path, delimiter, err) from None
-    return TableFile(_drop_unnamed(frame, notes), name, delimiter, tuple(notes))
+        return _parse_csv(source, delimiter, skip)
+    except pl.exceptions.ComputeError as err:
+        if "more fields" not in str(err):
+            raise
+    text = data if data is not None else path.read_bytes().decode("utf-8-sig", errors="replace")
+    line, cells, width = _long_row(text, delimiter, skip)
+    if line:
+        raise InputError(
+            f"{path}: line {line} has {cells} cells, the header {width}; "
+            "a cell was added or a delimiter left unquoted on that line",
+            path=str(path),
+        )
+    notes.append(
+        f"{path.name}: some lines end in empty cells past the header's last column; ignored"
+    )
+    source = path if data is None else io.BytesIO(data.encode("utf-8"))
+    return _parse_csv(source, delimiter, skip, ragged=True)
 
 
-def _parse_csv(source: Any, delimiter: str, skip: int) -> pl.DataFrame:
+def _long_row(text: str, delimiter: str, skip: int) -> tuple[int, int, int]:
+    """The first line holding a row with a non-empty cell past the header's width: (line, cells,
+    header width), line 0 when there is none. Only called when polars found a long row."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    width = 0
+    start = 1
+    for i, row in enumerate(reader):
+        if i == skip:
+            width = len(row)
+        elif i > skip and len(row) > width and any(c.strip() for c in row[width:]):
+            return start, len(row), width
+        start = reader.line_num + 1
+    return 0, 0, width
+
+
+def _parse_csv(source: Any, delimiter: str, skip: int, *, ragged: bool = False) -> pl.DataFrame:
     """UTF-8 text as a table of text cells (a file's path, or text decoded and re-encoded)."""
     # A user's file name is a name, never a pattern: `export[draft].csv` is that one file
     # (polars ignores ``glob`` for bytes).
@@ -220,7 +300,80 @@ def _parse_csv(source: Any, delimiter: str, skip: int) -> pl.DataFrame:
         encoding="utf8",
         skip_rows=skip,
         raise_if_empty=False,
+        truncate_ragged_lines=ragged,
     )
+
+
+def _cr_to_lf(text: str) -> str:
+    """``text`` with each CR outside quotes as LF. Quoted sections alternate with the rest
+    (a doubled quote inside a cell closes one section and opens the next), so a CR inside a
+    quoted cell, a line break within a note, stays as written."""
+    return re.sub(r'"[^"]*"|\r', lambda m: "\n" if m.group() == "\r" else m.group(), text)
+
+
+def _drop_blank_lines(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    """``frame`` without the rows of blank lines (every cell missing), which are no rows: a
+    spreadsheet leaves them between blocks of rows and at the end of a file."""
+    # A column without a missing cell (an id, a date) proves there is no blank line, and the
+    # null counts are known without reading a value.
+    if not frame.height or not frame.width or min(frame.null_count().row(0)) == 0:
+        return frame
+    blank = frame.select(pl.all_horizontal(pl.all().is_null())).to_series()
+    count = int(blank.sum())
+    if count:
+        notes.append(f"skipped {count} blank line(s) (no cell holds a value)")
+        frame = frame.filter(~blank)
+    return frame
+
+
+def _short(value: object, limit: int = 30) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+# Cells no header is made of: a decimal number or a date (a header-less file's first row).
+_VALUE = re.compile(r"-?\d+[.,]\d+|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+def _refuse_headerless(frame: pl.DataFrame, path: Path) -> None:
+    """Raise :class:`InputError` when the first line holds values rather than column names."""
+    values = [c for c in frame.columns if _VALUE.fullmatch(c.strip())]
+    if values:
+        shown = ", ".join(_short(v) for v in values[:2])
+        raise InputError(
+            f"{path}: the first line holds values ({shown}), not column names; add the header line",
+            path=str(path),
+        )
+
+
+def _drop_repeated_headers(frame: pl.DataFrame, path: Path, notes: list[str]) -> pl.DataFrame:
+    """``frame`` without second copies of a header that hold nothing new; refuses two columns of
+    one name holding different values (which one is the field's is not for us to guess)."""
+    dropped = []
+    for col in frame.columns:
+        found = re.fullmatch(r"(.+)_duplicated_\d+", col)
+        if not found or found.group(1) not in frame.columns:
+            continue
+        first = found.group(1)
+        copy = frame[col]
+        if copy.null_count() == frame.height or copy.equals(frame[first], null_equal=True):
+            dropped.append(col)
+            continue
+        differs = (copy.ne_missing(frame[first])).arg_true()[0]
+        raise InputError(
+            f"{path}: two columns are named {first!r} and hold different values (row "
+            f"{differs + 1}: {_short(frame[first][differs])} and {_short(copy[differs])}); "
+            "keep one",
+            path=str(path),
+        )
+    if dropped:
+        names = sorted({re.sub(r"_duplicated_\d+$", "", c) for c in dropped})
+        notes.append(
+            f"dropped {len(dropped)} repeated column(s) ({', '.join(names)}) holding no other "
+            "value than the first"
+        )
+        frame = frame.drop(dropped)
+    return frame
 
 
 def _unreadable(path: Path, delimiter: str, err: Exception) -> InputError:
@@ -270,12 +423,58 @@ def _detect(path: Path, head: bytes, notes: list[str]) -> tuple[str | None, str 
         return None, None
     except UnicodeDecodeError:
         pass
-    notes.append(_fallback_note(path))
+    if b"\r" in head and b"\n" not in head:
+        # Lines ended by CR alone come from the classic Mac OS (Excel's "CSV (Macintosh)"), which
+        # writes Mac Roman: read as cp1252, its é (0x8E) would become Ž.
+        notes.append(
+            f"{path.name}: not UTF-8, and its lines end in CR alone as on old Macs; read as "
+            "mac_roman; pass --encoding if it is another"
+        )
+        return "mac_roman", _decode_all(path, "mac_roman")
+    data, note = _decode_western(path)
+    notes.append(note)
+    return _FALLBACK, data
+
+
+def _decode_utf8(path: Path, notes: list[str]) -> str:
+    """The whole file as UTF-8 (its byte-order mark dropped), or as the fallback when a byte
+    past the sampled start is not UTF-8."""
+    raw = path.read_bytes()
     try:
-        return _FALLBACK, _decode_all(path, _FALLBACK)
-    except InputError:
-        # cp1252 leaves five bytes undefined; latin-1 defines every byte.
-        return "latin-1", path.read_bytes().decode("latin-1")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        data, note = _decode_western(path)
+        notes.append(note)
+        return data
+
+
+def _latin1_bytes(err: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: undecodable bytes as the characters Latin-1 gives them."""
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start : err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("eventcoder-latin1", _latin1_bytes)
+
+
+def _decode_western(path: Path) -> tuple[str, str]:
+    """The file read as cp1252, and the note saying so.
+
+    cp1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D). Such a byte keeps the
+    control character Latin-1 gives it, as browsers read windows-1252, and the note names its
+    line: reading the whole file as Latin-1 instead would turn every curly quote and dash of
+    cp1252 (0x93, 0x96, ...) into an invisible control character.
+    """
+    raw = path.read_bytes()
+    try:
+        return raw.decode(_FALLBACK), _fallback_note(path)
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        byte = raw[err.start]
+        return raw.decode(_FALLBACK, errors="eventcoder-latin1"), (
+            f"{_fallback_note(path)}; byte {byte:#04x} (line {line}), which cp1252 does not "
+            f"define, read as the control character U+{byte:04X}"
+        )
 
 
 def _fallback_note(path: Path) -> str:
@@ -326,8 +525,17 @@ def _drop_unnamed(frame: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
 
 
 def header_key(name: str) -> str:
-    """A header as compared with field names: case, surrounding and inner spacing ignored."""
-    return re.sub(r"[\s_]+", "_", name.strip().lower())
+    """A header as compared with field names: case, surrounding and inner spacing ignored, and
+    invisible characters (a byte-order mark a tool quoted into the first header, zero-width
+    spaces) dropped."""
+    name = _BOM_PREFIX.sub("", _INVISIBLE.sub("", name).strip())
+    return re.sub(r"[\s_]+", "_", name.lower())
+
+
+_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+# A UTF-8 byte-order mark read as part of the first header and written back: as cp1252 text
+# (``ï»¿``), and as R's read.csv names it, on Windows (``ï..``) or elsewhere (``X.U.FEFF.``).
+_BOM_PREFIX = re.compile(r"^(?:ï»¿|ï\.\.|X\.U\.FEFF\.)")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ import io
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from tests.schema.rows import ACTOR_CODES, INTERACTION_CODES
 
 COLUMNS = (
@@ -376,9 +378,60 @@ def write_shape(shape: str, path: Path, date_format: str = "%Y-%m-%d") -> Path:
             ]
         ]
         path.write_bytes(_csv(header, rows, newline="\r\n").encode("utf-8"))
+    elif shape == "mac-excel":  # Excel for Mac, "CSV (Macintosh)": Mac Roman, lines end in CR
+        header, rows = current_layout("%m/%d/%Y")
+        path.write_bytes(_csv(header, rows, newline="\r").encode("mac_roman"))
+    elif shape == "blank-lines":  # a sheet with an empty row between blocks and below the data
+        header, rows = current_layout()
+        empty = "," * (len(header) - 1) + "\r\n"  # a row of empty cells, as spreadsheets save it
+        first = _csv(header, rows[:3], newline="\r\n")
+        rest = _csv(header, rows[3:], newline="\r\n").split("\r\n", 1)[1]
+        text = first + "\r\n" + empty + rest + empty + "\r\n"
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    elif shape in ("r-bom-header", "r-bom-header-windows"):
+        # R's read.csv of a file with a byte-order mark keeps the mark in the first name
+        # (X.U.FEFF.event_id_cnty; on Windows ï..event_id_cnty), and write.csv writes it back.
+        header, rows = current_layout()
+        mark = "X.U.FEFF." if shape == "r-bom-header" else "ï.."
+        text = _csv([mark + header[0], *header[1:]], rows, quote_all=True, missing="NA")
+        path.write_bytes(text.encode("utf-8"))
+    elif shape in ("pandas-zoned", "feather"):
+        # pandas' to_parquet of dates localised to Berlin (midnight there, 22:00 or 23:00 UTC
+        # the day before), with categories; "feather" is the same frame as Feather (Arrow IPC).
+        frame = _typed()
+        frame = frame.with_columns(
+            pl.col("event_date")
+            .cast(pl.Datetime("ns"))
+            .dt.replace_time_zone("Europe/Berlin")
+            .alias("event_date"),
+            pl.col("country", "event_type").cast(pl.Categorical),
+        )
+        if shape == "feather":
+            frame.write_ipc(path, compression="zstd")
+        else:
+            frame.write_parquet(path)
+    elif shape == "r-factors":  # R's arrow::write_parquet: text columns as factors, dates too
+        frame = _typed().with_columns(
+            pl.col("event_date").cast(pl.String).cast(pl.Categorical),
+            pl.col("inter1", "country").cast(pl.Categorical),
+        )
+        frame.write_parquet(path)
     else:
         raise ValueError(shape)
     return path
+
+
+def _typed() -> pl.DataFrame:
+    """The rows as a typed frame (dates, numbers), as a tool holding them in memory has them."""
+    header, rows = current_layout()
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in header}, orient="row")
+    return frame.with_columns(
+        pl.col("event_date").str.to_date(),
+        pl.col("latitude", "longitude").cast(pl.Float64),
+        pl.col("year", "time_precision", "iso", "geo_precision", "fatalities", "timestamp").cast(
+            pl.Int64
+        ),
+    )
 
 
 FILES = {
