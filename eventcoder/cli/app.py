@@ -8,17 +8,38 @@ the flag is read from the root command's own parameters for this invocation only
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 from typer.core import TyperGroup
 
 from eventcoder.errors import EventcoderError
 
-console = Console()
-err_console = Console(stderr=True)
+# What a terminal acts on instead of showing: C0 and C1 controls but tab and line feed (ESC
+# starts sequences that clear the screen or retitle the window), and bidirectional overrides
+# that reorder the text around them. Coders' emails, article ids and file names reach messages.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written as its escape (ESC as ``\\x1b``)."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
+class _Console(Console):
+    """A console that prints what it is given as text: control characters shown as escapes,
+    and ``:smile:`` in a file name left as written, not made an emoji."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
+
+
+console = _Console(emoji=False)
+err_console = _Console(stderr=True, emoji=False)
 
 
 def say_error(message: str, *, label: str = "error") -> None:

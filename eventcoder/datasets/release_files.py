@@ -12,8 +12,10 @@ a release can overwrite another.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -155,16 +157,37 @@ def _agreement(b: Build) -> dict[str, str]:
     assert b.agreement is not None
     if not b.agreement.is_dir():
         raise ReleaseError(f"{b.agreement}: no such agreement report folder", path=b.agreement)
-    try:
-        shutil.copytree(b.agreement, b.claim("agreement"))
-    except (OSError, shutil.Error) as err:
-        first = str(err).splitlines()[0][:300]
-        raise ReleaseError(
-            f"{b.agreement}: the agreement report cannot be copied into the release ({first})",
+
+    def refuse(problem: str) -> ReleaseError:
+        return ReleaseError(
+            f"{b.agreement}: the agreement report cannot be copied into the release ({problem})",
             path=b.agreement,
             version=b.version,
-        ) from None
+        )
+
+    # Only the report's own regular files are copied, never what a link points at: a link to
+    # ~/.ssh/id_rsa would publish the key, one to /dev/zero be copied until the disk is full.
+    target = b.claim("agreement")
+    try:
+        for top, folders, files in os.walk(b.agreement, onerror=_raise):
+            here = Path(top)
+            (target / here.relative_to(b.agreement)).mkdir(exist_ok=True)
+            for name in sorted(folders + files):
+                path = here / name
+                if path.is_symlink():
+                    raise refuse(f"{path} is a symbolic link; a release holds its own files")
+                if name in files and not stat.S_ISREG(path.stat().st_mode):
+                    raise refuse(f"{path} is not a regular file")
+            for name in files:
+                shutil.copyfile(here / name, target / here.relative_to(b.agreement) / name)
+    except OSError as err:
+        raise refuse(str(err).splitlines()[0][:300]) from None
     return {}
+
+
+def _raise(err: OSError) -> None:
+    """os.walk's error handler: a folder that cannot be listed is an error, not skipped."""
+    raise err
 
 
 def _codebook(b: Build) -> dict[str, str]:

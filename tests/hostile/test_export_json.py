@@ -173,3 +173,24 @@ def test_a_missing_offset_is_named_in_its_reject(cb: Codebook, tmp_path: Path) -
     row = conv.rejects.filter(pl.col("event_key") == region["id"], pl.col("annotation_id") == 1)
     assert row["rule"].to_list() == ["span-mismatch"]
     assert row["message"].to_list() == ["offsets 0-? do not cut this text out of the article"]
+
+
+# ---- a key given twice in one object ---------------------------------------------------------
+
+
+def test_an_article_text_given_twice_is_refused(cb: Codebook, tmp_path: Path) -> None:
+    path = _write(tmp_path, _tasks())
+    raw = path.read_bytes()
+    # DuckDB reads the first copy, Label Studio's editor the last: coders saw the other text
+    path.write_bytes(raw.replace(b'"data": {', b'"data": {"text": "Another article.",', 1))
+    message = _refused(path, cb)
+    assert "task number 1 in the file: an object gives the key 'text' twice" in message
+
+
+def test_a_coder_email_given_twice_is_refused(cb: Codebook, tmp_path: Path) -> None:
+    path = _write(tmp_path, _tasks())
+    raw = path.read_bytes()
+    email = b'"email": "coder1@example.org"'
+    path.write_bytes(raw.replace(email, email + b', "email": "coder9@example.org"', 1))
+    message = _refused(path, cb)
+    assert "task 1, annotation 1: completed_by gives a key twice" in message

@@ -314,3 +314,14 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path,
     assert invoke("convert", str(work / "export.json"), "-o", str(out))[0] == 1
     assert not stale.exists() and live.exists()
     assert {p.name for p in out.iterdir()} == CONVERT_TABLES | {live.name}
+
+
+def test_names_reach_the_terminal_as_text_not_escape_sequences_or_emoji(tmp_path: Path):
+    # A file name (or a coder's email, an article id) holding ESC cleared the screen when a
+    # message quoted it, and ':smile:' in it was printed as an emoji.
+    table = tmp_path / "e\x1b[2Jx\u202e:smile:.csv"
+    table.write_text("event_date,x\n2020-01-01,1\n")
+    result = runner.invoke(app, ["validate", str(table)])
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "e\\x1b[2Jx\\u202e:smile:.csv: missing required column(s)" in result.output

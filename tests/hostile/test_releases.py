@@ -355,3 +355,22 @@ def test_a_release_name_that_cannot_name_a_folder_is_one_line(cb, tmp_path, name
         _release(cb, tmp_path, name=name)
     assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
     assert not tmp_path.joinpath("idleb").exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["link to a secret", "link to /dev/zero", "pipe"])
+def test_an_agreement_report_holding_links_or_pipes_is_refused_never_copied(cb, tmp_path, kind):
+    # copytree followed links: the secret's bytes were published inside the release, and
+    # /dev/zero would have been copied until the disk was full.
+    report = tmp_path / "agreement"
+    report.mkdir()
+    (report / "agreement.json").write_text("{}")
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    if kind == "pipe":
+        os.mkfifo(report / "x")
+    else:
+        (report / "x").symlink_to(secret if "secret" in kind else Path("/dev/zero"))
+    says = "is not a regular file" if kind == "pipe" else "is a symbolic link"
+    with pytest.raises(ReleaseError, match=f"cannot be copied into the release .*{says}"):
+        _release(cb, tmp_path / "ds", agreement=report)
+    assert [p.name for p in (tmp_path / "ds" / "idleb").iterdir()] == [".lock"]

@@ -61,7 +61,7 @@ _ANNOTATION: _Spec = {
 _TASK: dict[str, _Spec] = {
     "id": "VARCHAR",
     "project": "VARCHAR",
-    "data": "JSON",
+    "data": "JSON",  # replaced by the keys convert reads: see _task_spec
     "annotations": [_ANNOTATION],
     "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
 }
@@ -71,6 +71,18 @@ _PREDICTION: _Spec = {
     "score": "DOUBLE",
     "result": "JSON",
 }
+
+
+def _task_spec(cb: Codebook) -> dict[str, _Spec]:
+    """The task spec, its ``data`` a struct of the keys convert reads (``id``, ``text``, fields).
+
+    Typed as a struct, the parser refuses an object giving one of these keys twice, which as
+    JSON it keeps and reads the first of (``{"text": "a", "text": "b"}``), where Label Studio,
+    its editor and Python keep the last: the coders would have seen another article than the
+    one their offsets are checked against. Other keys are skipped, as elsewhere.
+    """
+    keys = ["id", "text", *(f.name for f in cb.fields_by_origin("assisted", "coded"))]
+    return {**_TASK, "data": dict.fromkeys(keys, "JSON")}
 
 
 def _sql_type(spec: _Spec) -> str:
@@ -182,26 +194,37 @@ def available_memory() -> int:
     return max(0, min(found))
 
 
+# Checks made in the parse itself, so that they cost no pass of their own, raise DuckDB's
+# error() with this prefix and what is wrong where; _fail makes it the user's one line.
+_REFUSED = "eventcoder-refused: "
 # An id or offset must be a whole number as JSON writes one (128, or 128.0 and 1.28e2, the same
-# number): anything else (128.5, true, "abc", 2^63) is refused naming where it is, raised from
-# the parse itself so that the check costs no pass of its own.
-_NOT_WHOLE = "eventcoder-not-whole: "
+# number): anything else (128.5, true, "abc", 2^63) is refused naming where it is.
 WHOLE_MACRO = f"""
     CREATE OR REPLACE TEMP MACRO whole_number(x, what) AS
     CASE WHEN x IS NULL THEN NULL
          WHEN TRY_CAST(x AS DOUBLE) = floor(TRY_CAST(x AS DOUBLE))
               AND TRY_CAST(x AS BIGINT) IS NOT NULL THEN TRY_CAST(x AS BIGINT)
-         ELSE error('{_NOT_WHOLE}' || what || ' ' || left(x, 40)) END"""
+         ELSE error('{_REFUSED}' || what || ' ' || left(x, 40) || ' does not fit a Label Studio '
+                    || 'export (ids and offsets are whole numbers)') END"""
 
 
 def _fail(path: Path, err: Exception) -> ExportFormatError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     first = re.sub(r' in file "[^"]*"', "", first)  # the path leads the message already
-    if _NOT_WHOLE in first:
-        where = first.split(_NOT_WHOLE, 1)[1]
+    if _REFUSED in first:
         return ExportFormatError(
-            f"{path}: {where} does not fit a Label Studio export (ids and offsets are whole "
-            "numbers); this file was not written by a Label Studio server as it is",
+            f"{path}: {first.split(_REFUSED, 1)[1]}; this file was not written by a Label "
+            "Studio server as it is",
+            path=str(path),
+        )
+    twice = re.search(r'record/value (\d+): Object .* has duplicate key "(.*)"', first)
+    if twice:
+        # Readers differ on which copy counts (DuckDB the first, Python and Label Studio the
+        # last): the coders may have seen another value than the one convert would read.
+        return ExportFormatError(
+            f"{path}: task number {twice[1]} in the file: an object gives the key {twice[2]!r} "
+            "twice, and JSON readers differ on which copy counts; this file was not written by "
+            "a Label Studio server as it is",
             path=str(path),
         )
     if "transform error" in first:
@@ -266,9 +289,15 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
     (docs/convert.md, Memory).
     """
     labels = sql_text(LABELS_NAME)
+    # completed_by is an object (snapshot) or a bare user id (quick export), so it stays JSON;
+    # an object giving a key twice would name the coder by whichever copy is read first.
     coder = (
-        "coalesce(json_extract_string(completed_by, '$.email'), "
-        "json_extract_string(completed_by, '$'))"
+        "CASE WHEN json_type(completed_by) = 'OBJECT' AND len(json_keys(completed_by)) "
+        "<> len(list_distinct(json_keys(completed_by))) "
+        f"THEN error('{_REFUSED}task ' || task_id || ', annotation ' || annotation_id "
+        "|| ': completed_by gives a key twice, and a JSON reader may keep either copy') "
+        "ELSE coalesce(json_extract_string(completed_by, '$.email'), "
+        "json_extract_string(completed_by, '$')) END"
     )
     # The annotation's columns are taken out of its struct before its results are unnested:
     # carrying the struct (results and all) onto every result row costs a copy per row.
@@ -328,18 +357,19 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
                  CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
           FROM tar
         """,
-        _TASK,
+        _task_spec(cb),
     )
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
-        f"json_extract_string(data, '$.{n}') AS {sql_name('data__' + n)}" for n in task_fields
+        f"json_extract_string(data.{sql_name(n)}, '$') AS {sql_name('data__' + n)}"
+        for n in task_fields
     )
     con.execute(f"""
       CREATE TEMP TABLE tasks AS
       SELECT task_id, project AS project_id,
-             json_extract_string(data, '$.id') AS article_id,
-             json_extract_string(data, '$.text') AS article_text,
-             coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
+             json_extract_string(data.id, '$') AS article_id,
+             json_extract_string(data.text, '$') AS article_text,
+             coalesce(regexp_matches(json_extract_string(data.text, '$'), '{_ASTRAL}'),
                       false) AS astral,
              {data_cols}, predictions
       FROM flat WHERE i = 1 AND j = 1
