@@ -285,6 +285,7 @@ class _Loader:
             "adjudication": self._setting_adjudication,
             "roles": self._setting_roles,
             "missing_values": self._setting_reading,
+            "missing_numbers": self._setting_reading,
             "layouts": self._setting_reading,
         }
         for key, value in settings.items():

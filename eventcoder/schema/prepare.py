@@ -35,6 +35,7 @@ from eventcoder.schema.reading import (
     check_column_types,
     is_text,
     match_columns,
+    missing_numbers,
     missing_values,
     refuse_layout,
 )
@@ -239,6 +240,10 @@ class _Typing:
         self.from_text = from_text
         self.date_format = date_format
         self.tokens = missing_values(cb)
+        # Tokens no number or date can be (Stata's ".", pandas' "nan"), read as blank there only:
+        # in a text field "None" may be an actor's name and "Nan" a Thai province.
+        self.number_tokens = self.tokens + missing_numbers(cb)
+        self.number_blanked = False
         self.today = date.today()
         self.flags: list[pl.Expr] = []
         self.changes: list[pl.DataFrame] = []
@@ -296,7 +301,8 @@ class _Typing:
                 typed.extend(self._date_range(f))
                 continue
             if source == pl.String:
-                col = _blank(col.str.strip_chars() if self.from_text else col, self.tokens)
+                col = _blank(col.str.strip_chars() if self.from_text else col, self.number_tokens)
+                self._count_number_tokens(f.name)
                 if f.type == "number" and self._decimal_commas(f.name):
                     col = col.str.replace(",", ".", literal=True)
             parsed = _parse(col, f.type, source)
@@ -340,17 +346,36 @@ class _Typing:
         checked = [c for c in text if short[c]]
         if checked:
             before = out.select(checked)
-            out = out.with_columns(_blank(pl.col(c), self.tokens).alias(c) for c in checked)
+            # Columns the codebook does not name are not its to read: "NA" there may be
+            # Namibia's code, so only blank cells are blank.
+            names = set(self.cb.field_names)
+            out = out.with_columns(
+                _blank(pl.col(c), self.tokens if c in names else ()).alias(c) for c in checked
+            )
             if any(out[c].null_count() > before[c].null_count() for c in checked):
                 self.blanked = True
-        if self.blanked:
+        if self.blanked or self.number_blanked:
             tokens = ", ".join(self.tokens)
+            numbers = ", ".join(t for t in self.number_tokens if t not in self.tokens)
+            if self.number_blanked and numbers:
+                tokens += f"{'; ' if tokens else ''}in number and date fields also {numbers}"
             self.notes.append(
                 "read cells holding only spaces"
                 + (f" or a missing-value token ({tokens})" if tokens else "")
                 + " as blank"
             )
         return out
+
+    def _count_number_tokens(self, name: str) -> None:
+        """Note whether a number column holds missing-value tokens (read as blank)."""
+        only = [t for t in self.number_tokens if t not in self.tokens]
+        col = pl.col(name).str.strip_chars()
+        general, numeric = self.frame.select(
+            col.is_in(list(self.tokens)).any().alias("general"),
+            col.is_in(only).any().alias("numeric"),
+        ).row(0)
+        self.blanked = self.blanked or bool(general)
+        self.number_blanked = self.number_blanked or bool(numeric)
 
     def _date_range(self, f: Field) -> list[pl.Expr]:
         """A typed date column's days before 1900 or after today: flagged and made blank, as
@@ -376,11 +401,22 @@ class _Typing:
         target = polars_dtype(f)
         small = pl.DataFrame({"raw": distinct}).drop_nulls()
         read = pl.col("raw")
+        tokens = self.number_tokens if f.type == "date" else self.tokens
         if source == pl.String:
-            read = _blank(read.str.strip_chars(), self.tokens)
+            read = _blank(read.str.strip_chars(), tokens)
         small = small.with_columns(read.alias("read"))
         if source == pl.String and small["read"].null_count():
             self.blanked = True
+            if (
+                f.type == "date"
+                and small.select(
+                    pl.col("raw")
+                    .str.strip_chars()
+                    .is_in([t for t in tokens if t not in self.tokens])
+                    .any()
+                ).item()
+            ):
+                self.number_blanked = True
         vocab = cb.vocabularies.get(f.vocabulary) if f.vocabulary else None
         spell: dict[str, str] = {}
         nulls: list[str] = []

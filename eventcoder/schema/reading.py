@@ -560,6 +560,13 @@ def missing_values(cb: Codebook) -> tuple[str, ...]:
     return tuple(str(v) for v in cb.settings.get("missing_values") or ())
 
 
+def missing_numbers(cb: Codebook) -> tuple[str, ...]:
+    """The cell values read as blank in number, integer and date fields only
+    (``settings.missing_numbers``): spellings of "no value" that no number or date can be, but
+    a text can (an actor called None)."""
+    return tuple(str(v) for v in cb.settings.get("missing_numbers") or ())
+
+
 def match_columns(
     frame: pl.DataFrame, cb: Codebook, source: str | None = None
 ) -> tuple[pl.DataFrame, list[str]]:
@@ -629,13 +636,15 @@ def refuse_layout(
 
 
 def settings_problems(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Problems with the reading settings of a codebook (``missing_values``, ``layouts``)."""
+    """Problems with the reading settings of a codebook (``missing_values``,
+    ``missing_numbers``, ``layouts``)."""
     problems = []
-    tokens = settings.get("missing_values")
-    if tokens is not None and (
-        not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens)
-    ):
-        problems.append(("settings.missing_values", "must be a list of strings"))
+    for key in ("missing_values", "missing_numbers"):
+        tokens = settings.get(key)
+        if tokens is not None and (
+            not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens)
+        ):
+            problems.append((f"settings.{key}", "must be a list of strings"))
     items = settings.get("layouts")
     if items is not None:
         if not isinstance(items, list):

@@ -672,7 +672,7 @@ def test_a_midnight_time_after_any_date_form_is_that_day(
     assert any("00:00:00" in n for n in result.notes), result.notes
 
 
-@pytest.mark.parametrize(("written", "rule"), [("1e400", "field-type"), ("NaN", "field-type")])
+@pytest.mark.parametrize(("written", "rule"), [("1e400", "field-type"), ("inf", "field-type")])
 def test_numbers_no_one_writes_fail_as_written(cb: Codebook, written: str, rule: str) -> None:
     frame = open_table(DATA / FILES["excel"]).frame.with_columns(
         pl.when(pl.col("event_id_cnty") == "MLI91001")
@@ -684,3 +684,32 @@ def test_numbers_no_one_writes_fail_as_written(cb: Codebook, written: str, rule:
     assert result.errors.select("row", "rule", "field", "value").rows() == [
         (1, rule, "latitude", written)
     ]
+
+
+@pytest.mark.parametrize("token", [".", "NaN", "nan", "None", "null", "-", "\\N"])
+def test_tools_missing_numbers_are_blank_in_number_fields_only(
+    cb: Codebook, tmp_path: Path, token: str
+) -> None:
+    # Stata's ".", pandas' nan and None, MySQL's \N: no number can be spelt so. In a text field
+    # "None" may be a name and "Nan" a Thai province; a column the codebook does not name keeps
+    # "NA", Namibia's code.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    for row in rows:
+        row[header.index("iso")] = token  # optional: blank is fine
+        row.append("NA")
+    rows[0][header.index("actor2")] = "None"
+    rows[1][header.index("admin2")] = "Nan"
+    path = tmp_path / "tokens.csv"
+    path.write_text(_csv([*header, "iso2"], rows))
+    result = validate_file(path, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    accepted = result.accepted
+    # Syria's Bara is in the gazetteer, which fills its blank iso (a recorded change).
+    assert accepted["iso"].to_list() == [None, 760, None, None, None, None]
+    assert result.changes.filter(pl.col("field") == "iso")["reason"].to_list() == ["gazetteer"]
+    assert accepted["iso2"].to_list() == ["NA"] * len(ROWS)
+    assert accepted["actor2"][0] == "None"
+    assert accepted["admin2"][1] == "Nan"
+    assert any("blank" in n and token in n for n in result.notes), result.notes
