@@ -9,6 +9,7 @@ coverage, the agreement summary, known limitations and a citation.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from eventcoder.datasets.agreement_report import markdown_text as md
 from eventcoder.schema.codebook import Codebook
 
 HF_LICENSES = {
@@ -142,11 +144,11 @@ def _front(facts: CardFacts) -> list[str]:
         header["license_name"] = facts.license
     out = ["---", yaml.safe_dump(header, sort_keys=False).rstrip(), "---", ""]
     out += [
-        f"# {facts.title}",
+        f"# {md(facts.title)}",
         "",
         f"Release **{facts.version}** of `{facts.name}`, published {facts.created}: "
         f"{facts.events.height} events coded from {facts.articles} article(s) by "
-        f"{facts.coders} coder(s) under codebook {cb.label}.",
+        f"{facts.coders} coder(s) under codebook {md(cb.label)}.",
         "",
     ]
     out += [
@@ -177,7 +179,7 @@ def _coverage_and_labelling(facts: CardFacts) -> list[str]:
         out.append(f"Events from {cov['start']} to {cov['end']}.")
         out.append("")
         out += ["| country | events |", "|---|---|"]
-        out += [f"| {c} | {n} |" for c, n in cov["countries"]]
+        out += [f"| {md(c)} | {n} |" for c, n in cov["countries"]]
     else:
         out.append("No events.")
     out.append("")
@@ -195,14 +197,14 @@ def _coverage_and_labelling(facts: CardFacts) -> list[str]:
         "",
         "Coders' events of one article were aligned (evidence span, location, date, event "
         "type; optimal matching), then adjudicated field by field: "
-        + (facts.policy or "majority vote")
+        + md(facts.policy or "majority vote")
         + ". Derived fields (year, disorder type, "
         "interaction) were re-derived after voting and every gold event was validated.",
         "",
     ]
     if facts.decisions:
         out += ["| method | fields decided |", "|---|---|"]
-        out += [f"| {k} | {v} |" for k, v in sorted(facts.decisions.items())]
+        out += [f"| {md(k)} | {v} |" for k, v in sorted(facts.decisions.items())]
         out.append("")
     return out
 
@@ -243,7 +245,7 @@ def _back(facts: CardFacts) -> list[str]:
     out += [
         "## Distribution",
         "",
-        f"License: {facts.license}. Files are Parquet with plain Arrow types (dates as dates, "
+        f"License: {md(facts.license)}. Files are Parquet with plain Arrow types (dates as dates, "
         "integers as integers), readable by pandas, polars, DuckDB and Spark.",
         "",
     ]
@@ -258,11 +260,13 @@ def _back(facts: CardFacts) -> list[str]:
     ]
     cite = facts.citation or (
         f"@misc{{{facts.name.replace('-', '_')}_{facts.version.replace('.', '_')},\n"
-        f"  title = {{{facts.title}}},\n  version = {{{facts.version}}},\n"
+        f"  title = {{{' '.join(facts.title.split())}}},\n  version = {{{facts.version}}},\n"
         f"  year = {{{facts.created[:4]}}},\n  note = {{Coded with eventcoder, codebook "
         f"{cb.label}}}\n}}"
     )
-    out += ["## Citation", "", "```bibtex", cite, "```", ""]
+    # A fence longer than any run of backticks in the citation: none can close it early.
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", cite)), default=0))
+    out += ["## Citation", "", f"{fence}bibtex", cite, fence, ""]
     return out
 
 

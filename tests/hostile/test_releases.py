@@ -374,3 +374,22 @@ def test_an_agreement_report_holding_links_or_pipes_is_refused_never_copied(cb, 
     with pytest.raises(ReleaseError, match=f"cannot be copied into the release .*{says}"):
         _release(cb, tmp_path / "ds", agreement=report)
     assert [p.name for p in (tmp_path / "ds" / "idleb").iterdir()] == [".lock"]
+
+
+def test_a_hostile_title_reaches_the_card_as_text(cb, tmp_path):
+    # The title was written into the card as Markdown: a line break in it added a section of
+    # its own, and HTML in it reached every renderer of the card as HTML.
+    title = "Idlib | June\n\n## Injected <script>alert(1)</script> [x](javascript:y)\n```\n## Out"
+    r = _release(cb, tmp_path, title=title)
+    card = (r.path / "README.md").read_text()
+    header, body = card.split("\n---\n", 1)
+    assert yaml.safe_load(header.removeprefix("---\n"))["pretty_name"] == title
+    assert not [line for line in body.splitlines() if line.startswith("## Injected")]
+    prose = body.split("## Citation", 1)[0]  # the citation is a code block: literal already
+    assert "<script>" not in prose and "[x](javascript" not in prose
+    assert body.lstrip().splitlines()[0] == (
+        "# Idlib \\| June ## Injected &lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:y) "
+        "\\`\\`\\` ## Out"
+    )
+    citation = body.split("## Citation", 1)[1]
+    assert citation.count("````") == 2 and "## Out" not in body.split("````")[-1]
