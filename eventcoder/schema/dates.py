@@ -56,9 +56,13 @@ class _Shape:
 
 # A midnight time after a date, as spreadsheets, databases and pandas write a date they hold
 # as a timestamp (``2020-05-09 00:00:00``, ``09/05/2020 00:00``, ``2020-05-09T00:00:00Z``,
-# ``5/9/2020 12:00:00 AM``): the value is that day. Another time (``13:45``), or midnight in a
-# zone other than UTC, is not a day and leaves the value unread.
-MIDNIGHT = r"(?:[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?| 12:00(?::00)? ?[Aa]\.?[Mm]\.?)$"
+# ``5/9/2020 12:00:00 AM``, PostgreSQL's ``2020-05-09 00:00:00+00``): the value is that day.
+# Another time (``13:45``), or midnight in a zone other than UTC, is not a day and leaves the
+# value unread.
+MIDNIGHT = (
+    r"(?:[ T]00:00(?::00(?:\.0+)?)?(?:Z| ?UTC| ?GMT|[+-]00(?::?00)?)?"
+    r"| 12:00(?::00)? ?[Aa]\.?[Mm]\.?)$"
+)
 
 SHAPES = (
     _Shape(r"\d{4}-\d{1,2}-\d{1,2}", ("%Y-%m-%d",)),

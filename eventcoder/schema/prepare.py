@@ -204,11 +204,20 @@ def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
 
 
 def _number(col: pl.Expr, source: pl.DataType) -> pl.Expr:
+    if source == pl.Float32:
+        # A float32 column (pandas' astype("float32"), R's arrow) holds 14.0512 as
+        # 14.0511999130249...; its shortest spelling is the value the tool wrote.
+        return col.cast(pl.String).cast(pl.Float64)
     if source.is_numeric():
         return col.cast(pl.Float64)
     number = col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
     # "NaN", "inf" and "1e999" parse as floats; none is a count or a coordinate anyone wrote.
     return pl.when(number.is_finite()).then(number)
+
+
+# Digits in groups of three separated by a space, no-break space or narrow no-break space.
+_GROUPED = "^-?\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+$"
+_SPACES = "[ \u00a0\u202f]"
 
 
 def _unread(typed: pl.Expr, ftype: str) -> pl.Expr:
@@ -305,6 +314,12 @@ class _Typing:
                 self._count_number_tokens(f.name)
                 if f.type == "number" and self._decimal_commas(f.name):
                     col = col.str.replace(",", ".", literal=True)
+                if f.type == "integer" and self._grouped(f.name):
+                    col = (
+                        pl.when(col.str.contains(_GROUPED))
+                        .then(col.str.replace_all(_SPACES, ""))
+                        .otherwise(col)
+                    )
             parsed = _parse(col, f.type, source)
             typed.append(parsed.alias(f.name))
             if f.type != "string" and source != polars_dtype(f):
@@ -314,6 +329,15 @@ class _Typing:
         self.flagged = frame.select(self.flags) if self.flags else pl.DataFrame()
         out = frame.with_columns(*typed)
         return self._blanks(out, text)
+
+    def _grouped(self, name: str) -> bool:
+        """Whether an integer column writes thousands grouped by spaces (``1 234``, a no-break
+        space in French and other locales): unlike a grouping point or comma, never a decimal."""
+        col = pl.col(name).str.strip_chars()
+        if self.frame.select(col.str.contains(_GROUPED).any()).item():
+            self.notes.append(f"{name} read with digits grouped by spaces (1 234 is 1234)")
+            return True
+        return False
 
     def _decimal_commas(self, name: str) -> bool:
         """Whether a number column is written with decimal commas (``14,0512``), as spreadsheets

@@ -194,3 +194,41 @@ def test_a_coder_email_given_twice_is_refused(cb: Codebook, tmp_path: Path) -> N
     path.write_bytes(raw.replace(email, email + b', "email": "coder9@example.org"', 1))
     message = _refused(path, cb)
     assert "task 1, annotation 1: completed_by gives a key twice" in message
+
+
+# ---- Label Studio shapes ---------------------------------------------------------------------
+
+
+def test_one_region_id_drawn_over_two_spans_rejects_its_annotation(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    tasks = _tasks()
+    annotation = tasks[0]["annotations"][0]  # annotation 1: two events, both accepted
+    text = tasks[0]["data"]["text"]
+    again = orjson.loads(orjson.dumps(_first_region(tasks)))
+    again["value"].update(start=129, end=242, text=text[129:242])  # a second span, same id
+    annotation["result"].append(again)
+    conv = read_export(_write(tmp_path, tasks), cb)
+    # read as one region, the second span vanished and annotation 1 stayed accepted
+    assert 1 not in conv.annotations["annotation_id"].to_list()
+    row = conv.rejects.filter(pl.col("rule") == "repeated-region").row(0, named=True)
+    assert (row["annotation_id"], row["event_key"], row["value"]) == (
+        1,
+        again["id"],
+        "0-128 | 129-242",
+    )
+
+
+def test_a_json_min_export_is_refused_naming_its_kind(cb: Codebook, tmp_path: Path) -> None:
+    text = "Shelling hit Kafr Nabl."
+    json_min = [
+        {
+            "id": 1,
+            "text": text,
+            "annotator": "coder1@example.org",
+            "annotation_id": 3,
+            "label": [{"start": 0, "end": 8, "text": "Shelling", "labels": ["Event"]}],
+        }
+    ]
+    message = _refused(_write(tmp_path, json_min), cb)
+    assert "task 1 has no data object" in message and "JSON-MIN" in message

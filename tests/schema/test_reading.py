@@ -660,7 +660,14 @@ def test_timestamps_with_a_time_of_day_are_no_dates(cb: Codebook, tmp_path: Path
 
 
 @pytest.mark.parametrize(
-    "fmt", ["%d/%m/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%dT%H:%M:%SZ", "%d.%m.%Y %H:%M:%S"]
+    "fmt",
+    [
+        "%d/%m/%Y %H:%M",  # LibreOffice, a date cell formatted with its time
+        "%m/%d/%Y %I:%M:%S %p",  # Access and US Excel: 12:00:00 AM
+        "%Y-%m-%dT%H:%M:%SZ",  # readr's write_csv of a POSIXct
+        "%d.%m.%Y %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S+00",  # PostgreSQL's timestamptz
+    ],
 )
 def test_a_midnight_time_after_any_date_form_is_that_day(
     cb: Codebook, tmp_path: Path, fmt: str
@@ -713,3 +720,30 @@ def test_tools_missing_numbers_are_blank_in_number_fields_only(
     assert accepted["actor2"][0] == "None"
     assert accepted["admin2"][1] == "Nan"
     assert any("blank" in n and token in n for n in result.notes), result.notes
+
+
+def test_thousands_grouped_by_spaces_are_one_count(cb: Codebook, tmp_path: Path) -> None:
+    # French and other locales group digits with a (no-break) space; a point or comma there
+    # could be a decimal, and stays a failure.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    col = header.index("fatalities")
+    rows[0][col], rows[1][col], rows[4][col] = "1\u00a0234", "1.234", "1 002"
+    path = tmp_path / "grouped.csv"
+    path.write_bytes(_csv(header, rows, delimiter=";").encode("utf-8"))
+    result = validate_file(path, cb)
+    assert result.errors.select("row", "rule", "value").rows() == [(2, "field-type", "1.234")]
+    assert result.accepted["fatalities"].to_list() == [1234, 0, 0, 1002, 1]
+    assert any("grouped by spaces" in n for n in result.notes)
+
+
+def test_float32_coordinates_are_the_values_written(cb: Codebook, tmp_path: Path) -> None:
+    from tests.schema.shapes import _typed
+
+    path = tmp_path / "float32.parquet"
+    _typed().with_columns(pl.col("latitude", "longitude").cast(pl.Float32)).write_parquet(path)
+    result = validate_file(path, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    # Not 14.051199913024902: the float32 widened bit for bit.
+    _check_rows(result.accepted)

@@ -36,6 +36,8 @@ result-missing         a submitted annotation whose ``result`` is null (not "no 
 choice-not-in-config   a choice the control does not offer (rule of the field's vocabulary if any)
 orphan-control         a per-region value whose region id is no Event region of the annotation
 repeated-control       the same control filled more than once for one region
+repeated-region        one region id drawn over different text (offsets or text) in one annotation:
+                       read as one region, all but one would vanish
 span-mismatch          a region's offsets do not cut its own text out of the article (neither
                        in code points nor, for articles with characters outside the BMP, in
                        UTF-16 code units)

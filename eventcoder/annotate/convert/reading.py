@@ -371,7 +371,7 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
              json_extract_string(data.text, '$') AS article_text,
              coalesce(regexp_matches(json_extract_string(data.text, '$'), '{_ASTRAL}'),
                       false) AS astral,
-             {data_cols}, predictions
+             data IS NULL AS no_data, {data_cols}, predictions
       FROM flat WHERE i = 1 AND j = 1
     """)
     # The task's columns live in ``tasks`` now; ``flat`` keeps what the checks compare.

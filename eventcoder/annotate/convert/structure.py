@@ -37,9 +37,19 @@ def check_tasks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     """
     missing = con.execute("""
         SELECT count(*) FILTER (WHERE task_id IS NULL),
-               min(task_id) FILTER (WHERE article_text IS NULL)
+               min(task_id) FILTER (WHERE article_text IS NULL),
+               min(task_id) FILTER (WHERE no_data)
         FROM tasks""").fetchone()
     assert missing is not None
+    if missing[2] is not None:
+        # Label Studio's JSON-MIN and CSV exports flatten each annotation onto its task's
+        # columns: no data object, no annotation list, nothing convert could account for.
+        raise ExportFormatError(
+            f"{path}: task {missing[2]} has no data object: not a Label Studio JSON export "
+            "(a JSON-MIN or CSV export holds no annotation list); export the project as JSON",
+            path=str(path),
+            task=missing[2],
+        )
     if missing[0]:
         raise ExportFormatError(
             f"{path}: {missing[0]} task(s) without an id: not a Label Studio export; export the "
@@ -291,6 +301,16 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
       FROM items WHERE field IS NOT NULL AND has_event
       GROUP BY annotation_id, region, field, from_name HAVING count(*) > 1
       UNION ALL
+      SELECT annotation_id, region, 'evidence', 'repeated-region',
+             string_agg(DISTINCT coalesce(span_start::VARCHAR, '?') || '-'
+                        || coalesce(span_end::VARCHAR, '?'), ' | '),
+             'region ' || region || ' is drawn '
+               || count(DISTINCT (span_start, span_end, span_text))
+               || ' times, over different text: one id cannot be two regions'
+      FROM res WHERE from_name = '{LABELS}' AND region IS NOT NULL
+      GROUP BY annotation_id, region
+      HAVING count(DISTINCT (span_start, span_end, span_text)) > 1
+      UNION ALL
       SELECT e.annotation_id, e.region, 'evidence', 'span-mismatch',
              e.evidence,
              'offsets ' || coalesce(e.span_start::VARCHAR, '?') || '-'
@@ -307,7 +327,7 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
       WHERE m.span_start IS NULL OR m.span_end IS NULL OR m.text IS NULL
          OR span_cut(t.article_text, m.span_start, m.span_end)
             IS DISTINCT FROM m.text
-    """,
+    """.replace("{LABELS}", LABELS_NAME),
     )
     bad_choices = frame(
         con,
