@@ -232,3 +232,33 @@ def test_a_json_min_export_is_refused_naming_its_kind(cb: Codebook, tmp_path: Pa
     ]
     message = _refused(_write(tmp_path, json_min), cb)
     assert "task 1 has no data object" in message and "JSON-MIN" in message
+
+
+def test_agreement_refuses_a_named_pipe_without_waiting_for_a_writer(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    from eventcoder.annotate.convert import read_annotations
+    from eventcoder.errors import InputError
+
+    fifo = tmp_path / "annotations"  # no .json: read as a Parquet table
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def unblock() -> None:  # without the check, opening the pipe waits for a writer for ever
+        if not done.wait(10):
+            with open(fifo, "wb") as fh:
+                fh.write(b"PAR1")
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        with pytest.raises(InputError, match="not a regular file"):
+            read_annotations(fifo, cb)
+    finally:
+        done.set()
+    done = threading.Event()
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        result = CliRunner().invoke(app, ["agreement", str(fifo), "-o", str(tmp_path / "out")])
+    finally:
+        done.set()
+    assert result.exit_code == 2 and "not a regular file" in result.output

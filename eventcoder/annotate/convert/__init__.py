@@ -269,6 +269,14 @@ def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.D
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file", path=str(path))
+    # A named pipe would be waited on for ever, a device read for ever. (A folder of Parquet
+    # files is read as one table; a folder named .json is refused by read_export.)
+    if not path.is_file() and not path.is_dir():
+        raise InputError(
+            f"{path}: not a regular file (a pipe or a device); pass the annotations table or "
+            "the export file",
+            path=str(path),
+        )
     if path.suffix.lower() == ".json":
         conv = read_export(path, cb)
         return conv.annotations, conv.coded
