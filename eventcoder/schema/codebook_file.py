@@ -177,7 +177,8 @@ _YamlLoader.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("int", r"^-?(?:0|[1-9][0-9]*)$", "-0123456789"),
+    # At most 18 digits: a whole number a column can hold (and Python converts at once).
+    ("int", r"^-?(?:0|[1-9][0-9]{0,17})$", "-0123456789"),
     (
         "float",
         r"^-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
@@ -226,10 +227,11 @@ class _Loader:
         if not isinstance(raw, dict):
             raise CodebookError(self._where(), [("file", "the top level must be a mapping")])
         for entry, char in _control_characters(raw):
+            what = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "the control character"
             self.bad(
                 entry,
-                f"holds the control character U+{ord(char):04X}: remove it (the codebook's text "
-                "reaches terminals, coding instructions, Label Studio and data cards as written)",
+                f"holds {what} U+{ord(char):04X}: remove it (the codebook's text reaches "
+                "terminals, coding instructions, Label Studio and data cards as written)",
             )
         known = {"codebook", "settings", "fields", "vocabularies", "rules", "references"}
         for key in raw:
@@ -302,11 +304,11 @@ class _Loader:
             self.bad(where, message)
 
     def _setting_hierarchy(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
-        if value not in cb.vocabularies:
+        if not isinstance(value, str) or value not in cb.vocabularies:
             self.bad(entry, f"no vocabulary called {value!r}")
 
     def _setting_field(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
-        if value not in names:
+        if not isinstance(value, str) or value not in names:
             self.bad(entry, f"no field called {value!r}")
 
     def _setting_id_prefix(self, entry: str, value: Any, cb: Codebook, names: set[str]) -> None:
@@ -376,7 +378,7 @@ class _Loader:
         for role, fname in value.items():
             if role not in ROLES:
                 self.bad(f"{entry}.{role}", f"unknown role (known: {', '.join(ROLES)})")
-            elif fname not in names:
+            elif not isinstance(fname, str) or fname not in names:
                 self.bad(f"{entry}.{role}", f"no field called {fname!r}")
 
     def _mapping(self, entry: str, value: Any, keys: Iterable[str] | None = None) -> bool:
@@ -400,6 +402,9 @@ class _Loader:
         out: dict[str, Vocabulary] = {}
         for name, spec in raw.items():
             entry = f"vocabularies.{name}"
+            if not isinstance(name, str):
+                self.bad(entry, f"a vocabulary's name is text, not {name!r}")
+                continue
             if not isinstance(spec, dict) or not isinstance(spec.get("values"), list):
                 self.bad(entry, "needs a list under 'values'")
                 continue
@@ -424,7 +429,10 @@ class _Loader:
                     self.bad(f"{entry}.values[{i}].aliases", "must be a list of spellings")
                     aliases = []
                 if item.get("code") is not None and type(item.get("code")) is not int:
-                    self.bad(f"{entry}.values[{i}].code", f"{item['code']!r} is not a whole number")
+                    self.bad(
+                        f"{entry}.values[{i}].code",
+                        f"{item['code']!r} is not a whole number of at most 18 digits",
+                    )
                     continue
                 attrs = {
                     k: v
@@ -529,7 +537,7 @@ class _Loader:
             if level is not None and level not in LEVELS:
                 self.bad(entry, f"level {level!r} is not one of {', '.join(LEVELS)}")
             vocab = item.get("vocabulary")
-            if vocab is not None and vocab not in vocabularies:
+            if vocab is not None and (not isinstance(vocab, str) or vocab not in vocabularies):
                 self.bad(entry, f"names vocabulary {vocab!r}, which is not defined")
             aliases = item.get("aliases") or []
             if not _strings(aliases):
@@ -732,8 +740,9 @@ def _strings(value: Any) -> bool:
 
 # Characters no codebook text needs, that act rather than show wherever the text is printed:
 # C0 and C1 controls but tab and line feed (ESC starts a terminal's escape sequences), and the
-# bidirectional overrides and isolates that reorder the text around them on screen.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# bidirectional overrides and isolates that reorder the text around them on screen; and lone
+# surrogates ("\ud800" in YAML), which are no text at all and cannot be written as UTF-8.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _control_characters(raw: Any, entry: str = "") -> Iterator[tuple[str, str]]:

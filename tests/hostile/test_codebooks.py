@@ -209,7 +209,7 @@ def test_a_code_or_text_yaml_would_change_is_refused(tmp_path):
     found = problems(write(tmp_path, text))
     assert found == {
         "codebook.version": "YAML reads this as float 1.1, not as text: put it in quotes",
-        "vocabularies.kinds.values[0].code": "'010' is not a whole number",
+        "vocabularies.kinds.values[0].code": "'010' is not a whole number of at most 18 digits",
         "vocabularies.kinds.null_codes": "must be a list of whole numbers",
     }
 
@@ -274,3 +274,32 @@ def test_control_characters_anywhere_in_the_text_are_refused(tmp_path):
         "vocabularies.kinds.values[0].'k\\x1b'": "holds the control character U+001B: remove "
         f"it {said}cards as written)",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        (BASE + "settings: {hierarchy: [kinds]}\n", "settings.hierarchy"),
+        (BASE + "settings: {roles: {date: [kind]}}\n", "settings.roles.date"),
+        (BASE + "settings: {evidence_field: {a: 1}}\n", "settings.evidence_field"),
+        (BASE.replace("vocabulary: kinds", "vocabulary: {a: 1}"), "fields.kind"),
+        (BASE.replace("  kinds:\n", "  ~:\n"), "vocabularies.None"),
+        (BASE.replace("value: a", 'value: "\\ud800"'), "vocabularies.kinds.values[0].value"),
+        (
+            BASE.replace("value: a", "{value: a, code: 1" + "0" * 5000 + "}"),
+            "vocabularies.kinds.values[0].code",
+        ),
+    ],
+)
+def test_odd_values_in_settings_and_names_are_one_line_not_a_traceback(tmp_path, text, entry):
+    # A list where a name belongs was looked up in a dict (unhashable: a traceback), a
+    # 5,000-digit number overflowed Python's int conversion, a lone surrogate loaded and broke
+    # every file later written as UTF-8.
+    lines = check(write(tmp_path, text))
+    assert any(line.startswith(f"error: {tmp_path / 'codebook.yaml'}: {entry}: ") for line in lines)
+
+
+def test_a_long_number_is_the_text_written(tmp_path):
+    long = "1" + "0" * 5000
+    cb = Codebook.from_file(write(tmp_path, BASE.replace("value: a", f"value: {long}")))
+    assert cb.vocabularies["kinds"].values == (long,)
