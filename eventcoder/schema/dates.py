@@ -1,7 +1,8 @@
 """Date columns as people hold them: one format per column, inferred from all of its values.
 
-Exports, spreadsheets and R write the same day in many forms (``2020-05-09``, ``9 May 2020``,
-``9-May-20``, ``09-May-2020``, ``31-12-19``, ``12/31/2019``, ``2019/12/31``, ...). Guessing each
+Exports, spreadsheets, R and Stata write the same day in many forms (``2020-05-09``,
+``9 May 2020``, ``9-May-20``, ``09-May-2020``, ``31-12-19``, ``12/31/2019``, ``2019/12/31``,
+``09may2020``, ...). Guessing each
 value on its own goes wrong silently: ``9-May-20`` fits ``%d-%B-%Y`` as the year 20, and
 ``05/06/2020`` is a day in May or in June. So a column's values are sorted into *shapes* (digits
 and names in a given order and length), and each shape's format is chosen from all its values:
@@ -72,6 +73,8 @@ SHAPES = (
     _Shape(r"\d{1,2}-[A-Za-z]+-\d{2}", ("%d-%B-%y",)),
     _Shape(r"\d{1,2} [A-Za-z]+ \d{2}", ("%d %B %y",)),
     _Shape(r"[A-Za-z]+ \d{1,2}, \d{4}", ("%B %d, %Y",)),
+    # Stata's %td and SAS's DATE9. (09may2020, 09MAY2020), as export delimited writes them.
+    _Shape(r"\d{1,2}[A-Za-z]{3}\d{4}", ("%d%b%Y",)),
     _Shape(r"\d{1,2}/\d{1,2}/\d{4}", ("%m/%d/%Y", "%d/%m/%Y")),
     _Shape(r"\d{1,2}-\d{1,2}-\d{4}", ("%d-%m-%Y", "%m-%d-%Y")),
     _Shape(r"\d{1,2}\.\d{1,2}\.\d{4}", ("%d.%m.%Y",)),

@@ -40,7 +40,10 @@ ALTERNATES = {
     loc: [a.strip() for a in (alts or "").split(";") if a.strip()]
     for loc, alts in GAZ.select("location", "alternate_names").iter_rows()
 }
-TOKENS = ["NA", "N/A", "NULL", "#N/A"]
+TOKENS = ["NA", "N/A", "NULL", "#N/A", "\\N"]
+# Blank in number and date fields only (Stata's ".", pandas' nan and None, ...).
+NUMBER_TOKENS = [".", "NaN", "nan", "None", "null", "-"]
+NUMBER_FIELDS = {f.name for f in CB.fields if f.type in ("integer", "number", "date")}
 DATE_FORMS = ["%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d/%m/%Y"]
 
 
@@ -67,6 +70,7 @@ def written_tables(draw: st.DrawFn) -> tuple[pl.DataFrame, str]:
                         "tokens",
                         "spaces",
                         "broken",
+                        "stata-missing",
                     ]
                 ),
                 max_size=4,
@@ -92,6 +96,8 @@ def written_tables(draw: st.DrawFn) -> tuple[pl.DataFrame, str]:
         if "spaces" in habits:
             field = draw(st.sampled_from(["actor1", "notes", "location", "fatalities"]))
             row[field] = f"  {row[field]} "
+        if "stata-missing" in habits:
+            row[draw(st.sampled_from(["iso", "timestamp"]))] = draw(st.sampled_from(NUMBER_TOKENS))
         if "broken" in habits:
             row[draw(st.sampled_from(["fatalities", "latitude"]))] = "many"
         out.append(row)
@@ -106,13 +112,7 @@ def rebuild(
 ) -> pl.DataFrame:
     """Rows ``keep`` of the input read (trimmed, blanks and tokens as null) with each recorded
     change applied, in the codebook's types."""
-    cells = {
-        c: [
-            None if v is None or v.strip() in ("", *TOKENS) else v.strip()
-            for v in frame[c].to_list()
-        ]
-        for c in frame.columns
-    }
+    cells = {c: [_read(c, v) for v in frame[c].to_list()] for c in frame.columns}
     for row, field, after in changes.select("row", "field", "after").iter_rows():
         cells[field][row - 1] = after
     cells = {c: [values[i] for i in keep] for c, values in cells.items()}
@@ -131,6 +131,12 @@ def rebuild(
             typed[f.name] = values
     schema = {f.name: CB_TYPES[f.type] for f in CB.fields}
     return pl.DataFrame(typed, schema=schema)
+
+
+def _read(field: str, written: str | None) -> str | None:
+    """A cell as read: trimmed, blank when empty or a missing-value token of its field's type."""
+    tokens = (*TOKENS, *NUMBER_TOKENS) if field in NUMBER_FIELDS else TOKENS
+    return None if written is None or written.strip() in ("", *tokens) else written.strip()
 
 
 CB_TYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "date": pl.Date}
@@ -155,9 +161,7 @@ def test_accepted_rows_are_the_input_plus_the_recorded_changes(
     assert not rejected & set(changes["row"])  # rejected rows are kept as written
     # The change table's "before" is what the row said.
     for row, field, before in changes.select("row", "field", "before").iter_rows():
-        written = frame[field][row - 1]
-        read = None if written is None or written.strip() in ("", *TOKENS) else written.strip()
-        assert before == read, (row, field)
+        assert before == _read(field, frame[field][row - 1]), (row, field)
     keep = [i for i in range(frame.height) if i + 1 not in rejected]
     expected = rebuild(frame, changes, date_form, keep)
     got = result.accepted.select(CB.field_names)

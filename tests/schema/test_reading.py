@@ -162,6 +162,7 @@ def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> N
         "%d/%m/%Y",
         "%d.%m.%Y",
         "%Y-%m-%d 00:00:00",
+        "%d%b%Y",  # Stata's %td and SAS's DATE9. (09May2020)
     ],
 )
 def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
