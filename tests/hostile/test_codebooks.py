@@ -322,3 +322,15 @@ def test_fields_named_like_the_labeling_configs_own_tags_are_refused(tmp_path):
     assert "fields.label: 'label' is a name eventcoder uses itself" in lines[0]
     assert "fields.Text: 'Text' is a name eventcoder uses itself" in lines[1]
     assert "fields.kind__a: 'kind__a' holds '__'" in lines[2]
+
+
+def test_codebook_show_prints_markup_in_terms_and_messages_as_written(tmp_path):
+    # A rule message holding '[/]' was read as rich markup: a MarkupError traceback; '[red]' in
+    # a term vanished into a style.
+    text = BASE.replace("      - value: a\n", '      - value: "[red]r"\n      - value: "[/]"\n') + (
+        "settings: {hierarchy: kinds}\n"
+        'rules:\n  - {id: r1, kind: range, field: deaths, min: 0, message: "m [/] [x]"}\n'
+    )
+    result = runner.invoke(app, ["codebook", "show", "--codebook", str(write(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    assert "m [/] [x]" in result.output and "[red]r" in result.output
