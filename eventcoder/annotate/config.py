@@ -43,13 +43,13 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from eventcoder.schema.codebook import Codebook, Field
+from eventcoder.schema.codebook import CONTROL_SEPARATOR, Codebook, Field
 
 TEXT_NAME = "text"
 LABELS_NAME = "label"
 EVENT_LABEL = "Event"
 MENTION_LABELS = ("Actor", "Place", "Date", "Fatalities")
-SEPARATOR = "__"  # between a conditional control's field name and its parent value's slug
+SEPARATOR = CONTROL_SEPARATOR  # between a conditional control's field name and its parent's value
 CONTROL_TAGS = ("Choices", "TextArea", "Number", "DateTime", "Labels", "Rating", "Taxonomy")
 
 

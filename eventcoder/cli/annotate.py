@@ -148,7 +148,7 @@ def _preannotate(
     with console.status("predicting"):
         report = preannotate(settings, project_id, articles, model, cb, version)
     console.print(
-        f"predictions {version}: {report.added} added, {report.replaced} replaced, "
+        f"predictions {escape(version)}: {report.added} added, {report.replaced} replaced, "
         f"{report.unchanged} unchanged; {report.regions:,} event regions",
         highlight=False,
         soft_wrap=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from eventcoder.cli.app import app, console, say
@@ -106,13 +107,13 @@ def model_evaluate(
         fields = list(result.fields)
         by = Table("country", "rows", *fields, title="Accuracy per country")
         for country, row in result.countries.items():
-            by.add_row(country, f"{int(row['rows']):,}", *(f"{row[f]:.3f}" for f in fields))
+            by.add_row(escape(country), f"{int(row['rows']):,}", *(f"{row[f]:.3f}" for f in fields))
         console.print(by)
     event_field = model.hierarchy.event_field
     confusion = result.fields[event_field].confusion
     labels = sorted(set(confusion["truth"]) | set(confusion["predicted"]))
     counts = {(t, p): n for t, p, n in confusion.iter_rows()}
-    t = Table("truth \\ predicted", *labels, title=f"Confusion of {event_field}")
+    t = Table("truth \\ predicted", *map(escape, labels), title=f"Confusion of {event_field}")
     for truth in labels:
-        t.add_row(truth, *(str(counts.get((truth, p), "")) for p in labels))
+        t.add_row(escape(truth), *(str(counts.get((truth, p), "")) for p in labels))
     console.print(t)

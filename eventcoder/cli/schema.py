@@ -30,17 +30,18 @@ def codebook_show(codebook: CodebookOption = None) -> None:
     columns = ("field", "type", "required", "origin", "level", "vocabulary")
     table = Table("field", "type", "req", "origin", "level", "vocabulary", title="Fields")
     for row in fields:
-        table.add_row(*(row[c] for c in columns))
+        table.add_row(*(escape(row[c]) for c in columns))
     console.print(table)
     categories = hierarchy_rows(cb)
     if categories:
-        cats = Table(*categories[0], title="Event categories (hierarchy order)")
+        # Terms and their attributes are the codebook's text: '[/]' in one is not markup.
+        cats = Table(*map(escape, categories[0]), title="Event categories (hierarchy order)")
         for row in categories:
-            cats.add_row(*row.values())
+            cats.add_row(*map(escape, row.values()))
         console.print(cats)
     rules = Table("rule", "kind", "severity", "message", title=f"Rules ({len(cb.rules)})")
     for r in cb.rules:
-        rules.add_row(r.id, r.kind, r.severity, r.message)
+        rules.add_row(r.id, escape(r.kind), r.severity, escape(r.message))
     console.print(rules)
 
 

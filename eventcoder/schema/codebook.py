@@ -63,14 +63,19 @@ ROLES: dict[str, str] = {
 # Field names: identifiers, ASCII, so that they are safe as columns, XML names and SQL.
 FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-# Columns eventcoder adds beside the codebook's fields (annotations' provenance, alignment).
+# Columns eventcoder adds beside the codebook's fields (annotations' provenance, alignment),
+# and the names the labeling config gives its own tags (annotate.config: the article's Text
+# "text", the event region's Labels "label"): a field so named would be a second tag of that
+# name, and the config generated for it refused by Label Studio.
 RESERVED_NAMES = frozenset(
     (
         "project_id", "task_id", "article_id", "annotation_id", "coder", "coders", "event_key",
         "span_start", "span_end", "evidence", "created_at", "updated_at", "lead_time",
-        "aligned_event",
+        "aligned_event", "text", "label",
     )
 )  # fmt: skip
+# Between a conditional control's field name and its parent value in the labeling config.
+CONTROL_SEPARATOR = "__"
 
 # Tie policies of adjudication (``settings.adjudication.ties``): the codebook names them, so
 # they are checked here; eventcoder.datasets.adjudicate applies them.

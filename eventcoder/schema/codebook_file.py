@@ -32,6 +32,7 @@ from eventcoder.errors import CodebookError, InputError
 from eventcoder.schema.codebook import (
     ACTOR_COLUMNS,
     ALIGNMENT_COMPONENTS,
+    CONTROL_SEPARATOR,
     FIELD_NAME,
     FIELD_TYPES,
     GAZETTEER_COLUMNS,
@@ -512,7 +513,17 @@ class _Loader:
                     "63, starting with a letter), as it becomes a column and a control name",
                 )
             elif name.lower() in RESERVED_NAMES:
-                self.bad(entry, f"{name!r} is a column eventcoder adds itself: rename the field")
+                self.bad(
+                    entry,
+                    f"{name!r} is a name eventcoder uses itself (a column it adds, or a tag of "
+                    "the labeling config): rename the field",
+                )
+            elif CONTROL_SEPARATOR in name:
+                self.bad(
+                    entry,
+                    f"{name!r} holds {CONTROL_SEPARATOR!r}, which the labeling config puts "
+                    "between a field and a value in the names of its own controls",
+                )
             elif name.lower() in lowered and name not in seen:
                 # Headers are matched in any case, and DuckDB's and SQL's names ignore it.
                 self.bad(

@@ -116,7 +116,10 @@ def test_field_names_are_identifiers(tmp_path, name):
 def test_field_names_of_eventcoder_columns_are_refused(tmp_path):
     text = BASE.replace("  - {name: deaths,", "  - {name: coder, type: string}\n  - {name: deaths,")
     found = problems(write(tmp_path, text))
-    assert found["fields.coder"] == "'coder' is a column eventcoder adds itself: rename the field"
+    assert found["fields.coder"] == (
+        "'coder' is a name eventcoder uses itself (a column it adds, or a tag of the labeling "
+        "config): rename the field"
+    )
 
 
 def test_every_setting_is_checked_at_load_and_every_problem_reported(tmp_path):
@@ -244,7 +247,8 @@ def test_field_names_differing_only_in_case_or_reserved_in_any_case_are_refused(
     assert found == {
         "fields.kind": "differs from field 'Kind' only in letter case; columns are matched in "
         "any case",
-        "fields.TASK_ID": "'TASK_ID' is a column eventcoder adds itself: rename the field",
+        "fields.TASK_ID": "'TASK_ID' is a name eventcoder uses itself (a column it adds, or a "
+        "tag of the labeling config): rename the field",
     }
 
 
@@ -303,3 +307,30 @@ def test_a_long_number_is_the_text_written(tmp_path):
     long = "1" + "0" * 5000
     cb = Codebook.from_file(write(tmp_path, BASE.replace("value: a", f"value: {long}")))
     assert cb.vocabularies["kinds"].values == (long,)
+
+
+def test_fields_named_like_the_labeling_configs_own_tags_are_refused(tmp_path):
+    # A field called label or text made a second tag of that name: `project config` and
+    # `project create` then died on an assertion (a traceback) instead of naming the field.
+    text = BASE.replace(
+        "fields:\n",
+        "fields:\n  - {name: label, type: string}\n  - {name: Text, type: string}\n"
+        "  - {name: kind__a, type: string}\n",
+    )
+    lines = check(write(tmp_path, text))
+    assert len(lines) == 3
+    assert "fields.label: 'label' is a name eventcoder uses itself" in lines[0]
+    assert "fields.Text: 'Text' is a name eventcoder uses itself" in lines[1]
+    assert "fields.kind__a: 'kind__a' holds '__'" in lines[2]
+
+
+def test_codebook_show_prints_markup_in_terms_and_messages_as_written(tmp_path):
+    # A rule message holding '[/]' was read as rich markup: a MarkupError traceback; '[red]' in
+    # a term vanished into a style.
+    text = BASE.replace("      - value: a\n", '      - value: "[red]r"\n      - value: "[/]"\n') + (
+        "settings: {hierarchy: kinds}\n"
+        'rules:\n  - {id: r1, kind: range, field: deaths, min: 0, message: "m [/] [x]"}\n'
+    )
+    result = runner.invoke(app, ["codebook", "show", "--codebook", str(write(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    assert "m [/] [x]" in result.output and "[red]r" in result.output
