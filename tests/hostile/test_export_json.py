@@ -262,3 +262,23 @@ def test_agreement_refuses_a_named_pipe_without_waiting_for_a_writer(
     finally:
         done.set()
     assert result.exit_code == 2 and "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("flag", [0.5, 2, "t", "no"], ids=repr)
+def test_was_cancelled_other_than_true_or_false_is_refused(
+    cb: Codebook, tmp_path: Path, flag: object
+) -> None:
+    tasks = _tasks()
+    tasks[0]["annotations"][0]["was_cancelled"] = flag  # read as BOOLEAN: 0.5 skipped it unseen
+    message = _refused(_write(tmp_path, tasks), cb)
+    assert f"task 1, annotation 1: was_cancelled '{flag}' is neither true nor false" in message
+
+
+@pytest.mark.parametrize("flag", ["false", None], ids=repr)
+def test_was_cancelled_as_the_string_false_or_null_is_not_cancelled(
+    cb: Codebook, tmp_path: Path, flag: object
+) -> None:
+    tasks = _tasks()
+    tasks[0]["annotations"][0]["was_cancelled"] = flag
+    conv = read_export(_write(tmp_path, tasks), cb)
+    assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()

@@ -53,7 +53,7 @@ _ANNOTATION: _Spec = {
     "id": "VARCHAR",
     "completed_by": "JSON",
     "result": [_RESULT],
-    "was_cancelled": "BOOLEAN",
+    "was_cancelled": "VARCHAR",  # typed BOOLEAN, 0.5, 2 and "t" read as true: see at_first
     "created_at": "VARCHAR",
     "updated_at": "VARCHAR",
     "lead_time": "DOUBLE",
@@ -303,7 +303,15 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
     # carrying the struct (results and all) onto every result row costs a copy per row.
     at_first = {
         "coder": coder,
-        "was_cancelled": "coalesce(was_cancelled, false)",
+        # Skipped or not decides how an annotation is counted: only true and false (as JSON
+        # booleans or, as some clients post them, strings) say it; null is Label Studio's default.
+        "was_cancelled": (
+            "CASE WHEN was_cancelled IS NULL THEN false "
+            "WHEN lower(was_cancelled) IN ('true', 'false') THEN lower(was_cancelled) = 'true' "
+            f"ELSE error('{_REFUSED}task ' || task_id || ', annotation ' || annotation_id "
+            "|| ': was_cancelled ''' || left(was_cancelled, 40) "
+            "|| ''' is neither true nor false') END"
+        ),
         "created_at": "created_at",
         "updated_at": "updated_at",
         "lead_time": "lead_time",
