@@ -748,3 +748,21 @@ def test_float32_coordinates_are_the_values_written(cb: Codebook, tmp_path: Path
     assert result.rejected.height == 0, result.errors.to_dicts()
     # Not 14.051199913024902: the float32 widened bit for bit.
     _check_rows(result.accepted)
+
+
+def test_spreadsheet_error_values_are_no_names(cb: Codebook, tmp_path: Path) -> None:
+    # A broken formula's #REF! used to pass as an actor (with an actor-known warning at most).
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    rows[0][header.index("actor1")] = "#REF!"
+    rows[2][header.index("location")] = "#VALUE!"
+    rows[3][header.index("notes")] = "#3 in a series of protests"  # a "#" that is text
+    path = tmp_path / "broken.csv"
+    path.write_text(_csv(header, rows))
+    result = validate_file(path, cb)
+    assert result.errors.filter(pl.col("rule") == "field-type").select(
+        "row", "field", "value"
+    ).rows() == [(1, "actor1", "#REF!"), (3, "location", "#VALUE!")]
+    assert result.rejected["row"].to_list() == [1, 3]
+    assert "#3 in a series of protests" in result.accepted["notes"].to_list()
