@@ -282,3 +282,21 @@ def test_was_cancelled_as_the_string_false_or_null_is_not_cancelled(
     tasks[0]["annotations"][0]["was_cancelled"] = flag
     conv = read_export(_write(tmp_path, tasks), cb)
     assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()
+
+
+# ---- file names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "beside"), [("export[1].json", "export1.json"), ("export*.json", "export-old.json")]
+)
+def test_a_file_name_that_reads_as_a_pattern_is_read_as_a_name(
+    cb: Codebook, tmp_path: Path, name: str, beside: str
+) -> None:
+    tasks = _tasks()
+    path = _write(tmp_path, tasks, name)
+    _write(tmp_path, tasks[:1], beside)  # another export the pattern matches
+    conv = read_export(path, cb)
+    # DuckDB took the name as a glob: it read export1.json instead, or both files as one
+    assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()
+    assert conv.notes == read_export(SNAPSHOT, cb).notes

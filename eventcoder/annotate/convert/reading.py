@@ -267,13 +267,35 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, sql: str, spec: dict[str, 
     threads = int(setting[0]) if setting else 1
     con.execute("SET threads = 1")
     try:
-        con.execute(sql.replace("{source}", source), [str(path)])
+        with _literal(path) as literal:
+            con.execute(sql.replace("{source}", source), [str(literal)])
     except (duckdb.OutOfMemoryException, duckdb.IOException):
         raise  # the machine's limits, not the file's fault: see connection()
     except duckdb.Error as err:
         raise _fail(path, err) from None
     finally:
         con.execute(f"SET threads = {threads}")
+
+
+# Characters DuckDB's file readers take as a glob pattern in a path.
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
+@contextmanager
+def _literal(path: Path) -> Iterator[Path]:
+    """``path`` as DuckDB reads it literally: a name such as ``export[1].json`` is a pattern.
+
+    read_json expands a path as a glob, so ``export[1].json`` read ``export1.json`` beside it,
+    and ``ex*.json`` every file it matched, as one export. A path holding such characters is
+    read through a link of a plain name in a folder of its own.
+    """
+    if not _GLOB.search(str(path.resolve())):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="eventcoder-export-") as tmp:
+        link = Path(tmp) / "export.json"
+        link.symlink_to(path.resolve())
+        yield link
 
 
 def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
