@@ -340,6 +340,8 @@ class _Typing:
                         .then(col.str.replace_all(_SPACES, ""))
                         .otherwise(col)
                     )
+                if f.type == "integer" and self._comma_zero(f.name):
+                    col = col.str.replace(r",0$", "")
             parsed = _parse(col, f.type, source)
             typed.append(parsed.alias(f.name))
             if f.type != "string" and source != polars_dtype(f):
@@ -364,6 +366,20 @@ class _Typing:
             if marked[c]:
                 error = pl.col(c).str.strip_chars().is_in(SPREADSHEET_ERRORS).fill_null(False)
                 self.flags.append(error.alias(f"{_ERR}{c}"))
+
+    def _comma_zero(self, name: str) -> bool:
+        """Whether an integer column is written as floats with a decimal comma (``3,0``), as
+        pandas writes an integer column with blanks under ``decimal=","``. One zero after the
+        comma is never a thousands group (``1,000``), which stays unread."""
+        col = pl.col(name).str.strip_chars()
+        comma, point = self.frame.select(
+            col.str.contains(r"^-?\d+,0$").any().alias("comma"),
+            col.str.contains(".", literal=True).any().alias("point"),
+        ).row(0)
+        if comma and not point:
+            self.notes.append(f"{name} read with decimal commas (3,0 is 3)")
+            return True
+        return False
 
     def _grouped(self, name: str) -> bool:
         """Whether an integer column writes thousands grouped by spaces (``1 234``, a no-break

@@ -205,6 +205,17 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     whole = len(text) <= SAMPLE_CHARS and (data is not None or len(head) < SAMPLE_BYTES)
     sample = text[:SAMPLE_CHARS].lstrip("\ufeff")
     if "\x00" in sample:
+        odd, even = head[1:4096:2], head[0:4096:2]
+        if head[:1] != b"\x00" and odd.count(0) > 0.9 * len(odd):
+            raise InputError(
+                f"{path}: is UTF-16 text without a byte-order mark; pass --encoding utf-16-le",
+                path=str(path),
+            )
+        if head[:1] == b"\x00" and even.count(0) > 0.9 * len(even):
+            raise InputError(
+                f"{path}: is UTF-16 text without a byte-order mark; pass --encoding utf-16-be",
+                path=str(path),
+            )
         raise InputError(f"{path}: is not a text table (it holds binary data)", path=str(path))
     if "\r" in sample and "\n" not in sample:
         # Lines ended by CR alone (classic Mac OS, old Excel for Mac): polars knows only LF.
@@ -243,6 +254,8 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     frame = _drop_unnamed(frame, notes)
     frame = _drop_repeated_headers(frame, path, notes)
     frame = _drop_blank_lines(frame, notes)
+    if not frame.height:
+        notes.append(f"{path.name}: holds a header and no rows")
     return TableFile(frame, name or "utf-8", delimiter, tuple(notes))
 
 

@@ -766,3 +766,35 @@ def test_spreadsheet_error_values_are_no_names(cb: Codebook, tmp_path: Path) -> 
     ).rows() == [(1, "actor1", "#REF!"), (3, "location", "#VALUE!")]
     assert result.rejected["row"].to_list() == [1, 3]
     assert "#3 in a series of protests" in result.accepted["notes"].to_list()
+
+
+def test_pandas_floats_with_decimal_commas_in_a_count(cb: Codebook, tmp_path: Path) -> None:
+    # to_csv(sep=";", decimal=",") of a count with blanks: 3,0. A thousands group (1,000)
+    # could be a thousand or 1.000 and stays a failure.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    col = header.index("fatalities")
+    for row in rows:
+        row[col] = f"{row[col]},0"
+    rows[3][col] = "1,000"
+    path = tmp_path / "pandas.csv"
+    path.write_bytes(_csv(header, rows, delimiter=";").encode("utf-8"))
+    result = validate_file(path, cb)
+    assert result.errors.select("row", "rule", "value").rows() == [(4, "field-type", "1,000")]
+    assert result.accepted["fatalities"].to_list() == [3, 0, 0, 2, 1]
+
+
+def test_utf16_without_its_mark_and_a_header_alone_are_said(tmp_path: Path) -> None:
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(_csv(header, rows, delimiter="\t").encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"UTF-16 text without a byte-order mark; .*utf-16-le$"):
+        open_table(path)
+    assert open_table(path, encoding="utf-16-le").frame.height == len(ROWS)
+    only = tmp_path / "header.csv"
+    only.write_text(",".join(header) + "\n")
+    read = open_table(only)
+    assert read.frame.height == 0 and "header.csv: holds a header and no rows" in read.notes
