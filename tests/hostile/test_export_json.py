@@ -300,3 +300,16 @@ def test_a_file_name_that_reads_as_a_pattern_is_read_as_a_name(
     # DuckDB took the name as a glob: it read export1.json instead, or both files as one
     assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()
     assert conv.notes == read_export(SNAPSHOT, cb).notes
+
+
+def test_a_date_in_another_form_than_the_editor_writes_rejects_its_annotation(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    tasks = _tasks()
+    date = next(r for r in tasks[0]["annotations"][0]["result"] if r["from_name"] == "event_date")
+    date["value"]["datetime"] = "04/03/2024"  # the DateTime control writes 2024-03-04
+    conv = read_export(_write(tmp_path, tasks), cb)  # was: the whole export refused as ambiguous
+    row = conv.rejects.filter(pl.col("field") == "event_date").row(0, named=True)
+    assert (row["annotation_id"], row["rule"], row["value"]) == (1, "field-type", "04/03/2024")
+    usual = read_export(SNAPSHOT, cb)
+    assert (conv.accepted, conv.rejected) == (usual.accepted - 1, usual.rejected + 1)
