@@ -12,6 +12,12 @@ What is detected, and said once in a note when it is not the default:
 - **the delimiter**: ``,``, ``;`` (ACLED's export tool) or tab, whichever splits the header and
   the first rows into the same number of fields (quotes respected); a spreadsheet's ``sep=;``
   first line is honoured;
+- **the lines**: LF, CRLF, or CR alone (old Mac files; a CR inside a quoted cell stays as
+  written); blank lines are not rows and are skipped; a row with more cells than the header is
+  refused naming its line, unless its extra cells are all empty, and so is a row with fewer;
+- **the headers**: a header written twice is refused unless the second copy holds nothing the
+  first does not (it is then dropped); a first line of values (a file without its header) is
+  refused;
 - **Arrow IPC (Feather version 2) files** are read as Parquet files are;
 - **Parquet columns** that hold lists or structs, or a type the codebook field cannot take
   (``latitude`` as true/false, a date as a number), are refused naming the file and the column.
