@@ -50,6 +50,26 @@ from eventcoder.schema.tables import PROVENANCE, polars_dtype
 ROW = "row"
 TYPE_RULE = "field-type"
 _BAD = "__ec_bad_"
+_ERR = "__ec_err_"
+# What a spreadsheet writes for a formula it cannot compute: no value, in any field. (#N/A, its
+# "not available", is a missing-value token.)
+SPREADSHEET_ERRORS = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#GETTING_DATA",
+    "#ERROR!",
+)
 FAILURE_SCHEMA = pl.Schema(
     {
         ROW: pl.Int64,
@@ -320,15 +340,46 @@ class _Typing:
                         .then(col.str.replace_all(_SPACES, ""))
                         .otherwise(col)
                     )
+                if f.type == "integer" and self._comma_zero(f.name):
+                    col = col.str.replace(r",0$", "")
             parsed = _parse(col, f.type, source)
             typed.append(parsed.alias(f.name))
             if f.type != "string" and source != polars_dtype(f):
                 self.flags.append((col.is_not_null() & parsed.is_null()).alias(f"{_BAD}{f.name}"))
         if self.from_text:
             typed.extend(pl.col(c).str.strip_chars() for c in text)
+        self._spreadsheet_errors([c for c in text if c in cb.field_names])
         self.flagged = frame.select(self.flags) if self.flags else pl.DataFrame()
         out = frame.with_columns(*typed)
         return self._blanks(out, text)
+
+    def _spreadsheet_errors(self, columns: list[str]) -> None:
+        """Flag text cells holding a spreadsheet's error value (``#REF!``): in a text field it
+        would pass as an actor or a place. (A number or date field fails to read it anyway.)"""
+        if not columns:
+            return
+        # Only columns with a cell starting "#" are compared, found without copying a string.
+        marked = self.frame.select(
+            pl.col(c).str.starts_with("#").any().alias(c) for c in columns
+        ).row(0, named=True)
+        for c in columns:
+            if marked[c]:
+                error = pl.col(c).str.strip_chars().is_in(SPREADSHEET_ERRORS).fill_null(False)
+                self.flags.append(error.alias(f"{_ERR}{c}"))
+
+    def _comma_zero(self, name: str) -> bool:
+        """Whether an integer column is written as floats with a decimal comma (``3,0``), as
+        pandas writes an integer column with blanks under ``decimal=","``. One zero after the
+        comma is never a thousands group (``1,000``), which stays unread."""
+        col = pl.col(name).str.strip_chars()
+        comma, point = self.frame.select(
+            col.str.contains(r"^-?\d+,0$").any().alias("comma"),
+            col.str.contains(".", literal=True).any().alias("point"),
+        ).row(0)
+        if comma and not point:
+            self.notes.append(f"{name} read with decimal commas (3,0 is 3)")
+            return True
+        return False
 
     def _grouped(self, name: str) -> bool:
         """Whether an integer column writes thousands grouped by spaces (``1 234``, a no-break
@@ -577,15 +628,17 @@ class _Typing:
 
 def _type_failures(original: pl.DataFrame, flagged: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
     parts = []
-    for name in [c for c in flagged.columns if c.startswith(_BAD)]:
+    for name in [c for c in flagged.columns if c.startswith((_BAD, _ERR))]:
         rows = flagged[name].arg_true()
         if rows.len() == 0:
             continue
-        field = name.removeprefix(_BAD)
+        field = name.removeprefix(_BAD).removeprefix(_ERR)
         ftype = cb.field(field).type
         message = f"{field} is not a valid {ftype}"
         if ftype == "date":
             message += f" between {EARLIEST.isoformat()} and today"
+        if name.startswith(_ERR):
+            message = f"{field} holds a spreadsheet's error value, not a value"
         parts.append(
             pl.DataFrame(
                 {

@@ -262,3 +262,54 @@ def test_agreement_refuses_a_named_pipe_without_waiting_for_a_writer(
     finally:
         done.set()
     assert result.exit_code == 2 and "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("flag", [0.5, 2, "t", "no"], ids=repr)
+def test_was_cancelled_other_than_true_or_false_is_refused(
+    cb: Codebook, tmp_path: Path, flag: object
+) -> None:
+    tasks = _tasks()
+    tasks[0]["annotations"][0]["was_cancelled"] = flag  # read as BOOLEAN: 0.5 skipped it unseen
+    message = _refused(_write(tmp_path, tasks), cb)
+    assert f"task 1, annotation 1: was_cancelled '{flag}' is neither true nor false" in message
+
+
+@pytest.mark.parametrize("flag", ["false", None], ids=repr)
+def test_was_cancelled_as_the_string_false_or_null_is_not_cancelled(
+    cb: Codebook, tmp_path: Path, flag: object
+) -> None:
+    tasks = _tasks()
+    tasks[0]["annotations"][0]["was_cancelled"] = flag
+    conv = read_export(_write(tmp_path, tasks), cb)
+    assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()
+
+
+# ---- file names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "beside"), [("export[1].json", "export1.json"), ("export*.json", "export-old.json")]
+)
+def test_a_file_name_that_reads_as_a_pattern_is_read_as_a_name(
+    cb: Codebook, tmp_path: Path, name: str, beside: str
+) -> None:
+    tasks = _tasks()
+    path = _write(tmp_path, tasks, name)
+    _write(tmp_path, tasks[:1], beside)  # another export the pattern matches
+    conv = read_export(path, cb)
+    # DuckDB took the name as a glob: it read export1.json instead, or both files as one
+    assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()
+    assert conv.notes == read_export(SNAPSHOT, cb).notes
+
+
+def test_a_date_in_another_form_than_the_editor_writes_rejects_its_annotation(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    tasks = _tasks()
+    date = next(r for r in tasks[0]["annotations"][0]["result"] if r["from_name"] == "event_date")
+    date["value"]["datetime"] = "04/03/2024"  # the DateTime control writes 2024-03-04
+    conv = read_export(_write(tmp_path, tasks), cb)  # was: the whole export refused as ambiguous
+    row = conv.rejects.filter(pl.col("field") == "event_date").row(0, named=True)
+    assert (row["annotation_id"], row["rule"], row["value"]) == (1, "field-type", "04/03/2024")
+    usual = read_export(SNAPSHOT, cb)
+    assert (conv.accepted, conv.rejected) == (usual.accepted - 1, usual.rejected + 1)

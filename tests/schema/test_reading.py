@@ -748,3 +748,80 @@ def test_float32_coordinates_are_the_values_written(cb: Codebook, tmp_path: Path
     assert result.rejected.height == 0, result.errors.to_dicts()
     # Not 14.051199913024902: the float32 widened bit for bit.
     _check_rows(result.accepted)
+
+
+def test_spreadsheet_error_values_are_no_names(cb: Codebook, tmp_path: Path) -> None:
+    # A broken formula's #REF! used to pass as an actor (with an actor-known warning at most).
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    rows[0][header.index("actor1")] = "#REF!"
+    rows[2][header.index("location")] = "#VALUE!"
+    rows[3][header.index("notes")] = "#3 in a series of protests"  # a "#" that is text
+    path = tmp_path / "broken.csv"
+    path.write_text(_csv(header, rows))
+    result = validate_file(path, cb)
+    assert result.errors.filter(pl.col("rule") == "field-type").select(
+        "row", "field", "value"
+    ).rows() == [(1, "actor1", "#REF!"), (3, "location", "#VALUE!")]
+    assert result.rejected["row"].to_list() == [1, 3]
+    assert "#3 in a series of protests" in result.accepted["notes"].to_list()
+
+
+def test_pandas_floats_with_decimal_commas_in_a_count(cb: Codebook, tmp_path: Path) -> None:
+    # to_csv(sep=";", decimal=",") of a count with blanks: 3,0. A thousands group (1,000)
+    # could be a thousand or 1.000 and stays a failure.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    col = header.index("fatalities")
+    for row in rows:
+        row[col] = f"{row[col]},0"
+    rows[3][col] = "1,000"
+    path = tmp_path / "pandas.csv"
+    path.write_bytes(_csv(header, rows, delimiter=";").encode("utf-8"))
+    result = validate_file(path, cb)
+    assert result.errors.select("row", "rule", "value").rows() == [(4, "field-type", "1,000")]
+    assert result.accepted["fatalities"].to_list() == [3, 0, 0, 2, 1]
+
+
+def test_utf16_without_its_mark_and_a_header_alone_are_said(tmp_path: Path) -> None:
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(_csv(header, rows, delimiter="\t").encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"UTF-16 text without a byte-order mark; .*utf-16-le$"):
+        open_table(path)
+    assert open_table(path, encoding="utf-16-le").frame.height == len(ROWS)
+    only = tmp_path / "header.csv"
+    only.write_text(",".join(header) + "\n")
+    read = open_table(only)
+    assert read.frame.height == 0 and "header.csv: holds a header and no rows" in read.notes
+
+
+def test_a_row_shorter_than_the_header_is_refused_naming_its_line(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    # A deleted cell shifts every later value one column left (a longitude read as latitude):
+    # it was read with its last cells blank and accepted.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    header, rows = header[:-1], [r[:-1] for r in rows]  # tags last, blank on most rows
+    notes = header.index("notes")
+    rows[0][notes] = 'Two lines;\nwith "quotes", and a ""doubled"" one'
+    good = tmp_path / "good.csv"
+    good.write_text(_csv(header, rows, delimiter=";"))
+    result = validate_file(good, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    assert result.accepted["notes"][0] == rows[0][notes]
+    del rows[2][header.index("admin3")]  # the sea event: its admin cells are empty anyway
+    short = tmp_path / "short.csv"
+    short.write_text(_csv(header, rows, delimiter=";"))
+    with pytest.raises(InputError) as err:
+        validate_file(short, cb)
+    assert str(err.value) == (
+        f"{short}: line 5 has 29 cells, the header 30; "
+        "a cell was deleted or a delimiter lost on that line"
+    )

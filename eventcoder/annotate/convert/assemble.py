@@ -23,6 +23,7 @@ from eventcoder.schema.codebook import Codebook, Rule
 from eventcoder.schema.tables import PROVENANCE, table_columns
 
 _BY_ROW = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
+EDITOR_DATE = "%Y-%m-%d"  # what the DateTime control with only="date" stores
 _OWNERS = ["task_id", "article_id", "annotation_id", "coder"]
 
 
@@ -62,7 +63,11 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     say("validating")
     unique = [r for r in cb.rules if r.kind == "unique"]
     within = replace(cb, rules=tuple(r for r in cb.rules if r.kind != "unique"))
-    result = validate(events, within, table="annotations")
+    # Dates as Label Studio's DateTime control writes them (only="date"): a column of coders'
+    # dates has no "format" to infer, and one hand-posted 04/03/2024 made the whole export
+    # refused as ambiguous (and told to pass a --date-format convert does not have); any other
+    # form is now that event's field-type problem, with the value as written.
+    result = validate(events, within, table="annotations", date_format=EDITOR_DATE)
     # Rejected rows hold what the coder wrote (text), accepted rows typed values.
     rows = pl.concat(
         [result.accepted, result.rejected.drop("row", "reasons")], how="diagonal_relaxed"

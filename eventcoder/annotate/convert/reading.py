@@ -53,7 +53,7 @@ _ANNOTATION: _Spec = {
     "id": "VARCHAR",
     "completed_by": "JSON",
     "result": [_RESULT],
-    "was_cancelled": "BOOLEAN",
+    "was_cancelled": "VARCHAR",  # typed BOOLEAN, 0.5, 2 and "t" read as true: see at_first
     "created_at": "VARCHAR",
     "updated_at": "VARCHAR",
     "lead_time": "DOUBLE",
@@ -267,13 +267,35 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, sql: str, spec: dict[str, 
     threads = int(setting[0]) if setting else 1
     con.execute("SET threads = 1")
     try:
-        con.execute(sql.replace("{source}", source), [str(path)])
+        with _literal(path) as literal:
+            con.execute(sql.replace("{source}", source), [str(literal)])
     except (duckdb.OutOfMemoryException, duckdb.IOException):
         raise  # the machine's limits, not the file's fault: see connection()
     except duckdb.Error as err:
         raise _fail(path, err) from None
     finally:
         con.execute(f"SET threads = {threads}")
+
+
+# Characters DuckDB's file readers take as a glob pattern in a path.
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
+@contextmanager
+def _literal(path: Path) -> Iterator[Path]:
+    """``path`` as DuckDB reads it literally: a name such as ``export[1].json`` is a pattern.
+
+    read_json expands a path as a glob, so ``export[1].json`` read ``export1.json`` beside it,
+    and ``ex*.json`` every file it matched, as one export. A path holding such characters is
+    read through a link of a plain name in a folder of its own.
+    """
+    if not _GLOB.search(str(path.resolve())):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="eventcoder-export-") as tmp:
+        link = Path(tmp) / "export.json"
+        link.symlink_to(path.resolve())
+        yield link
 
 
 def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
@@ -303,7 +325,15 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
     # carrying the struct (results and all) onto every result row costs a copy per row.
     at_first = {
         "coder": coder,
-        "was_cancelled": "coalesce(was_cancelled, false)",
+        # Skipped or not decides how an annotation is counted: only true and false (as JSON
+        # booleans or, as some clients post them, strings) say it; null is Label Studio's default.
+        "was_cancelled": (
+            "CASE WHEN was_cancelled IS NULL THEN false "
+            "WHEN lower(was_cancelled) IN ('true', 'false') THEN lower(was_cancelled) = 'true' "
+            f"ELSE error('{_REFUSED}task ' || task_id || ', annotation ' || annotation_id "
+            "|| ': was_cancelled ''' || left(was_cancelled, 40) "
+            "|| ''' is neither true nor false') END"
+        ),
         "created_at": "created_at",
         "updated_at": "updated_at",
         "lead_time": "lead_time",
