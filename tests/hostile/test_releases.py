@@ -401,4 +401,3 @@ def test_verify_refuses_a_huge_checksum_list_before_reading_it(cb, tmp_path):
         sums.truncate(1 << 40)  # sparse: 1 TB that would be read whole into memory
     with pytest.raises(ReleaseError, match="far more than the checksum list of any release"):
         verify(r.path)
-
