@@ -12,6 +12,12 @@ What is detected, and said once in a note when it is not the default:
 - **the delimiter**: ``,``, ``;`` (ACLED's export tool) or tab, whichever splits the header and
   the first rows into the same number of fields (quotes respected); a spreadsheet's ``sep=;``
   first line is honoured;
+- **the lines**: LF, CRLF, or CR alone (old Mac files; a CR inside a quoted cell stays as
+  written); blank lines are not rows and are skipped; a row with more cells than the header is
+  refused naming its line, unless its extra cells are all empty, and so is a row with fewer;
+- **the headers**: a header written twice is refused unless the second copy holds nothing the
+  first does not (it is then dropped); a first line of values (a file without its header) is
+  refused;
 - **Arrow IPC (Feather version 2) files** are read as Parquet files are;
 - **Parquet columns** that hold lists or structs, or a type the codebook field cannot take
   (``latitude`` as true/false, a date as a number), are refused naming the file and the column.
@@ -251,6 +257,7 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     except pl.exceptions.PolarsError as err:
         raise _unreadable(path, delimiter, err) from None
     _refuse_headerless(frame, path)
+    _refuse_short_rows(frame, path, data, delimiter, skip)
     frame = _drop_unnamed(frame, notes)
     frame = _drop_repeated_headers(frame, path, notes)
     frame = _drop_blank_lines(frame, notes)
@@ -284,6 +291,63 @@ def _parse_text(
     )
     source = path if data is None else io.BytesIO(data.encode("utf-8"))
     return _parse_csv(source, delimiter, skip, ragged=True)
+
+
+def _refuse_short_rows(
+    frame: pl.DataFrame, path: Path, data: str | None, delimiter: str, skip: int
+) -> None:
+    """Raise :class:`InputError` naming the line of a row with fewer cells than the header.
+
+    polars reads the missing cells of a short row as blank. A row is short when a cell was
+    deleted or a delimiter lost, and every later value then sits in the next column's place
+    (a longitude in latitude): no cell of it can be trusted. Short rows leave the last column
+    with a value blank, so the file is read again only when that column has a blank cell.
+    """
+    filled = [c for c in frame.columns if frame[c].null_count() < frame.height]
+    if not filled or not frame[filled[-1]].null_count():
+        return
+    needed = frame.columns.index(filled[-1]) + 1
+    raw = data.encode("utf-8") if data is not None else path.read_bytes()
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    cells = _cells_per_record(raw, delimiter)
+    if not (cells[skip + 1 :] < needed).any():
+        return
+    text = raw.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    for i, row in enumerate(reader):
+        if i > skip and row and any(c.strip() for c in row) and len(row) < needed:
+            width = len(frame.columns)
+            raise InputError(
+                f"{path}: line {start} has {len(row)} cells, the header {width}; "
+                "a cell was deleted or a delimiter lost on that line",
+                path=str(path),
+            )
+        start = reader.line_num + 1
+
+
+def _cells_per_record(raw: bytes, delimiter: str) -> Any:
+    """The number of cells of each record of CSV bytes (blank lines: a large number, so that
+    they never count as short), found with array operations: a record ends at a line feed
+    outside quotes (an even number of quotes before it), a cell at a delimiter outside them."""
+    import numpy as np
+
+    arr = np.frombuffer(raw, np.uint8)
+    quotes = np.flatnonzero(arr == ord('"'))
+    feeds = np.flatnonzero(arr == ord("\n"))
+    ends = feeds[np.searchsorted(quotes, feeds) % 2 == 0]
+    if not len(ends) or ends[-1] != len(arr) - 1:
+        ends = np.append(ends, len(arr))
+    delims = np.flatnonzero(arr == ord(delimiter))
+    delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+    per_record = np.diff(np.searchsorted(delims, ends), prepend=0) + 1
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts
+    # A blank line, or one holding only a CR, is no record.
+    blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
+    per_record[blank] = np.iinfo(per_record.dtype).max
+    return per_record
 
 
 def _long_row(text: str, delimiter: str, skip: int) -> tuple[int, int, int]:

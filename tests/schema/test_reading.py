@@ -798,3 +798,30 @@ def test_utf16_without_its_mark_and_a_header_alone_are_said(tmp_path: Path) -> N
     only.write_text(",".join(header) + "\n")
     read = open_table(only)
     assert read.frame.height == 0 and "header.csv: holds a header and no rows" in read.notes
+
+
+def test_a_row_shorter_than_the_header_is_refused_naming_its_line(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    # A deleted cell shifts every later value one column left (a longitude read as latitude):
+    # it was read with its last cells blank and accepted.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    header, rows = header[:-1], [r[:-1] for r in rows]  # tags last, blank on most rows
+    notes = header.index("notes")
+    rows[0][notes] = 'Two lines;\nwith "quotes", and a ""doubled"" one'
+    good = tmp_path / "good.csv"
+    good.write_text(_csv(header, rows, delimiter=";"))
+    result = validate_file(good, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    assert result.accepted["notes"][0] == rows[0][notes]
+    del rows[2][header.index("admin3")]  # the sea event: its admin cells are empty anyway
+    short = tmp_path / "short.csv"
+    short.write_text(_csv(header, rows, delimiter=";"))
+    with pytest.raises(InputError) as err:
+        validate_file(short, cb)
+    assert str(err.value) == (
+        f"{short}: line 5 has 29 cells, the header 30; "
+        "a cell was deleted or a delimiter lost on that line"
+    )
