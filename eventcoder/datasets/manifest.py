@@ -18,6 +18,8 @@ from eventcoder.errors import ReleaseError
 from eventcoder.files import sha256
 
 MANIFEST = "SHA256SUMS"
+# A line is under 400 bytes; a million files would be far more than any release holds.
+MAX_MANIFEST_BYTES = 64 << 20
 _LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.*)", re.ASCII)
 
 
@@ -48,6 +50,13 @@ def read_manifest(folder: Path) -> dict[str, str]:
     path = folder / MANIFEST
     if not path.is_file():
         raise ReleaseError(f"{folder}: no {MANIFEST}; is it a release folder?", path=folder)
+    size = path.stat().st_size
+    if size > MAX_MANIFEST_BYTES:  # read whole, it would take all memory (a sparse file)
+        raise ReleaseError(
+            f"{path} is {size >> 20} MB, far more than the checksum list of any release (at "
+            f"most {MAX_MANIFEST_BYTES >> 20} MB); restore the release from a copy",
+            path=path,
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

@@ -393,3 +393,11 @@ def test_a_hostile_title_reaches_the_card_as_text(cb, tmp_path):
     )
     citation = body.split("## Citation", 1)[1]
     assert citation.count("````") == 2 and "## Out" not in body.split("````")[-1]
+
+
+def test_verify_refuses_a_huge_checksum_list_before_reading_it(cb, tmp_path):
+    r = _release(cb, tmp_path)
+    with (r.path / "SHA256SUMS").open("r+b") as sums:
+        sums.truncate(1 << 40)  # sparse: 1 TB that would be read whole into memory
+    with pytest.raises(ReleaseError, match="far more than the checksum list of any release"):
+        verify(r.path)
