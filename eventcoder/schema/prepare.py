@@ -30,7 +30,13 @@ from datetime import date, time
 import polars as pl
 
 from eventcoder.schema.codebook import Codebook, Field
-from eventcoder.schema.dates import DEFAULT_FORMAT, EARLIEST, MIDNIGHT, read_dates
+from eventcoder.schema.dates import (
+    DEFAULT_FORMAT,
+    EARLIEST,
+    MIDNIGHT,
+    DateFormatError,
+    read_dates,
+)
 from eventcoder.schema.reading import (
     check_column_types,
     is_text,
@@ -163,7 +169,13 @@ def prepare(
     # a million long strings costs more than the whole rule set. Blank means missing in both.
     from_text = all(dtype == pl.String for dtype in frame.schema.values())
     typing = _Typing(frame, cb, from_text, date_format)
-    frame = typing.run()
+    try:
+        frame = typing.run()
+    except DateFormatError as err:
+        if source is None:
+            raise
+        # The file is named, as every other refusal of it is.
+        raise DateFormatError(f"{source}: {err}", column=err.column) from None
     notes.extend(typing.notes)
     changes = list(typing.changes)
     type_failures = _type_failures(written, typing.flagged, cb)

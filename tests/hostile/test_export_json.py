@@ -313,3 +313,38 @@ def test_a_date_in_another_form_than_the_editor_writes_rejects_its_annotation(
     assert (row["annotation_id"], row["rule"], row["value"]) == (1, "field-type", "04/03/2024")
     usual = read_export(SNAPSHOT, cb)
     assert (conv.accepted, conv.rejected) == (usual.accepted - 1, usual.rejected + 1)
+
+
+# ---- predictions -------------------------------------------------------------------------------
+
+
+def _set_prediction(tasks: list[dict[str, Any]], key: str, value: object) -> None:
+    prediction = tasks[0]["predictions"][0]
+    if key.startswith("value."):
+        prediction["result"][0]["value"][key[len("value.") :]] = value
+    else:
+        prediction[key] = value
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("score", "high", "prediction 1: score as text"),  # was a null score
+        ("result", "oops", "prediction 1: result as text"),  # the prediction vanished
+        ("value.start", "zero", "prediction 1: a result with value.start as text"),
+        ("value.labels", "Event", "prediction 1: a result with value.labels as text"),
+    ],
+)
+def test_a_prediction_holding_a_value_of_another_type_is_refused(
+    cb: Codebook, tmp_path: Path, key: str, value: object, said: str
+) -> None:
+    tasks = _tasks()
+    _set_prediction(tasks, key, value)
+    assert f"task 1, {said}" in _refused(_write(tmp_path, tasks), cb)
+
+
+def test_predictions_after_a_bare_id_are_read(cb: Codebook, tmp_path: Path) -> None:
+    tasks = _tasks()
+    tasks[0]["predictions"].insert(0, 99)  # a quick export's id, then full objects
+    conv = read_export(_write(tmp_path, tasks), cb)
+    assert conv.predictions.equals(read_export(SNAPSHOT, cb).predictions)  # were all dropped

@@ -163,6 +163,7 @@ def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> N
         "%d.%m.%Y",
         "%Y-%m-%d 00:00:00",
         "%d%b%Y",  # Stata's %td and SAS's DATE9. (09May2020)
+        "%Y%m%d",  # Stata's and SAS's yyyymmdd numbers
     ],
 )
 def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
@@ -824,4 +825,26 @@ def test_a_row_shorter_than_the_header_is_refused_naming_its_line(
     assert str(err.value) == (
         f"{short}: line 5 has 29 cells, the header 30; "
         "a cell was deleted or a delimiter lost on that line"
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "what"), [(43960, "a spreadsheet's day count"), (1588982400, "a Unix time")]
+)
+def test_a_date_column_of_numbers_is_refused_in_one_line(
+    cb: Codebook, tmp_path: Path, days: int, what: str
+) -> None:
+    # Every row used to be rejected, one field-type failure each, for a column no format reads.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    for i, row in enumerate(rows):
+        row[header.index("event_date")] = str(days + i)
+    path = tmp_path / "serial.csv"
+    path.write_text(_csv(header, rows))
+    with pytest.raises(DateFormatError) as err:
+        validate_file(path, cb)
+    assert str(err.value) == (
+        f"{path}: event_date: holds numbers such as '{days}' ({what}?), not dates; "
+        "save the column as dates (2020-05-09)"
     )

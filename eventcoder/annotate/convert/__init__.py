@@ -105,6 +105,7 @@ from eventcoder.annotate.convert.reading import (
 from eventcoder.annotate.convert.structure import (
     check_annotations,
     check_config,
+    check_predictions,
     check_results,
     check_tasks,
     field_controls,
@@ -241,6 +242,7 @@ def _extract(
 ) -> Extracted:
     check_config(con, path, cb, controls)
     check_results(con, path, controls, targets)
+    check_predictions(con, path)
     fields = field_controls(cb, controls)
     region_tables(con)
     recounted = recount_utf16(con)

@@ -13,7 +13,7 @@ import polars as pl
 
 from eventcoder.annotate.config import EVENT_LABEL, LABELS_NAME
 from eventcoder.annotate.convert.reading import (
-    PREDICTION_JSON,
+    PREDICTION_OBJECT,
     RESULT_JSON,
     TEXT_VALUE,
     frame,
@@ -117,9 +117,14 @@ def prediction_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame(
         con,
         f"""
-      WITH p AS (
-        SELECT task_id, article_id, unnest(from_json(predictions, '{PREDICTION_JSON}')) AS p
-        FROM tasks WHERE json_type(predictions -> '$[0]') = 'OBJECT'
+      WITH each AS (
+        SELECT task_id, article_id, unnest(from_json(predictions, '["JSON"]')) AS p
+        FROM tasks WHERE json_type(predictions) = 'ARRAY'
+      ),
+      p AS (
+        -- objects only, each on its own: a quick export lists predictions by id
+        SELECT task_id, article_id, from_json(p, '{PREDICTION_OBJECT}') AS p
+        FROM each WHERE json_type(p) = 'OBJECT'
       ),
       r AS (SELECT task_id, article_id, p.id AS prediction_id, p.model_version, p.score,
                    unnest(from_json(p.result, '{RESULT_JSON}')) AS r FROM p)

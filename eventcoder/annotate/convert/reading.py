@@ -101,7 +101,7 @@ assert isinstance(_VALUE, dict)
 RESULT_JSON = orjson.dumps(
     [{**_RESULT, "value": {**_VALUE, "start": "BIGINT", "end": "BIGINT"}}]
 ).decode()
-PREDICTION_JSON = orjson.dumps([_PREDICTION]).decode()
+PREDICTION_OBJECT = orjson.dumps(_PREDICTION).decode()
 # read_json's buffer: what it parses at a time, per thread (a task may be larger). Larger
 # buffers cost memory and no speed.
 _BUFFER = 16 << 20

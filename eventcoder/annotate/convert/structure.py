@@ -369,3 +369,86 @@ def _choice_problems(bad: pl.DataFrame, cb: Codebook) -> pl.DataFrame:
         "value",
         pl.format("{} is not offered by control {}", "value", "from_name").alias("message"),
     )
+
+
+# What each key of a prediction, and of each of its results, may be: a JSON type of DuckDB's
+# json_type, or absent. Parsed to the predictions table, any other silently became null (a
+# score of "high", a start of "zero") or took its prediction with it (a result that is no list).
+_INTEGER = ("UBIGINT", "BIGINT")
+_PREDICTION_KEYS = {
+    "$.id": (*_INTEGER, "NULL"),
+    "$.score": (*_INTEGER, "DOUBLE", "NULL"),
+    "$.result": ("ARRAY", "NULL"),
+}
+_PREDICTED_KEYS = {
+    "$.id": ("VARCHAR", *_INTEGER),
+    "$.from_name": ("VARCHAR",),
+    "$.value": ("OBJECT",),
+    "$.value.start": (*_INTEGER, "NULL"),
+    "$.value.end": (*_INTEGER, "NULL"),
+    "$.value.labels": ("ARRAY", "NULL"),
+    "$.value.choices": ("ARRAY", "NULL"),
+}
+
+
+def _mistyped(column: str, keys: dict[str, tuple[str, ...]]) -> str:
+    """SQL: the first key of ``keys`` whose JSON type in ``column`` is not allowed, or null."""
+    paths = list(keys)
+    cases = " ".join(
+        f"WHEN t[{i}] IS NOT NULL AND t[{i}] NOT IN ({', '.join(repr(k) for k in allowed)}) "
+        f"THEN '{path[2:]} as ' || lower(t[{i}])"
+        for i, (path, allowed) in enumerate(keys.items(), start=1)
+        if "NULL" in allowed
+    )
+    required = " ".join(
+        f"WHEN t[{i}] IS NULL OR t[{i}] NOT IN ({', '.join(repr(k) for k in allowed)}) "
+        f"THEN '{path[2:]} as ' || lower(coalesce(t[{i}], 'nothing'))"
+        for i, (path, allowed) in enumerate(keys.items(), start=1)
+        if "NULL" not in allowed
+    )
+    types = f"json_type({column}, [{', '.join(repr(p) for p in paths)}])"
+    return f"(SELECT CASE {required} {cases} END FROM (SELECT {types} AS t))"
+
+
+def check_predictions(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a prediction, or a predicted result, holding a value of a type no server writes.
+
+    A quick export lists predictions by id (bare numbers): those are left alone. A prediction
+    given as an object must have the shape Label Studio exports, or the predictions table
+    would hold nulls where the file holds values, unseen.
+    """
+    bad = con.execute(f"""
+        WITH p AS (
+          SELECT task_id, unnest(from_json(predictions, '["JSON"]')) AS p
+          FROM tasks WHERE json_type(predictions) = 'ARRAY'
+        ),
+        obj AS (SELECT task_id, p FROM p WHERE json_type(p) = 'OBJECT'),
+        r AS (
+          SELECT task_id, p, unnest(from_json(p -> '$.result', '["JSON"]')) AS r
+          FROM obj WHERE json_type(p, '$.result') = 'ARRAY'
+        )
+        SELECT task_id, p ->> '$.id', what FROM (
+          SELECT task_id, p, {_mistyped("p", _PREDICTION_KEYS)} AS what FROM obj
+          UNION ALL
+          SELECT task_id, p, CASE WHEN json_type(r) <> 'OBJECT'
+                                  THEN 'a result as ' || lower(json_type(r))
+                                  ELSE 'a result with ' || {_mistyped("r", _PREDICTED_KEYS)}
+                             END FROM r
+        ) WHERE what IS NOT NULL
+        UNION ALL
+        SELECT task_id, NULL, 'predictions as ' || lower(json_type(predictions)) FROM tasks
+        WHERE json_type(predictions) NOT IN ('ARRAY', 'NULL')
+        ORDER BY 1 LIMIT 1""").fetchone()
+    if bad is None:
+        return
+    task, prediction, what = bad
+    for duck, said in (("varchar", "text"), ("ubigint", "a number"), ("bigint", "a number")):
+        what = what.replace(f" as {duck}", f" as {said}")
+    what = what.replace(" as double", " as a fraction")
+    which = f"prediction {prediction}" if prediction is not None else "its predictions"
+    raise ExportFormatError(
+        f"{path}: task {task}, {which}: {what}, which no Label Studio export holds; this file "
+        "was not written by a Label Studio server as it is",
+        path=str(path),
+        task=task,
+    )
