@@ -35,6 +35,8 @@ where it is blank (``lookup``, ``pair_lookup``, ``date_part``).
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -221,10 +223,7 @@ def _range(rule: Rule, cb: Codebook) -> list[Check]:
     f = rule.params["field"]
     col = pl.col(f)
     bad = pl.lit(False)
-    lo, hi = rule.params.get("min"), rule.params.get("max")
-    if hi == "today":
-        # Evaluated when the check is built: a validation run has one notion of "today".
-        hi = date.today()
+    lo, hi = (_bound(rule.params.get(k)) for k in ("min", "max"))
     if lo is not None:
         bad = bad | (col < lo)
     if hi is not None:
@@ -236,6 +235,52 @@ def _range(rule: Rule, cb: Codebook) -> list[Check]:
             other = pl.from_epoch(other.cast(pl.Int64), time_unit="s").dt.date()
         bad = bad | (col > other)
     return [Check(rule, f, bad.fill_null(False))]
+
+
+def _bound(value: Any) -> Any:
+    """A range rule's bound as polars compares it: ``today`` and ``YYYY-MM-DD`` as dates.
+
+    ``today`` is evaluated when the check is built: a validation run has one notion of it. A
+    codebook's dates are text (its YAML reads no dates), checked by :func:`check_rule`.
+    """
+    if value == "today":
+        return date.today()
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _check_bounds(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
+    """A range's bounds must be what its field holds: finite numbers, or dates (or today).
+
+    Unchecked, ``min: yes`` compared every value with True and ``min: .nan`` rejected nothing:
+    the rule passed every row without a word.
+    """
+    ftype = cb.field(rule.params["field"]).type
+    problems = []
+    for key in ("min", "max"):
+        value = rule.params.get(key)
+        if value is None:
+            continue
+        if ftype == "date":
+            if value != "today" and not _iso_date(value):
+                problems.append((f".{key}", f"must be a date YYYY-MM-DD or today, not {value!r}"))
+        elif ftype in ("integer", "number"):
+            if type(value) not in (int, float) or not math.isfinite(value):
+                problems.append((f".{key}", f"must be a number, not {value!r}"))
+        else:
+            problems.append((f".{key}", f"a {ftype} field has no range"))
+    return problems
+
+
+def _iso_date(value: Any) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _unique(rule: Rule, cb: Codebook) -> list[Check]:
@@ -359,6 +404,8 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
         problems.append((".keys", "needs exactly two fields"))
     if rule.kind == "allowed_if" and not problems:
         problems += _check_allowed_values(rule, cb)
+    if rule.kind == "range" and not problems:
+        problems += _check_bounds(rule, cb)
     return problems
 
 

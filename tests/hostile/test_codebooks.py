@@ -334,3 +334,32 @@ def test_codebook_show_prints_markup_in_terms_and_messages_as_written(tmp_path):
     result = runner.invoke(app, ["codebook", "show", "--codebook", str(write(tmp_path, text))])
     assert result.exit_code == 0, result.output
     assert "m [/] [x]" in result.output and "[red]r" in result.output
+
+
+def test_range_bounds_must_be_what_the_field_holds(tmp_path):
+    # Unchecked, `min: yes` compared values with True and `min: .nan` rejected nothing.
+    text = BASE + (
+        "rules:\n"
+        "  - {id: r1, kind: range, field: deaths, min: yes, max: .nan}\n"
+        "  - {id: r2, kind: range, field: kind, min: 0}\n"
+    )
+    assert problems(write(tmp_path, text)) == {
+        "rules[r1].min": "must be a number, not 'yes'",
+        "rules[r1].max": "must be a number, not nan",
+        "rules[r2].min": "a string field has no range",
+    }
+
+
+def test_a_date_bound_written_plainly_is_a_date(tmp_path):
+    # Plain YAML reads no dates now: the bound is the text 1997-01-01, made a date by the rule.
+    import polars as pl
+
+    from eventcoder.schema.validation import validate
+
+    text = BASE.replace("fields:\n", "fields:\n  - {name: day, type: date}\n") + (
+        "rules:\n  - {id: since, kind: range, field: day, min: 1997-01-01, max: today}\n"
+    )
+    cb = Codebook.from_file(write(tmp_path, text))
+    rows = pl.DataFrame({"day": ["1996-12-31", "1997-01-01"], "kind": ["a", "a"], "deaths": [0, 0]})
+    result = validate(rows, cb, "events")
+    assert result.rejected["day"].to_list() == ["1996-12-31"]
