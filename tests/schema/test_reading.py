@@ -371,6 +371,10 @@ def test_parquet_columns_of_the_wrong_kind_are_refused_naming_them(
         (b"", "is empty"),
         (b"\x1f\x8b\x08\x00compressed", "is gzip-compressed"),
         (b"PAR1 not really parquet", "cannot read it as a Parquet table"),
+        (b'[{"event_id_cnty": "MLI1"}]', "is JSON, not a table file"),
+        (b'{"event_id_cnty": "MLI1"}\n{"event_id_cnty": "MLI2"}\n', "is JSON, not a table"),
+        (b"<html><table><tr><td>event_id_cnty</td></tr></table></html>", "is XML or HTML"),
+        (b"ACLED export\nevent_id_cnty,notes\nMLI1,x\n", "line 2 has 2 cells, the header 1; is"),
     ],
 )
 def test_unreadable_files_are_refused_in_one_line(
