@@ -363,3 +363,23 @@ def test_a_date_bound_written_plainly_is_a_date(tmp_path):
     rows = pl.DataFrame({"day": ["1996-12-31", "1997-01-01"], "kind": ["a", "a"], "deaths": [0, 0]})
     result = validate(rows, cb, "events")
     assert result.rejected["day"].to_list() == ["1996-12-31"]
+
+
+def test_rule_parameters_that_would_fail_the_run_are_refused_at_load(tmp_path):
+    # Each loaded, then failed `validate` with a traceback (an unknown date part, a pattern
+    # polars cannot compile, text compared with numbers) or read 'abc' as a, b and c.
+    text = BASE.replace("fields:\n", "fields:\n  - {name: day, type: date}\n") + (
+        "rules:\n"
+        "  - {id: r1, kind: required_if, when: {field: deaths, in: [a]}, fields: [kind]}\n"
+        "  - {id: r2, kind: date_part, field: deaths, of: day, part: foo}\n"
+        '  - {id: r3, kind: required_if, when: {field: kind, matches: "[x"}, fields: [deaths]}\n'
+        "  - {id: r4, kind: allowed_if, when: {field: kind, in: abc}, fields: [deaths],"
+        " values: [0]}\n"
+    )
+    assert problems(write(tmp_path, text)) == {
+        "rules[r1].when.in": "'a' is not a value of an integer field",
+        "rules[r2].part": "'foo' is not one of year, quarter, month, week, day, weekday, "
+        "ordinal_day",
+        "rules[r3].when.matches": "'[x' is not a regular expression polars can use",
+        "rules[r4].when.in": "must be a list of values, not 'abc'",
+    }
