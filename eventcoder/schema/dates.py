@@ -75,6 +75,8 @@ SHAPES = (
     _Shape(r"[A-Za-z]+ \d{1,2}, \d{4}", ("%B %d, %Y",)),
     # Stata's %td and SAS's DATE9. (09may2020, 09MAY2020), as export delimited writes them.
     _Shape(r"\d{1,2}[A-Za-z]{3}\d{4}", ("%d%b%Y",)),
+    # Stata's and SAS's yyyymmdd numbers, databases' compact ISO (20200509).
+    _Shape(r"(?:19|20)\d{6}", ("%Y%m%d",)),
     _Shape(r"\d{1,2}/\d{1,2}/\d{4}", ("%m/%d/%Y", "%d/%m/%Y")),
     _Shape(r"\d{1,2}-\d{1,2}-\d{4}", ("%d-%m-%Y", "%m-%d-%Y")),
     _Shape(r"\d{1,2}\.\d{1,2}\.\d{4}", ("%d.%m.%Y",)),
@@ -153,7 +155,31 @@ def read_dates(
         if with_time.any():
             used.append(f"{fmt} 00:00:00")
         out = out.scatter(mask.arg_true(), dates)
+    if not used:
+        _refuse_day_counts(text, column)
     return DateReading(out, tuple(used))
+
+
+def _refuse_day_counts(values: pl.Series, column: str) -> None:
+    """Raise :class:`DateFormatError` when a date column holds only numbers: a spreadsheet's
+    day count (43960 is 9 May 2020 in Excel) or a Unix time (1588982400), which no format
+    reads and which this module does not guess at."""
+    written = values.drop_nulls()
+    if not written.len() or not written.str.contains(r"^\d+(?:\.\d+)?$").all():
+        return
+    example = str(written.sort()[0])
+    what = (
+        "a spreadsheet's day count"
+        if len(example.split(".")[0]) == 5
+        else "a Unix time"
+        if len(example.split(".")[0]) >= 9
+        else "a number"
+    )
+    raise DateFormatError(
+        f"{column}: holds numbers such as {example!r} ({what}?), not dates; "
+        "save the column as dates (2020-05-09)",
+        column=column,
+    )
 
 
 def _parse(value: pl.Expr, fmt: str, years: pl.Expr | None, today: date) -> pl.Expr:

@@ -1,10 +1,13 @@
 """A table brought to the codebook's columns, spellings and types, with every change recorded.
 
 Reading is not changing: matching headers (``EVENT_DATE`` is ``event_date``), trimming the spaces
-around a cell, reading the codebook's missing-value tokens (``NA``, ``#N/A``, ...) as blank, and
-reading text as the field's type (``35.6570`` as a number, ``9-May-20`` as a date, the column's
-format inferred by :mod:`eventcoder.schema.dates`) give the value the file holds. Notes say once
-what was read that way when it is not the default.
+around a cell, reading the codebook's missing-value tokens (``NA``, ``#N/A``, ...) as blank in its
+fields (``missing_numbers``, such as Stata's ``.``, in number and date fields only), and reading
+text as the field's type (``35.6570`` as a number, ``14,0512`` with decimal commas, ``1 234``
+grouped by spaces, ``9-May-20`` as a date, the column's format inferred by
+:mod:`eventcoder.schema.dates`; a timestamp at midnight as its day) give the value the file
+holds. Notes say once what was read that way when it is not the default. What cannot be read so
+(``NaN``, ``#REF!``, a time of day in a date field) is a ``field-type`` failure, never a guess.
 
 Changing is recorded: every value of a row that differs from what was read is one row of the
 changes table (row, field, before, after, reason, source), for the reasons the codebook declares:
@@ -30,7 +33,13 @@ from datetime import date, time
 import polars as pl
 
 from eventcoder.schema.codebook import Codebook, Field
-from eventcoder.schema.dates import DEFAULT_FORMAT, EARLIEST, MIDNIGHT, read_dates
+from eventcoder.schema.dates import (
+    DEFAULT_FORMAT,
+    EARLIEST,
+    MIDNIGHT,
+    DateFormatError,
+    read_dates,
+)
 from eventcoder.schema.reading import (
     check_column_types,
     is_text,
@@ -163,7 +172,13 @@ def prepare(
     # a million long strings costs more than the whole rule set. Blank means missing in both.
     from_text = all(dtype == pl.String for dtype in frame.schema.values())
     typing = _Typing(frame, cb, from_text, date_format)
-    frame = typing.run()
+    try:
+        frame = typing.run()
+    except DateFormatError as err:
+        if source is None:
+            raise
+        # The file is named, as every other refusal of it is.
+        raise DateFormatError(f"{source}: {err}", column=err.column) from None
     notes.extend(typing.notes)
     changes = list(typing.changes)
     type_failures = _type_failures(written, typing.flagged, cb)

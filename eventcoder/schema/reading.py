@@ -210,6 +210,14 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     # Whether the sample below is the whole file (then its last row is complete).
     whole = len(text) <= SAMPLE_CHARS and (data is not None or len(head) < SAMPLE_BYTES)
     sample = text[:SAMPLE_CHARS].lstrip("\ufeff")
+    start = sample.lstrip()[:1]
+    if start in ("[", "{", "<"):
+        what = "JSON" if start != "<" else "XML or HTML"
+        raise InputError(
+            f"{path}: is {what}, not a table file; save the table as CSV or Parquet "
+            "(a Label Studio export goes to eventcoder convert)",
+            path=str(path),
+        )
     if "\x00" in sample:
         odd, even = head[1:4096:2], head[0:4096:2]
         if head[:1] != b"\x00" and odd.count(0) > 0.9 * len(odd):
@@ -281,9 +289,13 @@ def _parse_text(
     text = data if data is not None else path.read_bytes().decode("utf-8-sig", errors="replace")
     line, cells, width = _long_row(text, delimiter, skip)
     if line:
+        why = (
+            "is the first line a title above the header?"
+            if width == 1
+            else "a cell was added or a delimiter left unquoted on that line"
+        )
         raise InputError(
-            f"{path}: line {line} has {cells} cells, the header {width}; "
-            "a cell was added or a delimiter left unquoted on that line",
+            f"{path}: line {line} has {cells} cells, the header {width}; {why}",
             path=str(path),
         )
     notes.append(

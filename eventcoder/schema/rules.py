@@ -35,6 +35,8 @@ where it is blank (``lookup``, ``pair_lookup``, ``date_part``).
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
 HELPER_PREFIX = "__ec_"
 
 CONDITION_OPS = ("in", "not_in", "matches", "is_null", "not_null")
+# What a date_part rule can take of a date (polars' names for them).
+DATE_PARTS = ("year", "quarter", "month", "week", "day", "weekday", "ordinal_day")
 # Rule kinds that read the actor list / the gazetteer (``references`` in the codebook).
 ACTOR_KINDS = ("actor_type_listed", "actor_known")
 PLACE_KINDS = ("place_known", "coordinates_near_place")
@@ -116,7 +120,51 @@ def _check_condition(when: Any, cb: Codebook) -> list[tuple[str, str]]:
     ops = [op for op in CONDITION_OPS if op in when]
     if len(ops) != 1:
         problems.append((".when", f"needs exactly one of {', '.join(CONDITION_OPS)}"))
+    elif when["field"] in cb.field_names:
+        op = ops[0]
+        if op in ("in", "not_in"):
+            problems += _check_values(f".when.{op}", when[op], cb.field(when["field"]).type)
+        elif op == "matches" and not _pattern_compiles(when[op]):
+            problems.append(
+                (".when.matches", f"{when[op]!r} is not a regular expression polars can use")
+            )
     return problems
+
+
+# What a value of each field type is, in a codebook's YAML: a value of another type would be
+# compared with the column and fail the run (polars refuses to compare text with numbers).
+_VALUE_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "date": (str,),
+}
+
+
+def _check_values(entry: str, values: Any, ftype: str) -> list[tuple[str, str]]:
+    """Values a condition or an allowed_if compares a field with: a list of its type."""
+    if not isinstance(values, list):  # a lone string would become a list of its letters
+        return [(entry, f"must be a list of values, not {values!r}")]
+    wanted = _VALUE_TYPES.get(ftype)
+    if wanted is None:  # an unknown type: reported with its field
+        return []
+    wrong = [v for v in values if type(v) not in wanted]
+    if wrong:
+        article = "an" if ftype[0] in "aeiou" else "a"
+        return [(entry, f"{wrong[0]!r} is not a value of {article} {ftype} field")]
+    return []
+
+
+def _pattern_compiles(pattern: Any) -> bool:
+    """Whether polars (Rust's regex, not Python's) takes ``pattern``."""
+    if not isinstance(pattern, str):
+        return False
+    try:
+        pl.Series([""]).str.contains(pattern)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,10 +269,7 @@ def _range(rule: Rule, cb: Codebook) -> list[Check]:
     f = rule.params["field"]
     col = pl.col(f)
     bad = pl.lit(False)
-    lo, hi = rule.params.get("min"), rule.params.get("max")
-    if hi == "today":
-        # Evaluated when the check is built: a validation run has one notion of "today".
-        hi = date.today()
+    lo, hi = (_bound(rule.params.get(k)) for k in ("min", "max"))
     if lo is not None:
         bad = bad | (col < lo)
     if hi is not None:
@@ -236,6 +281,52 @@ def _range(rule: Rule, cb: Codebook) -> list[Check]:
             other = pl.from_epoch(other.cast(pl.Int64), time_unit="s").dt.date()
         bad = bad | (col > other)
     return [Check(rule, f, bad.fill_null(False))]
+
+
+def _bound(value: Any) -> Any:
+    """A range rule's bound as polars compares it: ``today`` and ``YYYY-MM-DD`` as dates.
+
+    ``today`` is evaluated when the check is built: a validation run has one notion of it. A
+    codebook's dates are text (its YAML reads no dates), checked by :func:`check_rule`.
+    """
+    if value == "today":
+        return date.today()
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _check_bounds(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
+    """A range's bounds must be what its field holds: finite numbers, or dates (or today).
+
+    Unchecked, ``min: yes`` compared every value with True and ``min: .nan`` rejected nothing:
+    the rule passed every row without a word.
+    """
+    ftype = cb.field(rule.params["field"]).type
+    problems = []
+    for key in ("min", "max"):
+        value = rule.params.get(key)
+        if value is None:
+            continue
+        if ftype == "date":
+            if value != "today" and not _iso_date(value):
+                problems.append((f".{key}", f"must be a date YYYY-MM-DD or today, not {value!r}"))
+        elif ftype in ("integer", "number"):
+            if type(value) not in (int, float) or not math.isfinite(value):
+                problems.append((f".{key}", f"must be a number, not {value!r}"))
+        elif ftype in _VALUE_TYPES:  # an unknown type is reported with its field
+            problems.append((f".{key}", f"a {ftype} field has no range"))
+    return problems
+
+
+def _iso_date(value: Any) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _unique(rule: Rule, cb: Codebook) -> list[Check]:
@@ -358,7 +449,13 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
     if rule.kind == "pair_lookup" and len(rule.params["keys"]) != 2:
         problems.append((".keys", "needs exactly two fields"))
     if rule.kind == "allowed_if" and not problems:
-        problems += _check_allowed_values(rule, cb)
+        for f in rule.params["fields"]:
+            problems += _check_values(".values", rule.params["values"], cb.field(f).type)
+        problems += [] if problems else _check_allowed_values(rule, cb)
+    if rule.kind == "date_part" and rule.params["part"] not in DATE_PARTS:
+        problems.append((".part", f"{rule.params['part']!r} is not one of {', '.join(DATE_PARTS)}"))
+    if rule.kind == "range" and not problems:
+        problems += _check_bounds(rule, cb)
     return problems
 
 

@@ -334,3 +334,52 @@ def test_codebook_show_prints_markup_in_terms_and_messages_as_written(tmp_path):
     result = runner.invoke(app, ["codebook", "show", "--codebook", str(write(tmp_path, text))])
     assert result.exit_code == 0, result.output
     assert "m [/] [x]" in result.output and "[red]r" in result.output
+
+
+def test_range_bounds_must_be_what_the_field_holds(tmp_path):
+    # Unchecked, `min: yes` compared values with True and `min: .nan` rejected nothing.
+    text = BASE + (
+        "rules:\n"
+        "  - {id: r1, kind: range, field: deaths, min: yes, max: .nan}\n"
+        "  - {id: r2, kind: range, field: kind, min: 0}\n"
+    )
+    assert problems(write(tmp_path, text)) == {
+        "rules[r1].min": "must be a number, not 'yes'",
+        "rules[r1].max": "must be a number, not nan",
+        "rules[r2].min": "a string field has no range",
+    }
+
+
+def test_a_date_bound_written_plainly_is_a_date(tmp_path):
+    # Plain YAML reads no dates now: the bound is the text 1997-01-01, made a date by the rule.
+    import polars as pl
+
+    from eventcoder.schema.validation import validate
+
+    text = BASE.replace("fields:\n", "fields:\n  - {name: day, type: date}\n") + (
+        "rules:\n  - {id: since, kind: range, field: day, min: 1997-01-01, max: today}\n"
+    )
+    cb = Codebook.from_file(write(tmp_path, text))
+    rows = pl.DataFrame({"day": ["1996-12-31", "1997-01-01"], "kind": ["a", "a"], "deaths": [0, 0]})
+    result = validate(rows, cb, "events")
+    assert result.rejected["day"].to_list() == ["1996-12-31"]
+
+
+def test_rule_parameters_that_would_fail_the_run_are_refused_at_load(tmp_path):
+    # Each loaded, then failed `validate` with a traceback (an unknown date part, a pattern
+    # polars cannot compile, text compared with numbers) or read 'abc' as a, b and c.
+    text = BASE.replace("fields:\n", "fields:\n  - {name: day, type: date}\n") + (
+        "rules:\n"
+        "  - {id: r1, kind: required_if, when: {field: deaths, in: [a]}, fields: [kind]}\n"
+        "  - {id: r2, kind: date_part, field: deaths, of: day, part: foo}\n"
+        '  - {id: r3, kind: required_if, when: {field: kind, matches: "[x"}, fields: [deaths]}\n'
+        "  - {id: r4, kind: allowed_if, when: {field: kind, in: abc}, fields: [deaths],"
+        " values: [0]}\n"
+    )
+    assert problems(write(tmp_path, text)) == {
+        "rules[r1].when.in": "'a' is not a value of an integer field",
+        "rules[r2].part": "'foo' is not one of year, quarter, month, week, day, weekday, "
+        "ordinal_day",
+        "rules[r3].when.matches": "'[x' is not a regular expression polars can use",
+        "rules[r4].when.in": "must be a list of values, not 'abc'",
+    }

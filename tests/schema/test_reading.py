@@ -163,6 +163,7 @@ def test_a_wrong_forced_encoding_is_refused_naming_the_line(tmp_path: Path) -> N
         "%d.%m.%Y",
         "%Y-%m-%d 00:00:00",
         "%d%b%Y",  # Stata's %td and SAS's DATE9. (09May2020)
+        "%Y%m%d",  # Stata's and SAS's yyyymmdd numbers
     ],
 )
 def test_spreadsheet_dates_in_each_form_are_read_as_the_day_meant(
@@ -370,6 +371,10 @@ def test_parquet_columns_of_the_wrong_kind_are_refused_naming_them(
         (b"", "is empty"),
         (b"\x1f\x8b\x08\x00compressed", "is gzip-compressed"),
         (b"PAR1 not really parquet", "cannot read it as a Parquet table"),
+        (b'[{"event_id_cnty": "MLI1"}]', "is JSON, not a table file"),
+        (b'{"event_id_cnty": "MLI1"}\n{"event_id_cnty": "MLI2"}\n', "is JSON, not a table"),
+        (b"<html><table><tr><td>event_id_cnty</td></tr></table></html>", "is XML or HTML"),
+        (b"ACLED export\nevent_id_cnty,notes\nMLI1,x\n", "line 2 has 2 cells, the header 1; is"),
     ],
 )
 def test_unreadable_files_are_refused_in_one_line(
@@ -824,4 +829,26 @@ def test_a_row_shorter_than_the_header_is_refused_naming_its_line(
     assert str(err.value) == (
         f"{short}: line 5 has 29 cells, the header 30; "
         "a cell was deleted or a delimiter lost on that line"
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "what"), [(43960, "a spreadsheet's day count"), (1588982400, "a Unix time")]
+)
+def test_a_date_column_of_numbers_is_refused_in_one_line(
+    cb: Codebook, tmp_path: Path, days: int, what: str
+) -> None:
+    # Every row used to be rejected, one field-type failure each, for a column no format reads.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    for i, row in enumerate(rows):
+        row[header.index("event_date")] = str(days + i)
+    path = tmp_path / "serial.csv"
+    path.write_text(_csv(header, rows))
+    with pytest.raises(DateFormatError) as err:
+        validate_file(path, cb)
+    assert str(err.value) == (
+        f"{path}: event_date: holds numbers such as '{days}' ({what}?), not dates; "
+        "save the column as dates (2020-05-09)"
     )
