@@ -1,10 +1,13 @@
 """A table brought to the codebook's columns, spellings and types, with every change recorded.
 
 Reading is not changing: matching headers (``EVENT_DATE`` is ``event_date``), trimming the spaces
-around a cell, reading the codebook's missing-value tokens (``NA``, ``#N/A``, ...) as blank, and
-reading text as the field's type (``35.6570`` as a number, ``9-May-20`` as a date, the column's
-format inferred by :mod:`eventcoder.schema.dates`) give the value the file holds. Notes say once
-what was read that way when it is not the default.
+around a cell, reading the codebook's missing-value tokens (``NA``, ``#N/A``, ...) as blank in its
+fields (``missing_numbers``, such as Stata's ``.``, in number and date fields only), and reading
+text as the field's type (``35.6570`` as a number, ``14,0512`` with decimal commas, ``1 234``
+grouped by spaces, ``9-May-20`` as a date, the column's format inferred by
+:mod:`eventcoder.schema.dates`; a timestamp at midnight as its day) give the value the file
+holds. Notes say once what was read that way when it is not the default. What cannot be read so
+(``NaN``, ``#REF!``, a time of day in a date field) is a ``field-type`` failure, never a guess.
 
 Changing is recorded: every value of a row that differs from what was read is one row of the
 changes table (row, field, before, after, reason, source), for the reasons the codebook declares:
@@ -247,6 +250,17 @@ def _number(col: pl.Expr, source: pl.DataType) -> pl.Expr:
     return pl.when(number.is_finite()).then(number)
 
 
+# Digits other scripts write (Arabic-Indic, Extended Arabic-Indic, full-width), and the Arabic
+# decimal separator, with the ASCII characters they stand for.
+_DIGITS = [
+    *(chr(c) for c in range(0x0660, 0x066A)),
+    *(chr(c) for c in range(0x06F0, 0x06FA)),
+    *(chr(c) for c in range(0xFF10, 0xFF1A)),
+    "\u066b",
+]
+_ASCII_DIGITS = [*(str(d) for d in range(10))] * 3 + ["."]
+_OTHER_DIGITS = "[\u0660-\u0669\u06f0-\u06f9\uff10-\uff19]"
+
 # Digits in groups of three separated by a space, no-break space or narrow no-break space.
 _GROUPED = "^-?\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+$"
 _SPACES = "[ \u00a0\u202f]"
@@ -344,6 +358,8 @@ class _Typing:
             if source == pl.String:
                 col = _blank(col.str.strip_chars() if self.from_text else col, self.number_tokens)
                 self._count_number_tokens(f.name)
+                if self._other_digits(f.name):
+                    col = col.str.replace_many(_DIGITS, _ASCII_DIGITS)
                 if f.type == "number" and self._decimal_commas(f.name):
                     col = col.str.replace(",", ".", literal=True)
                 if f.type == "integer" and self._grouped(f.name):
@@ -378,6 +394,15 @@ class _Typing:
             if marked[c]:
                 error = pl.col(c).str.strip_chars().is_in(SPREADSHEET_ERRORS).fill_null(False)
                 self.flags.append(error.alias(f"{_ERR}{c}"))
+
+    def _other_digits(self, name: str) -> bool:
+        """Whether a number column writes digits of another script (Arabic-Indic ``٣``,
+        Persian ``۳``, full-width ``３``, as Arabic-locale spreadsheets and CJK input save them):
+        they are the same digits, read as such, with a note."""
+        found = self.frame.select(pl.col(name).str.contains(_OTHER_DIGITS).any()).item()
+        if found:
+            self.notes.append(f"{name} read with digits of another script (٣ and ３ are 3)")
+        return bool(found)
 
     def _comma_zero(self, name: str) -> bool:
         """Whether an integer column is written as floats with a decimal comma (``3,0``), as

@@ -852,3 +852,20 @@ def test_a_date_column_of_numbers_is_refused_in_one_line(
         f"{path}: event_date: holds numbers such as '{days}' ({what}?), not dates; "
         "save the column as dates (2020-05-09)"
     )
+
+
+def test_digits_of_other_scripts_are_digits(cb: Codebook, tmp_path: Path) -> None:
+    # An Arabic-locale sheet writes ٣ and ١٤٫٠٥١٢; full-width input gives ３. They failed as
+    # not numbers.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    rows[0][header.index("fatalities")] = "٣"
+    rows[0][header.index("latitude")] = "١٤٫٠٥١٢"
+    rows[5][header.index("fatalities")] = "１"
+    path = tmp_path / "arabic.csv"
+    path.write_bytes(_csv(header, rows).encode("utf-8"))
+    result = validate_file(path, cb)
+    assert result.rejected.height == 0, result.errors.to_dicts()
+    _check_rows(result.accepted)
+    assert any("digits of another script" in n for n in result.notes)
