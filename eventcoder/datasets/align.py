@@ -349,6 +349,35 @@ def _clusters(
     return label
 
 
+def _one_annotation_per_coder(annotations: pl.DataFrame) -> None:
+    """Refuse a coder with two annotations of one article (Label Studio lets a coder add one).
+
+    Aligned as one coder, the two versions' events could never share an aligned event, so one
+    version's events counted as events the coder's other version missed, and its votes as the
+    coder's: detection and every field's agreement measured something else, unseen.
+    """
+    if "annotation_id" not in annotations.columns or annotations.height == 0:
+        return
+    twice = (
+        annotations.group_by("article_id", "coder")
+        .agg(pl.col("annotation_id").unique().sort().alias("ids"))
+        .filter(pl.col("ids").list.len() > 1)
+        .sort("article_id", "coder", nulls_last=True)
+    )
+    if twice.height:
+        article, coder, ids = twice.row(0)
+        raise InputError(
+            f"article {article!r}: coder {coder!r} has {len(ids)} annotations "
+            f"({', '.join(str(i) for i in ids)}); agreement counts each coder once per article: "
+            "keep one of them in Label Studio and export again"
+            + (
+                f" ({twice.height - 1} more such article and coder pairs)"
+                if twice.height > 1
+                else ""
+            )
+        )
+
+
 def align_events(
     annotations: pl.DataFrame,
     cb: Codebook | None = None,
@@ -370,6 +399,7 @@ def align_events(
             f"annotations table lacks column(s) {', '.join(missing)}; "
             "pass a table built by the converter (eventcoder.annotate.convert)"
         )
+    _one_annotation_per_coder(annotations)
     p = Alignment.resolve(cb, weights=weights, threshold=threshold)
     report = on_progress or (lambda stage, done, total: None)
     n = annotations.height

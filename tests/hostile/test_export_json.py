@@ -348,3 +348,21 @@ def test_predictions_after_a_bare_id_are_read(cb: Codebook, tmp_path: Path) -> N
     tasks[0]["predictions"].insert(0, 99)  # a quick export's id, then full objects
     conv = read_export(_write(tmp_path, tasks), cb)
     assert conv.predictions.equals(read_export(SNAPSHOT, cb).predictions)  # were all dropped
+
+
+# ---- agreement and adjudication given an export ----------------------------------------------
+
+
+def test_a_coder_with_two_annotations_of_one_article_is_refused_by_agreement(
+    tmp_path: Path,
+) -> None:
+    demo = Path(__file__).resolve().parents[2] / "eventcoder" / "demo" / "export.json"
+    tasks = orjson.loads(demo.read_bytes())
+    first, second = tasks[0]["annotations"][:2]  # two coders' submitted annotations
+    second["completed_by"] = first["completed_by"]  # a coder who added a second annotation
+    path = _write(tmp_path, tasks)
+    for command in ("agreement", "adjudicate"):
+        result = CliRunner().invoke(app, [command, str(path), "-o", str(tmp_path / command)])
+        # was exit 0: one version's events counted as events the coder's other version missed
+        assert result.exit_code == 2, result.output
+        assert f"has 2 annotations ({first['id']}, {second['id']})" in result.output
