@@ -404,3 +404,11 @@ def test_rule_parameters_of_the_wrong_shape_are_refused_at_load(tmp_path, rule, 
     # string as its letters, or 'no' as true.
     found = problems(write(tmp_path, BASE + f"rules:\n  - {rule}\n"))
     assert says in found[f"rules[r]{entry}"], found
+
+
+def test_a_key_with_a_line_break_is_named_on_one_line(tmp_path):
+    lines = check(write(tmp_path, BASE + '"sett\\nings": {}\n'))
+    assert lines == [
+        f"error: {tmp_path / 'codebook.yaml'}: sett\\nings: unknown section "
+        "(expected one of codebook, fields, references, rules, settings, vocabularies)"
+    ]
