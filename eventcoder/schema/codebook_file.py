@@ -202,6 +202,10 @@ class _Loader:
         self.problems: list[tuple[str, str]] = []
 
     def bad(self, entry: str, message: str) -> None:
+        # An entry is made of the file's keys: a key holding a line break would split the
+        # one line a problem is printed on.
+        if not entry.isprintable():
+            entry = "".join(c if c.isprintable() else repr(c)[1:-1] for c in entry)
         self.problems.append((entry, message))
 
     def text(self, entry: str, value: Any) -> str:

@@ -124,6 +124,8 @@ def _check_condition(when: Any, cb: Codebook) -> list[tuple[str, str]]:
         op = ops[0]
         if op in ("in", "not_in"):
             problems += _check_values(f".when.{op}", when[op], cb.field(when["field"]).type)
+        elif op in ("is_null", "not_null") and when[op] is not True:
+            problems.append((f".when.{op}", f"must be true, not {when[op]!r}"))
         elif op == "matches" and not _pattern_compiles(when[op]):
             problems.append(
                 (".when.matches", f"{when[op]!r} is not a regular expression polars can use")
@@ -424,6 +426,10 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
     for key in kind.required:
         if key not in rule.params:
             problems.append((f".{key}", f"is required by kind {rule.kind}"))
+    for key, value in rule.params.items():
+        shape = _SHAPES.get(key)
+        if shape is not None and not shape[0](value):
+            problems.append((f".{key}", f"must be {shape[1]}, not {value!r}"))
     if problems:
         return problems
     names = set(cb.field_names)
@@ -452,11 +458,51 @@ def check_rule(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:
         for f in rule.params["fields"]:
             problems += _check_values(".values", rule.params["values"], cb.field(f).type)
         problems += [] if problems else _check_allowed_values(rule, cb)
+    if rule.kind == "date_part" and rule.params["of"] in names:
+        if cb.field(rule.params["of"]).type in set(_VALUE_TYPES) - {"date"}:
+            problems.append((".of", f"{rule.params['of']!r} is not a date field"))
     if rule.kind == "date_part" and rule.params["part"] not in DATE_PARTS:
         problems.append((".part", f"{rule.params['part']!r} is not one of {', '.join(DATE_PARTS)}"))
     if rule.kind == "range" and not problems:
         problems += _check_bounds(rule, cb)
     return problems
+
+
+def _name(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _names(value: Any, count: int | None = None) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(map(_name, value))
+        and (count is None or len(value) == count)
+    )
+
+
+# The shape of each parameter a rule kind reads, checked before anything looks inside it: a
+# field given as a list was looked up in a dict (a traceback), `fields: deaths` read as the
+# letters d, e, a, ..., an empty `fields` failed the run, `derive: 'no'` counted as true.
+_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{key: (_name, "the name of a field") for key in ("field", "key", "of", "max_field", "date")},
+    "fields": (_names, "a non-empty list of field names"),
+    "keys": (lambda v: _names(v, 2), "a list of two field names"),
+    "coordinates": (lambda v: _names(v, 2), "a list of two field names (latitude, longitude)"),
+    "actors": (
+        lambda v: isinstance(v, list) and bool(v) and all(_names(p, 2) for p in v),
+        "a non-empty list of [actor field, type field] pairs",
+    ),
+    "requires": (lambda v: _name(v) or _names(v), "a field name or a list of them"),
+    "vocabulary": (_name, "the name of a vocabulary"),
+    "attribute": (_name, "the name of a term attribute"),
+    "derive": (lambda v: type(v) is bool, "true or false"),
+    "any": (lambda v: type(v) is bool, "true or false"),
+    "tolerance_km": (
+        lambda v: type(v) in (int, float) and math.isfinite(v) and v > 0,
+        "a distance in km above 0",
+    ),
+}
 
 
 def _check_attribute(rule: Rule, cb: Codebook) -> list[tuple[str, str]]:

@@ -383,3 +383,32 @@ def test_rule_parameters_that_would_fail_the_run_are_refused_at_load(tmp_path):
         "rules[r3].when.matches": "'[x' is not a regular expression polars can use",
         "rules[r4].when.in": "must be a list of values, not 'abc'",
     }
+
+
+@pytest.mark.parametrize(
+    ("rule", "entry", "says"),
+    [
+        ("{id: r, kind: unique, fields: deaths}", ".fields", "must be a non-empty list of field"),
+        ("{id: r, kind: unique, fields: []}", ".fields", "must be a non-empty list of field"),
+        ("{id: r, kind: in_vocabulary, field: kind, vocabulary: [kinds]}", ".vocabulary", "must"),
+        ("{id: r, kind: range, field: deaths, max_field: [deaths]}", ".max_field", "must be the"),
+        ("{id: r, kind: date_part, field: deaths, of: kind, part: year}", ".of", "is not a date"),
+        ("{id: r, kind: date_part, field: deaths, of: kind, part: year, derive: 'no'}", ".derive",
+         "must be true or false"),
+        ("{id: r, kind: required_if, when: {field: kind, is_null: 'no'}, fields: [deaths]}",
+         ".when.is_null", "must be true"),
+    ],
+)  # fmt: skip
+def test_rule_parameters_of_the_wrong_shape_are_refused_at_load(tmp_path, rule, entry, says):
+    # Each loaded; validate then died (unhashable list, IndexError, a polars error), or read a
+    # string as its letters, or 'no' as true.
+    found = problems(write(tmp_path, BASE + f"rules:\n  - {rule}\n"))
+    assert says in found[f"rules[r]{entry}"], found
+
+
+def test_a_key_with_a_line_break_is_named_on_one_line(tmp_path):
+    lines = check(write(tmp_path, BASE + '"sett\\nings": {}\n'))
+    assert lines == [
+        f"error: {tmp_path / 'codebook.yaml'}: sett\\nings: unknown section "
+        "(expected one of codebook, fields, references, rules, settings, vocabularies)"
+    ]

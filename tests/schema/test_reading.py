@@ -869,3 +869,20 @@ def test_digits_of_other_scripts_are_digits(cb: Codebook, tmp_path: Path) -> Non
     assert result.rejected.height == 0, result.errors.to_dicts()
     _check_rows(result.accepted)
     assert any("digits of another script" in n for n in result.notes)
+
+
+def test_an_ms_dos_file_is_not_read_as_cp1252(cb: Codebook, tmp_path: Path) -> None:
+    # Excel's "CSV (MS-DOS)" writes cp850: Ségou's é is 0x82, which cp1252 reads as a low
+    # quote (S‚gou), and every accented name came out so, unseen.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    text = _csv(header, rows, newline="\r\n").replace("“", '"').replace("”", '"')
+    path = tmp_path / "dos.csv"
+    path.write_bytes(text.encode("cp850"))
+    with pytest.raises(InputError) as err:
+        open_table(path)
+    assert "line 7 says 'S‚gou'" in str(err.value)
+    assert "--encoding cp850" in str(err.value)
+    result = validate_file(path, cb, encoding="cp850")
+    assert result.accepted["admin1"][5] == "Ségou"
