@@ -886,3 +886,18 @@ def test_an_ms_dos_file_is_not_read_as_cp1252(cb: Codebook, tmp_path: Path) -> N
     assert "--encoding cp850" in str(err.value)
     result = validate_file(path, cb, encoding="cp850")
     assert result.accepted["admin1"][5] == "Ségou"
+
+
+def test_a_count_in_scientific_notation_is_no_count(cb: Codebook) -> None:
+    # Excel saves a timestamp too wide for its cell as it shows it, 1.7E+09: the digits after
+    # the shown ones are lost. It was read as 1700000000.
+    frame = open_table(DATA / FILES["excel"]).frame.with_columns(
+        pl.when(pl.col("event_id_cnty") == "MLI91001")
+        .then(pl.lit("1.7E+09"))
+        .otherwise(pl.col("timestamp"))
+        .alias("timestamp")
+    )
+    result = validate(frame, cb)
+    assert result.errors.select("row", "rule", "field", "value").rows() == [
+        (1, "field-type", "timestamp", "1.7E+09")
+    ]
