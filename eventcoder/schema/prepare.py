@@ -224,7 +224,12 @@ def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
         if source.is_integer():
             return col.cast(pl.Int64)
         number = _number(col, source)
-        return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False))
+        whole = number == number.round(0)
+        if not source.is_numeric():
+            # 1.7E+09 is how a spreadsheet shows a timestamp too wide for its cell, and saves it
+            # so: the digits beyond the shown ones are gone, and no count is written that way.
+            whole = whole & ~col.cast(pl.String).str.contains("[eE]")
+        return pl.when(whole).then(number.cast(pl.Int64, strict=False))
     if ftype == "number":
         return _number(col, source)
     if ftype == "boolean":

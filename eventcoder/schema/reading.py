@@ -556,13 +556,35 @@ def _decode_western(path: Path) -> tuple[str, str]:
     """
     raw = path.read_bytes()
     try:
-        return raw.decode(_FALLBACK), _fallback_note(path)
+        text, note = raw.decode(_FALLBACK), _fallback_note(path)
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         byte = raw[err.start]
-        return raw.decode(_FALLBACK, errors="eventcoder-latin1"), (
+        text = raw.decode(_FALLBACK, errors="eventcoder-latin1")
+        note = (
             f"{_fallback_note(path)}; byte {byte:#04x} (line {line}), which cp1252 does not "
             f"define, read as the control character U+{byte:04X}"
+        )
+    _refuse_dos_text(text, path)
+    return text, note
+
+
+# Letters of MS-DOS code pages (cp850, cp437: é, â, ç, á, ñ, ...) as cp1252 reads their bytes:
+# signs that no word holds between two letters (S‚gou is Ségou saved as "CSV (MS-DOS)").
+_DOS_WORD = re.compile(r"[^\W\d_]+[‚ƒ„†‡ˆ‰‹¡¢£¤¥][^\W\d_]+")
+
+
+def _refuse_dos_text(text: str, path: Path) -> None:
+    """Raise :class:`InputError` when cp1252 reads words of the file as no word can be: it was
+    saved in an MS-DOS code page, which only the user can name."""
+    found = _DOS_WORD.search(text, 0, SAMPLE_BYTES)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise InputError(
+            f"{path}: not UTF-8, and read as cp1252 line {line} says {found.group()!r}; it may "
+            "be an MS-DOS code page (Excel's CSV (MS-DOS)): pass --encoding cp850, or the "
+            "file's encoding",
+            path=str(path),
         )
 
 

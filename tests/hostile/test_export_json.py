@@ -366,3 +366,27 @@ def test_a_coder_with_two_annotations_of_one_article_is_refused_by_agreement(
         # was exit 0: one version's events counted as events the coder's other version missed
         assert result.exit_code == 2, result.output
         assert f"has 2 annotations ({first['id']}, {second['id']})" in result.output
+
+
+# ---- annotation times ----------------------------------------------------------------------------
+
+
+def test_a_time_written_without_its_offset_is_read_not_blanked(
+    cb: Codebook, tmp_path: Path
+) -> None:
+    tasks = _tasks()
+    tasks[1]["annotations"][0]["created_at"] = "2026-11-25 13:02:11"  # beside ...120937Z ones
+    conv = read_export(_write(tmp_path, tasks), cb)
+    annotation = tasks[1]["annotations"][0]["id"]
+    times = conv.annotations.filter(pl.col("annotation_id") == annotation)["created_at"]
+    assert times.len() and times.dt.strftime("%Y-%m-%d %H:%M:%S").to_list()[0] == (
+        "2026-11-25 13:02:11"
+    )  # polars read the column in its first value's form and blanked this one, unseen
+
+
+@pytest.mark.parametrize("when", ["yesterday", "2024-13-45T00:00:00Z", 1732540000], ids=repr)
+def test_a_time_that_is_no_timestamp_is_refused(cb: Codebook, tmp_path: Path, when: object) -> None:
+    tasks = _tasks()
+    tasks[0]["annotations"][0]["created_at"] = when  # was a blank created_at, unseen
+    message = _refused(_write(tmp_path, tasks), cb)
+    assert f"task 1, annotation 1: created_at '{when}' is not a timestamp" in message

@@ -869,3 +869,35 @@ def test_digits_of_other_scripts_are_digits(cb: Codebook, tmp_path: Path) -> Non
     assert result.rejected.height == 0, result.errors.to_dicts()
     _check_rows(result.accepted)
     assert any("digits of another script" in n for n in result.notes)
+
+
+def test_an_ms_dos_file_is_not_read_as_cp1252(cb: Codebook, tmp_path: Path) -> None:
+    # Excel's "CSV (MS-DOS)" writes cp850: Ségou's é is 0x82, which cp1252 reads as a low
+    # quote (S‚gou), and every accented name came out so, unseen.
+    from tests.schema.shapes import _csv, current_layout
+
+    header, rows = current_layout()
+    text = _csv(header, rows, newline="\r\n").replace("“", '"').replace("”", '"')
+    path = tmp_path / "dos.csv"
+    path.write_bytes(text.encode("cp850"))
+    with pytest.raises(InputError) as err:
+        open_table(path)
+    assert "line 7 says 'S‚gou'" in str(err.value)
+    assert "--encoding cp850" in str(err.value)
+    result = validate_file(path, cb, encoding="cp850")
+    assert result.accepted["admin1"][5] == "Ségou"
+
+
+def test_a_count_in_scientific_notation_is_no_count(cb: Codebook) -> None:
+    # Excel saves a timestamp too wide for its cell as it shows it, 1.7E+09: the digits after
+    # the shown ones are lost. It was read as 1700000000.
+    frame = open_table(DATA / FILES["excel"]).frame.with_columns(
+        pl.when(pl.col("event_id_cnty") == "MLI91001")
+        .then(pl.lit("1.7E+09"))
+        .otherwise(pl.col("timestamp"))
+        .alias("timestamp")
+    )
+    result = validate(frame, cb)
+    assert result.errors.select("row", "rule", "field", "value").rows() == [
+        (1, "field-type", "timestamp", "1.7E+09")
+    ]

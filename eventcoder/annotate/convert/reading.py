@@ -124,7 +124,8 @@ def connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con.execute(
             f"SET threads = {os.cpu_count() or 1}; SET preserve_insertion_order = false; "
-            f"SET memory_limit = '{limit >> 20}MB'; SET temp_directory = {sql_text(spill)}"
+            f"SET memory_limit = '{limit >> 20}MB'; SET temp_directory = {sql_text(spill)}; "
+            "SET TimeZone = 'UTC'"
         )
         yield con
     except (duckdb.OutOfMemoryException, MemoryError):
@@ -298,6 +299,26 @@ def _literal(path: Path) -> Iterator[Path]:
         yield link
 
 
+# A timestamp of an export (Label Studio writes 2026-11-25T13:02:11.120937Z), written again in
+# that one form, in UTC, for the annotations table's created_at and updated_at: polars reads a
+# column in the form of its first value, so 2026-11-25 13:02:11 beside it became a blank time,
+# unseen, and so did 'yesterday' or a month 13, which are refused. A time without an offset is
+# UTC (the connection's time zone), as polars reads it.
+_ISO_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+
+
+def _timestamp(column: str) -> str:
+    """SQL: ``column`` as ``%Y-%m-%dT%H:%M:%S.%fZ`` in UTC; refused if it is no timestamp."""
+    parsed = f"TRY_CAST({column} AS TIMESTAMPTZ)"
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL "
+        f"WHEN regexp_matches({column}, '{_ISO_TIME}') AND {parsed} IS NOT NULL "
+        f"THEN strftime(timezone('UTC', {parsed}), '%Y-%m-%dT%H:%M:%S.%fZ') "
+        f"ELSE error('{_REFUSED}task ' || task_id || ', annotation ' || annotation_id "
+        f"|| ': {column} ''' || left({column}, 40) || ''' is not a timestamp') END"
+    )
+
+
 def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
     """Read the export in one pass into the DuckDB tables ``flat`` and ``tasks``.
 
@@ -334,8 +355,8 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
             "|| ': was_cancelled ''' || left(was_cancelled, 40) "
             "|| ''' is neither true nor false') END"
         ),
-        "created_at": "created_at",
-        "updated_at": "updated_at",
+        "created_at": _timestamp("created_at"),
+        "updated_at": _timestamp("updated_at"),
         "lead_time": "lead_time",
         "no_result": "no_result",
     }
