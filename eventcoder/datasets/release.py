@@ -41,6 +41,7 @@ from eventcoder.datasets.verify import VerifyReport, is_linked, verify
 from eventcoder.datasets.versions import (
     SEMVER,
     TEMP_MARK,
+    check_case_twin,
     check_name,
     check_new_version,
     clean_stale,
@@ -145,6 +146,7 @@ def publish(
     """
     say = on_progress or (lambda _msg: None)
     check_name(name)
+    check_case_twin(root, name)
     parse_version(version)
     adj = gold if isinstance(gold, Adjudication) else None
     say("validating gold events")

@@ -401,3 +401,11 @@ def test_verify_refuses_a_huge_checksum_list_before_reading_it(cb, tmp_path):
         sums.truncate(1 << 40)  # sparse: 1 TB that would be read whole into memory
     with pytest.raises(ReleaseError, match="far more than the checksum list of any release"):
         verify(r.path)
+
+
+def test_a_dataset_name_differing_only_in_case_is_refused(cb, tmp_path):
+    # On macOS and Windows 'IDLEB' is the folder 'idleb': its versions and ids would mix.
+    _release(cb, tmp_path)
+    with pytest.raises(ReleaseError, match="differs from 'idleb' in .* only in letter case"):
+        _release(cb, tmp_path, name="IDLEB", version="2.0.0")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idleb"]
