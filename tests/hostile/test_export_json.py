@@ -424,3 +424,14 @@ def test_a_coder_without_an_email_is_named_by_their_id_as_a_quick_export_does(
         assert conv.rejects.filter(pl.col("annotation_id") == 1, pl.col("field") == "coder").height
     else:
         assert set(conv.annotations.filter(pl.col("annotation_id") == 1)["coder"]) == {coder}
+
+
+def test_drafts_are_counted_in_a_note_not_dropped_unsaid(cb: Codebook, tmp_path: Path) -> None:
+    tasks = _tasks()
+    draft = {"id": 50, "user": "coder4@example.org", "result": [], "lead_time": 3.0}
+    tasks[0]["drafts"] = [draft, {**draft, "id": 51}]  # saved in the editor, never submitted
+    conv = read_export(_write(tmp_path, tasks), cb)
+    assert conv.reconciliation() == read_export(SNAPSHOT, cb).reconciliation()
+    assert any(
+        n.startswith("2 draft(s) in 1 task(s), saved but never submitted") for n in conv.notes
+    )

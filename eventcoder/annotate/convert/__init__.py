@@ -108,6 +108,7 @@ from eventcoder.annotate.convert.structure import (
     check_predictions,
     check_results,
     check_tasks,
+    draft_notes,
     field_controls,
     structural_problems,
 )
@@ -173,6 +174,7 @@ def read_export(
         say("reading export")
         read_export_tables(con, path, cb)
         notes = check_tasks(con, path)
+        notes += draft_notes(con)
         split_results(con)
         check_annotations(con, path)
         say("checking results")

@@ -64,6 +64,8 @@ _TASK: dict[str, _Spec] = {
     "data": "JSON",  # replaced by the keys convert reads: see _task_spec
     "annotations": [_ANNOTATION],
     "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
+    # Annotations saved but never submitted: counted for a note, their content skipped.
+    "drafts": [{"id": "JSON"}],
 }
 _PREDICTION: _Spec = {
     "id": "BIGINT",
@@ -382,7 +384,8 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
     }
     first = ", ".join(f"CASE WHEN j = 1 THEN {v} END AS {k}" for k, v in at_first.items())
     task_first = ", ".join(
-        f"CASE WHEN i = 1 AND j = 1 THEN {c} END AS {c}" for c in ("project", "data", "predictions")
+        f"CASE WHEN i = 1 AND j = 1 THEN {c} END AS {c}"
+        for c in ("project", "data", "predictions", "drafts")
     )
     results = "CASE WHEN len(a.result) > 0 THEN a.result ELSE [NULL] END"
     where = (
@@ -398,17 +401,17 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
           WITH t AS (
             SELECT whole_number(id, 'task id') AS task_id,
                    whole_number(project, 'task ' || id || ': project') AS project,
-                   data, predictions,
+                   data, predictions, coalesce(len(drafts), 0) AS drafts,
                    CASE WHEN len(annotations) > 0 THEN annotations ELSE [NULL] END AS anns
             FROM {{source}}
           ),
           ta AS (
-            SELECT task_id, project, data, predictions,
+            SELECT task_id, project, data, predictions, drafts,
                    unnest(anns) AS a, generate_subscripts(anns, 1) AS i
             FROM t
           ),
           tar AS (
-            SELECT task_id, project, data, predictions, i,
+            SELECT task_id, project, data, predictions, drafts, i,
                    whole_number(a.id, 'task ' || task_id || ': annotation id') AS annotation_id,
                    a IS NOT NULL AS has_annotation,
                    a.completed_by AS completed_by, a.was_cancelled AS was_cancelled,
@@ -442,11 +445,14 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
              json_extract_string(data.text, '$') AS article_text,
              coalesce(regexp_matches(json_extract_string(data.text, '$'), '{_ASTRAL}'),
                       false) AS astral,
-             data IS NULL AS no_data, {data_cols}, predictions
+             data IS NULL AS no_data, {data_cols}, predictions, drafts
       FROM flat WHERE i = 1 AND j = 1
     """)
     # The task's columns live in ``tasks`` now; ``flat`` keeps what the checks compare.
-    con.execute("ALTER TABLE flat DROP COLUMN data; ALTER TABLE flat DROP COLUMN predictions")
+    con.execute(
+        "ALTER TABLE flat DROP COLUMN data; ALTER TABLE flat DROP COLUMN predictions; "
+        "ALTER TABLE flat DROP COLUMN drafts"
+    )
 
 
 def split_results(con: duckdb.DuckDBPyConnection) -> None:

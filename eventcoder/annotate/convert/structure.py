@@ -110,6 +110,23 @@ def check_tasks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     ]
 
 
+def draft_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A note counting the drafts (annotations saved, never submitted), which are not converted.
+
+    Label Studio exports a coder's unsubmitted work beside the task's annotations; it is no
+    coding yet, but a task whose coder only saved a draft would otherwise look uncoded, unsaid.
+    """
+    row = con.execute(
+        "SELECT sum(drafts), count(*) FILTER (WHERE drafts > 0) FROM tasks"
+    ).fetchone()
+    if not row or not row[0]:
+        return []
+    return [
+        f"{row[0]:,} draft(s) in {row[1]:,} task(s), saved but never submitted, are not "
+        "converted; ask their coders to submit them and export again to include them"
+    ]
+
+
 def _columns(con: duckdb.DuckDBPyConnection, table: str, prefix: str = "") -> str:
     """Every column of ``table`` but ``task_id``, quoted, for a row comparison."""
     names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
