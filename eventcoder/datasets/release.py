@@ -37,10 +37,11 @@ from eventcoder.datasets.ids import IdAssignment, assign_ids, id_field
 from eventcoder.datasets.manifest import MANIFEST, read_manifest
 from eventcoder.datasets.release_files import FILES, Build
 from eventcoder.datasets.release_tables import events_table, read_events, stamp
-from eventcoder.datasets.verify import VerifyReport, is_linked, verify
+from eventcoder.datasets.verify import VerifyReport, entries, is_linked, verify
 from eventcoder.datasets.versions import (
     SEMVER,
     TEMP_MARK,
+    check_case_twin,
     check_name,
     check_new_version,
     clean_stale,
@@ -145,6 +146,7 @@ def publish(
     """
     say = on_progress or (lambda _msg: None)
     check_name(name)
+    check_case_twin(root, name)
     parse_version(version)
     adj = gold if isinstance(gold, Adjudication) else None
     say("validating gold events")
@@ -294,7 +296,14 @@ def _check_previous(prev_dir: Path, previous: str) -> None:
     """
     listed = read_manifest(prev_dir)
     events = [rel for rel in listed if rel == "events.parquet" or rel.startswith("events/")]
-    for rel in [*_BUILT_ON, *(events or ["events.parquet"])]:
+    # An events file added beside them would be read as the previous events too (events.parquet
+    # before events/, every file under events/): it is named like a listed one that is missing.
+    added = sorted(
+        rel
+        for rel in entries(prev_dir) - set(listed)
+        if rel == "events.parquet" or rel.startswith("events/")
+    )
+    for rel in [*_BUILT_ON, *(events or ["events.parquet"]), *added]:
         target = prev_dir / rel
         if rel not in listed:
             problem = f"{rel} is not in its {MANIFEST}"

@@ -67,7 +67,7 @@ def verify(path: str | Path) -> VerifyReport:
             missing.append(rel)
         elif sha256(target) != digest:
             changed.append(rel)
-    unlisted = sorted(_entries(path) - set(listed) - {MANIFEST})
+    unlisted = sorted(entries(path) - set(listed) - {MANIFEST})
     cb, package, unreadable = _descriptors(path)
     problems = [
         f"{rel}: a symbolic link; a release holds its own files, not links to others"
@@ -82,7 +82,7 @@ def verify(path: str | Path) -> VerifyReport:
     )
 
 
-def _entries(path: Path) -> set[str]:
+def entries(path: Path) -> set[str]:
     """Every entry under ``path`` but its folders: files, and links, pipes and the like too.
 
     Links are not followed: a link added to a release (to a folder such as ``/etc``, or to

@@ -58,6 +58,26 @@ def check_name(name: str) -> None:
         )
 
 
+def check_case_twin(root: str | Path, name: str) -> None:
+    """Raise :class:`ReleaseError` if a dataset under ``root`` differs from ``name`` only in case.
+
+    On the file systems of macOS and Windows ``idlib`` and ``Idlib`` are one folder: a release
+    of one would be written among, and built on, the other's versions.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return
+    twins = sorted(
+        p.name for p in root.iterdir() if p.name.lower() == name.lower() and p.name != name
+    )
+    if twins:
+        raise ReleaseError(
+            f"dataset {name!r} differs from {twins[0]!r} in {root} only in letter case, and on "
+            "macOS and Windows they are one folder: use the existing name or another",
+            path=root / twins[0],
+        )
+
+
 def check_new_version(root: str | Path, name: str, version: str) -> str | None:
     """The version a new ``version`` of ``name`` follows (None for the first); ReleaseError
     (ReleaseExistsError) unless it is greater than every published version.

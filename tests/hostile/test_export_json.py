@@ -390,3 +390,20 @@ def test_a_time_that_is_no_timestamp_is_refused(cb: Codebook, tmp_path: Path, wh
     tasks[0]["annotations"][0]["created_at"] = when  # was a blank created_at, unseen
     message = _refused(_write(tmp_path, tasks), cb)
     assert f"task 1, annotation 1: created_at '{when}' is not a timestamp" in message
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        (b"Kafr Nabl\xe9", "bytes that are not UTF-8"),  # an editor's Latin-1
+        (b"Kafr \\ud800Nabl", "a lone surrogate escape"),
+    ],
+    ids=["latin-1", "lone-surrogate"],
+)
+def test_text_that_is_no_utf8_is_refused_saying_what_not_to_export_again(
+    cb: Codebook, tmp_path: Path, bad: bytes, said: str
+) -> None:
+    path = tmp_path / "export.json"
+    path.write_bytes(SNAPSHOT.read_bytes().replace(b"Kafr Nabl", bad, 1))
+    message = _refused(path, cb)
+    assert said in message and "export it again" not in message

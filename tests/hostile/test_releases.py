@@ -401,3 +401,22 @@ def test_verify_refuses_a_huge_checksum_list_before_reading_it(cb, tmp_path):
         sums.truncate(1 << 40)  # sparse: 1 TB that would be read whole into memory
     with pytest.raises(ReleaseError, match="far more than the checksum list of any release"):
         verify(r.path)
+
+
+def test_a_dataset_name_differing_only_in_case_is_refused(cb, tmp_path):
+    # On macOS and Windows 'IDLEB' is the folder 'idleb': its versions and ids would mix.
+    _release(cb, tmp_path)
+    with pytest.raises(ReleaseError, match="differs from 'idleb' in .* only in letter case"):
+        _release(cb, tmp_path, name="IDLEB", version="2.0.0")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idleb"]
+
+
+def test_an_events_file_added_to_the_previous_release_is_refused_not_read(cb, tmp_path):
+    # Every file under events/ is read as the previous events: one added (here a copy of a
+    # partition) passed its events into the next release's ids and changelog unseen.
+    first = _release(cb, tmp_path, partition_rows=1)
+    part = next((first.path / "events").rglob("*.parquet"))
+    shutil.copyfile(part, part.with_name("added.parquet"))
+    added = part.with_name("added.parquet").relative_to(first.path).as_posix()
+    with pytest.raises(ReleaseError, match=re.escape(f"{added} is not in its SHA256SUMS")):
+        _release(cb, tmp_path, version="1.1.0", partition_rows=1)

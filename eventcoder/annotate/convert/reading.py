@@ -228,6 +228,23 @@ def _fail(path: Path, err: Exception) -> ExportFormatError:
             "a Label Studio server as it is",
             path=str(path),
         )
+    text = re.search(
+        r"at byte (\d+)[^:]*: (invalid UTF-8 encoding|no low surrogate|invalid high surrogate)",
+        first,
+    )
+    if text:
+        # Bytes that are no UTF-8 (a file saved as Latin-1 or cp1252 by an editor) or a lone
+        # half of a UTF-16 pair: exporting again gives the same file, so say what and where.
+        what = (
+            "bytes that are not UTF-8"
+            if text[2].startswith("invalid UTF-8")
+            else ("a lone surrogate escape (half of a UTF-16 pair, no character)")
+        )
+        return ExportFormatError(
+            f"{path}: the text near byte {int(text[1]):,} holds {what}; save the file as UTF-8, "
+            "or mend that text where it was written",
+            path=str(path),
+        )
     if "transform error" in first:
         # Well-formed JSON holding a value no Label Studio server writes (an offset of 2^63,
         # text where an id goes): exporting again would give the same file, so don't ask.
