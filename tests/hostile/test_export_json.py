@@ -407,3 +407,20 @@ def test_text_that_is_no_utf8_is_refused_saying_what_not_to_export_again(
     path.write_bytes(SNAPSHOT.read_bytes().replace(b"Kafr Nabl", bad, 1))
     message = _refused(path, cb)
     assert said in message and "export it again" not in message
+
+
+@pytest.mark.parametrize(
+    ("completed_by", "coder"),
+    [({"id": 2}, "2"), (2, "2"), ({"id": 2, "email": None}, "2"), ({}, None)],
+    ids=repr,
+)
+def test_a_coder_without_an_email_is_named_by_their_id_as_a_quick_export_does(
+    cb: Codebook, tmp_path: Path, completed_by: object, coder: str | None
+) -> None:
+    tasks = _tasks()
+    tasks[0]["annotations"][0]["completed_by"] = completed_by  # was coder '{"id":2}' or '{}'
+    conv = read_export(_write(tmp_path, tasks), cb)
+    if coder is None:  # nobody: the annotation is rejected for its missing coder
+        assert conv.rejects.filter(pl.col("annotation_id") == 1, pl.col("field") == "coder").height
+    else:
+        assert set(conv.annotations.filter(pl.col("annotation_id") == 1)["coder"]) == {coder}

@@ -356,8 +356,11 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
         "<> len(list_distinct(json_keys(completed_by))) "
         f"THEN error('{_REFUSED}task ' || task_id || ', annotation ' || annotation_id "
         "|| ': completed_by gives a key twice, and a JSON reader may keep either copy') "
-        "ELSE coalesce(json_extract_string(completed_by, '$.email'), "
-        "json_extract_string(completed_by, '$')) END"
+        # The coder: the user's email, else their id (as a quick export gives it); an object
+        # naming neither names no one (a coder '{"id": 2}' or '{}' was made up of its JSON).
+        "WHEN json_type(completed_by) = 'OBJECT' THEN coalesce("
+        "json_extract_string(completed_by, '$.email'), json_extract_string(completed_by, '$.id')) "
+        "ELSE json_extract_string(completed_by, '$') END"
     )
     # The annotation's columns are taken out of its struct before its results are unnested:
     # carrying the struct (results and all) onto every result row costs a copy per row.
