@@ -23,7 +23,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -192,6 +192,17 @@ def atomic_write_parquet(frame: pl.DataFrame, target: str | Path) -> Path:
     return Path(target)
 
 
+def refuse_input(target: Path, inputs: Iterable[str | Path]) -> None:
+    """Raise ``OutputError`` if writing ``target`` would replace one of the command's ``inputs``."""
+    for source in inputs:
+        if target.exists() and Path(source).exists() and os.path.samefile(target, source):
+            raise OutputError(
+                f"{target}: is an input of this command and would be overwritten by its output; "
+                "write the output elsewhere",
+                path=str(target),
+            )
+
+
 class OutputSet:
     """The files one command writes into one folder, staged until every one of them is written.
 
@@ -200,9 +211,10 @@ class OutputSet:
     error.
     """
 
-    def __init__(self, folder: Path, stage: Path) -> None:
+    def __init__(self, folder: Path, stage: Path, inputs: tuple[Path, ...] = ()) -> None:
         self.folder = folder
         self._stage = stage
+        self._inputs = inputs
         self._names: list[str] = []
         self.current: str | None = None  # the file being written, for error messages
         self.intact = True  # False if a failed commit could not put a previous file back
@@ -216,6 +228,7 @@ class OutputSet:
         """Return the staging path to write the file ``name`` to (a plain name, no folders)."""
         if Path(name).name != name or name in (".", ".."):
             raise ValueError(f"an output name is a plain file name, not {name!r}")
+        refuse_input(self.folder / name, self._inputs)
         if name not in self._names:
             self._names.append(name)
         self.current = name
@@ -290,8 +303,11 @@ def process_alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def output_set(folder: str | Path) -> Iterator[OutputSet]:
+def output_set(folder: str | Path, inputs: Iterable[str | Path] = ()) -> Iterator[OutputSet]:
     """Yield an :class:`OutputSet` over ``folder``; its files appear there together, or none.
+
+    ``inputs`` are the files the command read: an output that is one of them (``actors.csv``
+    read from the folder the new ``actors.csv`` goes to) raises ``OutputError``, leaving it be.
 
     The files are staged in a hidden temporary folder inside ``folder`` (the same file system,
     so the final renames need no space), each given the user's umask mode, then renamed over
@@ -307,7 +323,7 @@ def output_set(folder: str | Path) -> Iterator[OutputSet]:
         )
     except OSError as err:
         raise _refused(err, folder, "write into") from None
-    outputs = OutputSet(folder, stage)
+    outputs = OutputSet(folder, stage, tuple(Path(p) for p in inputs))
     try:
         try:
             yield outputs

@@ -45,12 +45,14 @@ def model_train(
     ] = None,
 ) -> None:
     """Train event type and sub-event type from notes (or evidence spans) of validated rows."""
-    from eventcoder.files import check_folder
+    from eventcoder.files import check_folder, refuse_input
     from eventcoder.model import read_examples, save_model, train
     from eventcoder.model.training import background_sentences
 
     cb = codebook_at(codebook)
     check_folder(out.parent)  # before training, not after
+    inputs = [*tables, *(p for p in (articles, background) if p is not None)]
+    refuse_input(out, inputs)
     texts = None
     if articles is not None:
         from eventcoder.annotate.articles import read_articles
@@ -65,7 +67,7 @@ def model_train(
             f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "
             "validation (left out)"
         )
-    path = save_model(model, out)
+    path = save_model(model, out, inputs)
     s = model.summary
     say(
         f"trained on {s['fitted_on']:,} rows, calibrated on {s['calibrated_on']:,}; "

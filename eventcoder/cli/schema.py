@@ -180,7 +180,7 @@ def references_build(
         lists, uses = build_references_from_files(
             tables, cb, tolerance_km=tolerance_km, on_progress=status.update
         )
-    paths = lists.write(out, cb)
+    paths = lists.write(out, cb, inputs=tables)
     if as_json:
         import json
 

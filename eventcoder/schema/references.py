@@ -119,15 +119,23 @@ class ReferenceLists:
             "notes": list(self.notes),
         }
 
-    def write(self, folder: str | Path, cb: Codebook | None = None) -> list[Path]:
+    def write(
+        self,
+        folder: str | Path,
+        cb: Codebook | None = None,
+        inputs: Iterable[str | Path] = (),
+    ) -> list[Path]:
         """Write actors.csv, gazetteer.csv, conflicts.csv (and a codebook using them); the paths.
 
         With ``cb``, ``codebook.yaml`` is that codebook with its ``references`` pointing at the
         new lists, ready for ``--codebook``. The files appear together or not at all
-        (:func:`eventcoder.files.output_set`); ``OutputError`` when they cannot be written.
+        (:func:`eventcoder.files.output_set`); ``OutputError`` when they cannot be written or
+        when one would replace one of ``inputs``, the tables the lists were built from. (A
+        codebook and lists written by an earlier run are replaced: building again in place is
+        how they are brought up to date.)
         """
         out = []
-        with output_set(folder) as files:
+        with output_set(folder, inputs) as files:
             for name, frame in (
                 ("actors.csv", self.actors),
                 ("gazetteer.csv", self.gazetteer),

@@ -298,3 +298,13 @@ def test_a_training_table_that_cannot_be_read_is_named(tmp_path: Path, codebook:
     table(labelled_rows(seed=0)).drop("event_date").write_csv(bad)
     with pytest.raises(InputError, match=r"bad\.csv: missing required column\(s\): event_date"):
         read_examples([good, bad], codebook)
+
+
+def test_cli_never_writes_the_model_over_a_table_it_trains_on(trained, tmp_path: Path) -> None:
+    # -o naming the training table by mistake: refused before training, the table untouched
+    _, _, train_csv = trained
+    before = train_csv.read_bytes()
+    result = CliRunner().invoke(app, ["model", "train", str(train_csv), "-o", str(train_csv)])
+    assert result.exit_code == 2, result.output
+    assert "is an input of this command" in result.output
+    assert train_csv.read_bytes() == before

@@ -537,3 +537,17 @@ def test_cli_prints_a_table_name_as_written(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["references", "build", str(past), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert f"{past}: {len(history())} rows" in result.output.replace("\n", "")
+
+
+def test_an_input_table_is_never_overwritten_by_the_lists(tmp_path: Path) -> None:
+    # The events table is called actors.csv and -o names its folder: the new actor list would
+    # replace it. Refused in one line, exit 2, the table untouched, nothing written.
+    table = tmp_path / "actors.csv"
+    _frame(history()).write_csv(table)
+    before = table.read_bytes()
+    result = CliRunner().invoke(app, ["references", "build", str(table), "-o", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "is an input of this command" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert table.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actors.csv"]
