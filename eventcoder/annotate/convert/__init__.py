@@ -21,12 +21,17 @@ Counting. Every annotation ends up in exactly one of three states, so that
 What cannot be read as an export of this codebook's config is not a reject but an
 :class:`ExportFormatError` (exit 2, one line): duplicate task or annotation ids, a result from a
 control, of a type or on an object the config does not have, a region label it does not offer,
-bytes after the closing ``]`` (:mod:`.structure`, :mod:`.reading`). Accepting such a file would
-read another config's regions as this codebook's, or one article's regions against another's
-text. A task repeated whole is taken once, with a note in ``notes``. Every event is accounted
-for under any rule severity: uniqueness rules compare events within one annotation (coders code
-the same events on purpose), and an event leaves only as a row of ``annotations`` or with a
-row in ``rejects``.
+bytes after the closing ``]``, a file that is no regular file or not UTF-8 JSON (a byte-order
+mark, UTF-16, gzip), a JSON-MIN or CSV export, an id or offset that is no whole number, a
+``was_cancelled`` other than true or false, an annotation time that is no timestamp, a key
+given twice where convert reads it, a prediction of another shape (:mod:`.structure`,
+:mod:`.reading`). Reading such a value would change it unseen (``128.5`` rounded to 128,
+``0.5`` read as cancelled, the first of two ``text`` keys where the editor showed the last);
+accepting another config's file would read its regions as this codebook's, or one article's
+regions against another's text. A task repeated whole is taken once, with a note in
+``notes``. Every event is accounted for under any rule severity: uniqueness rules compare
+events within one annotation (coders code the same events on purpose), and an event leaves
+only as a row of ``annotations`` or with a row in ``rejects``.
 
 Rule ids the converter adds to the validator's (``required-field``, ``field-type``) and the
 codebook's own (``sub-event-type-known``, ...):
