@@ -435,3 +435,17 @@ def test_drafts_are_counted_in_a_note_not_dropped_unsaid(cb: Codebook, tmp_path:
     assert any(
         n.startswith("2 draft(s) in 1 task(s), saved but never submitted") for n in conv.notes
     )
+
+
+@pytest.mark.parametrize(
+    ("shape", "said"),
+    [
+        (lambda tasks: [tasks], "its elements are lists, not tasks"),  # was 'bytes follow'
+        (lambda tasks: {"tasks": tasks}, "the file is one JSON object, not a list of tasks"),
+    ],
+    ids=["list-of-lists", "object"],
+)
+def test_an_export_of_another_shape_is_refused_naming_it(
+    cb: Codebook, tmp_path: Path, shape: Any, said: str
+) -> None:
+    assert said in _refused(_write(tmp_path, shape(_tasks())), cb)

@@ -522,8 +522,12 @@ def check_brackets(path: Path) -> None:
         return
     if not head:
         what = "the file is empty"
+    elif head.startswith(b"{"):
+        what = "the file is one JSON object, not a list of tasks"
     elif not head.startswith(b"["):
         what = "the file is not a JSON list of tasks"
+    elif head[1:].lstrip().startswith(b"["):
+        what = "its elements are lists, not tasks"
     elif re.search(rb"\}\s*\]", tail):
         what = f"bytes follow the list of tasks: the file ends in {_ending(tail)}"
     elif tail.endswith(b"]"):
