@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import yaml
-from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError
 
 from eventcoder.errors import CodebookError, InputError
 from eventcoder.schema.codebook import (
@@ -37,9 +34,7 @@ from eventcoder.schema.codebook import (
     FIELD_TYPES,
     GAZETTEER_COLUMNS,
     LEVELS,
-    MAX_ALIAS_NODES,
     MAX_BYTES,
-    MAX_DEPTH,
     NUMERIC_TIES,
     NUMERIC_TYPES,
     ORIGINS,
@@ -55,6 +50,8 @@ from eventcoder.schema.codebook import (
     Term,
     Vocabulary,
 )
+from eventcoder.schema.text_checks import control_characters, folded, hidden_characters, shown
+from eventcoder.schema.yaml_loader import BoundedLoader
 
 
 def read_codebook_file(path: str | Path) -> Codebook:
@@ -83,7 +80,7 @@ def read_codebook_file(path: str | Path) -> Codebook:
         )
         raise CodebookError(str(path), [("file", problem)]) from None
     try:
-        raw = yaml.load(text, Loader=_YamlLoader)
+        raw = yaml.load(text, Loader=BoundedLoader)
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         entry = f"line {where.line + 1}" if where else "file"
@@ -95,102 +92,6 @@ def read_codebook_file(path: str | Path) -> Codebook:
 def codebook_from_dict(raw: Any, path: Path | None) -> Codebook:
     """Build and check a codebook from parsed YAML; reference paths resolve beside ``path``."""
     return _Loader(raw, path).load()
-
-
-class _YamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, bounded: nesting depth, alias expansion, repeated keys.
-
-    PyYAML composes nodes recursively (100,000 nested brackets end in ``RecursionError``) and
-    shares aliased nodes, so an alias bomb loads at once and explodes wherever it is walked.
-    Each node's expanded size is counted as it is composed, in time linear in the file.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._sizes: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
-        self._repeated = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML is untyped
-            node = super().compose_node(parent, index)
-            size = self._sizes.get(id(node))
-            if size is None:  # the anchored node is still being composed: it holds itself
-                raise ComposerError(
-                    None, None, f"alias *{event.anchor} refers to itself", event.start_mark
-                )
-            self._repeated += size
-            if self._repeated > MAX_ALIAS_NODES:
-                raise ComposerError(
-                    None,
-                    None,
-                    f"aliases repeat more than {MAX_ALIAS_NODES:,} values (refused: an alias "
-                    "bomb exhausts memory); write the values out",
-                    event.start_mark,
-                )
-            return node
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        if isinstance(node, yaml.SequenceNode):
-            children = node.value
-        elif isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        else:
-            children = []
-        self._sizes[id(node)] = 1 + sum(self._sizes[id(c)] for c in children)
-        return node
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, Any] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
-                    key_node, yaml.ScalarNode
-                ):
-                    continue  # merged keys may be overridden: that is what a merge is for
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    raise ConstructorError(
-                        "while reading a mapping",
-                        node.start_mark,
-                        f"key {key_node.value!r} appears twice (YAML would keep the last one "
-                        f"silently; the first is on line {seen[key].line + 1})",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
-
-
-# YAML 1.1 (PyYAML's schema) reads many plain words as something else, silently: a term `NO`
-# (Norway) or `off` becomes a boolean, `010` the number 8, `0x1F` 31, `1_000` 1000, `12:30`
-# the number 750 (sexagesimal), `2020-01-01` a date, and `version: 1.10` turns into "1.1".
-# A codebook term must be the text its author wrote, so plain scalars are read with the few
-# forms nobody writes by accident (YAML 1.2's core schema, narrower still); everything else is
-# text. A quoted or explicitly tagged scalar (`!!int 010`) is read as it says.
-_YamlLoader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in (
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    # At most 18 digits: a whole number a column can hold (and Python converts at once).
-    ("int", r"^-?(?:0|[1-9][0-9]{0,17})$", "-0123456789"),
-    (
-        "float",
-        r"^-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
-        r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
-        "-+.0123456789",
-    ),
-    ("merge", r"^(?:<<)$", "<"),
-):
-    _YamlLoader.add_implicit_resolver(
-        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first)
-    )
 
 
 class _Loader:
@@ -231,7 +132,7 @@ class _Loader:
         raw = self.raw
         if not isinstance(raw, dict):
             raise CodebookError(self._where(), [("file", "the top level must be a mapping")])
-        for entry, char in _control_characters(raw):
+        for entry, char in control_characters(raw):
             what = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "the control character"
             self.bad(
                 entry,
@@ -415,7 +316,7 @@ class _Loader:
                 continue
             terms: list[Term] = []
             seen: dict[str, int] = {}
-            folded: dict[str, tuple[int, str]] = {}  # _folded(spelling) -> (term, spelling)
+            by_folded: dict[str, tuple[int, str]] = {}  # folded(spelling) -> (term, spelling)
             for i, item in enumerate(spec["values"]):
                 item = item if isinstance(item, dict) else {"value": item}
                 if "value" not in item or item["value"] in (None, ""):
@@ -464,15 +365,15 @@ class _Loader:
                             f"{spelling!r} is listed twice ({where} and {_describe_term(term)})",
                         )
                     seen[spelling] = len(terms)
-                    hidden = _hidden_characters(spelling)
+                    hidden = hidden_characters(spelling)
                     if hidden:
                         self.bad(f"{entry}.values[{i}]", f"{spelling!r} {hidden}")
                         continue
-                    other = folded.setdefault(_folded(spelling), (len(terms), spelling))
+                    other = by_folded.setdefault(folded(spelling), (len(terms), spelling))
                     if other[0] != len(terms) and other[1] != spelling:
                         self.bad(
                             f"{entry}.values[{i}]",
-                            f"{_shown(spelling)} differs from {_shown(other[1])} only in letter "
+                            f"{shown(spelling)} differs from {shown(other[1])} only in letter "
                             "case or Unicode form: coders and readers cannot tell them apart",
                         )
                 terms.append(term)
@@ -751,57 +652,6 @@ def _number(value: Any) -> bool:
 def _strings(value: Any) -> bool:
     """True for a list of strings (a lone string would become a tuple of its letters)."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-# Characters no codebook text needs, that act rather than show wherever the text is printed:
-# C0 and C1 controls but tab and line feed (ESC starts a terminal's escape sequences), and the
-# bidirectional overrides and isolates that reorder the text around them on screen; and lone
-# surrogates ("\ud800" in YAML), which are no text at all and cannot be written as UTF-8.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def _control_characters(raw: Any, entry: str = "") -> Iterator[tuple[str, str]]:
-    """Yield ``(entry, character)`` for every key or text in ``raw`` holding a control character."""
-    if isinstance(raw, str):
-        found = _CONTROL.search(raw)
-        if found:
-            yield entry or "file", found[0]
-    elif isinstance(raw, dict):
-        for key, value in raw.items():
-            shown = repr(key) if isinstance(key, str) and _CONTROL.search(key) else str(key)
-            where = f"{entry}.{shown}" if entry else shown
-            yield from _control_characters(key, where)
-            yield from _control_characters(value, where)
-    elif isinstance(raw, list):
-        for i, value in enumerate(raw):
-            yield from _control_characters(value, f"{entry}[{i}]")
-
-
-def _hidden_characters(text: str) -> str:
-    """Why ``text`` cannot be a term as it looks (empty when it can).
-
-    Values are trimmed when tables are read, so a term with a space around it matches nothing;
-    a zero-width space, a no-break space or a control character makes a term that looks like
-    another and never matches what a coder types.
-    """
-    if text != text.strip():
-        return "has spaces around it (values are trimmed when read, so it would match nothing)"
-    for char in text:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cf", "Zl", "Zp") or (category == "Zs" and char != " "):
-            name = unicodedata.name(char, "a control character")
-            return f"holds an invisible or unusual character U+{ord(char):04X} ({name})"
-    return ""
-
-
-def _folded(text: str) -> str:
-    """``text`` as people see it: Unicode compatibility form (é composed or not), any case."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def _shown(text: str) -> str:
-    """``text`` quoted; with escapes when it is not in composed form (``'Cafe\\u0301'``)."""
-    return repr(text) if unicodedata.is_normalized("NFC", text) else ascii(text)
 
 
 def _describe_term(term: Term) -> str:

@@ -41,19 +41,19 @@ import polars as pl
 
 from eventcoder.errors import InputError
 from eventcoder.schema.codebook import Codebook
+from eventcoder.schema.encodings import (
+    FALLBACK,
+    SAMPLE_BYTES,
+    codec,
+    decode_all,
+    decode_utf8,
+    decode_western,
+    detect_encoding,
+)
 
-SAMPLE_BYTES = 1 << 20  # read to check the encoding
 SAMPLE_CHARS = 1 << 16  # parsed to find the delimiter
 DELIMITERS = (",", ";", "\t")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-_FALLBACK = "cp1252"
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 
 
 def is_text(dtype: pl.DataType) -> bool:
@@ -202,10 +202,10 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     name: str | None
     data: str | None
     if encoding is not None:
-        name = _codec(encoding, path)
-        data = _decode_all(path, name)
+        name = codec(encoding, path)
+        data = decode_all(path, name)
     else:
-        name, data = _detect(path, head, notes)
+        name, data = detect_encoding(path, head, notes)
     text = head.decode(name or "utf-8", errors="replace") if data is None else data
     # Whether the sample below is the whole file (then its last row is complete).
     whole = len(text) <= SAMPLE_CHARS and (data is not None or len(head) < SAMPLE_BYTES)
@@ -234,7 +234,7 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     if "\r" in sample and "\n" not in sample:
         # Lines ended by CR alone (classic Mac OS, old Excel for Mac): polars knows only LF.
         if data is None:
-            data = _decode_utf8(path, notes)
+            data = decode_utf8(path, notes)
             name = name or "utf-8"
         data = _cr_to_lf(data)
         notes.append(f"{path.name}: lines end in CR alone (old Mac); read as line ends")
@@ -253,9 +253,9 @@ def _read_text(path: Path, head: bytes, encoding: str | None) -> TableFile:
     except pl.exceptions.ComputeError as err:
         if data is None and "utf-8" in str(err).lower():
             # The first megabyte was UTF-8 and a later byte is not: read it all as the fallback.
-            data, note = _decode_western(path)
+            data, note = decode_western(path)
             notes.append(note)
-            name = _FALLBACK
+            name = FALLBACK
             try:
                 frame = _parse_text(path, data, delimiter, skip, notes)
             except pl.exceptions.PolarsError as again:
@@ -475,124 +475,6 @@ def _unreadable(path: Path, delimiter: str, err: Exception) -> InputError:
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
-
-
-def _codec(encoding: str, path: Path) -> str:
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"{path}: unknown encoding {encoding!r}", path=str(path)) from None
-
-
-def _decode_all(path: Path, name: str) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode(name)
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: line {line} is not {name} (byte {raw[err.start]:#04x}); "
-            "pass the file's encoding with --encoding",
-            path=str(path),
-        ) from None
-
-
-def _detect(path: Path, head: bytes, notes: list[str]) -> tuple[str | None, str | None]:
-    """The encoding to read with, and the decoded text when polars cannot read the file as is
-    (None: read the file itself as UTF-8)."""
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            if name == "utf-8-sig":
-                return None, None  # polars skips a UTF-8 byte-order mark itself
-            notes.append(f"{path.name}: read as {name.upper()} (its byte-order mark says so)")
-            return name, _decode_all(path, name)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=len(head) < SAMPLE_BYTES)
-        return None, None
-    except UnicodeDecodeError:
-        pass
-    if b"\r" in head and b"\n" not in head:
-        # Lines ended by CR alone come from the classic Mac OS (Excel's "CSV (Macintosh)"), which
-        # writes Mac Roman: read as cp1252, its é (0x8E) would become Ž.
-        notes.append(
-            f"{path.name}: not UTF-8, and its lines end in CR alone as on old Macs; read as "
-            "mac_roman; pass --encoding if it is another"
-        )
-        return "mac_roman", _decode_all(path, "mac_roman")
-    data, note = _decode_western(path)
-    notes.append(note)
-    return _FALLBACK, data
-
-
-def _decode_utf8(path: Path, notes: list[str]) -> str:
-    """The whole file as UTF-8 (its byte-order mark dropped), or as the fallback when a byte
-    past the sampled start is not UTF-8."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        data, note = _decode_western(path)
-        notes.append(note)
-        return data
-
-
-def _latin1_bytes(err: UnicodeError) -> tuple[str, int]:
-    """Decoding error handler: undecodable bytes as the characters Latin-1 gives them."""
-    assert isinstance(err, UnicodeDecodeError)
-    return err.object[err.start : err.end].decode("latin-1"), err.end
-
-
-codecs.register_error("eventcoder-latin1", _latin1_bytes)
-
-
-def _decode_western(path: Path) -> tuple[str, str]:
-    """The file read as cp1252, and the note saying so.
-
-    cp1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D). Such a byte keeps the
-    control character Latin-1 gives it, as browsers read windows-1252, and the note names its
-    line: reading the whole file as Latin-1 instead would turn every curly quote and dash of
-    cp1252 (0x93, 0x96, ...) into an invisible control character.
-    """
-    raw = path.read_bytes()
-    try:
-        text, note = raw.decode(_FALLBACK), _fallback_note(path)
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        byte = raw[err.start]
-        text = raw.decode(_FALLBACK, errors="eventcoder-latin1")
-        note = (
-            f"{_fallback_note(path)}; byte {byte:#04x} (line {line}), which cp1252 does not "
-            f"define, read as the control character U+{byte:04X}"
-        )
-    _refuse_dos_text(text, path)
-    return text, note
-
-
-# Letters of MS-DOS code pages (cp850, cp437: é, â, ç, á, ñ, ...) as cp1252 reads their bytes:
-# signs that no word holds between two letters (S‚gou is Ségou saved as "CSV (MS-DOS)").
-_DOS_WORD = re.compile(r"[^\W\d_]+[‚ƒ„†‡ˆ‰‹¡¢£¤¥][^\W\d_]+")
-
-
-def _refuse_dos_text(text: str, path: Path) -> None:
-    """Raise :class:`InputError` when cp1252 reads words of the file as no word can be: it was
-    saved in an MS-DOS code page, which only the user can name."""
-    found = _DOS_WORD.search(text, 0, SAMPLE_BYTES)
-    if found:
-        line = text.count("\n", 0, found.start()) + 1
-        raise InputError(
-            f"{path}: not UTF-8, and read as cp1252 line {line} says {found.group()!r}; it may "
-            "be an MS-DOS code page (Excel's CSV (MS-DOS)): pass --encoding cp850, or the "
-            "file's encoding",
-            path=str(path),
-        )
-
-
-def _fallback_note(path: Path) -> str:
-    return (
-        f"{path.name}: not UTF-8; read as {_FALLBACK} (Windows Western); "
-        "pass --encoding if it is another"
-    )
 
 
 def _delimiter(sample: str, path: Path, whole: bool) -> str:
