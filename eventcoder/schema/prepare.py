@@ -32,6 +32,16 @@ from datetime import date, time
 
 import polars as pl
 
+from eventcoder.schema.cells import (
+    ASCII_DIGITS,
+    DIGITS,
+    GROUPED,
+    OTHER_DIGITS,
+    SPACES,
+    blank_tokens,
+    parse_cell,
+    unread,
+)
 from eventcoder.schema.codebook import Codebook, Field
 from eventcoder.schema.dates import (
     DEFAULT_FORMAT,
@@ -48,10 +58,10 @@ from eventcoder.schema.reading import (
     missing_values,
     refuse_layout,
 )
+from eventcoder.schema.reference_joins import add_reference_columns
 from eventcoder.schema.rules import (
     ACTOR_KINDS,
     PLACE_KINDS,
-    add_reference_columns,
     derivation_rules,
 )
 from eventcoder.schema.tables import PROVENANCE, polars_dtype
@@ -213,79 +223,6 @@ def prepare(
 # --------------------------------------------------------------------------------------------
 
 
-def _parse(col: pl.Expr, ftype: str, source: pl.DataType) -> pl.Expr:
-    if ftype == "string":
-        return col.cast(pl.String)
-    if ftype == "date":
-        if source == pl.Date:
-            return col
-        return col.cast(pl.Date)  # a Datetime column; text dates go through read_dates
-    if ftype == "integer":
-        if source.is_integer():
-            return col.cast(pl.Int64)
-        number = _number(col, source)
-        whole = number == number.round(0)
-        if not source.is_numeric():
-            # 1.7E+09 is how a spreadsheet shows a timestamp too wide for its cell, and saves it
-            # so: the digits beyond the shown ones are gone, and no count is written that way.
-            whole = whole & ~col.cast(pl.String).str.contains("[eE]")
-        return pl.when(whole).then(number.cast(pl.Int64, strict=False))
-    if ftype == "number":
-        return _number(col, source)
-    if ftype == "boolean":
-        text = col.cast(pl.String).str.to_lowercase().str.strip_chars()
-        return (
-            pl.when(text.is_in(["true", "1", "yes"]))
-            .then(True)
-            .when(text.is_in(["false", "0", "no"]))
-            .then(False)
-        )
-    raise ValueError(ftype)  # pragma: no cover - field types are checked at load
-
-
-def _number(col: pl.Expr, source: pl.DataType) -> pl.Expr:
-    if source == pl.Float32:
-        # A float32 column (pandas' astype("float32"), R's arrow) holds 14.0512 as
-        # 14.0511999130249...; its shortest spelling is the value the tool wrote.
-        return col.cast(pl.String).cast(pl.Float64)
-    if source.is_numeric():
-        return col.cast(pl.Float64)
-    number = col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-    # "NaN", "inf" and "1e999" parse as floats; none is a count or a coordinate anyone wrote.
-    return pl.when(number.is_finite()).then(number)
-
-
-# Digits other scripts write (Arabic-Indic, Extended Arabic-Indic, full-width), and the Arabic
-# decimal separator, with the ASCII characters they stand for.
-_DIGITS = [
-    *(chr(c) for c in range(0x0660, 0x066A)),
-    *(chr(c) for c in range(0x06F0, 0x06FA)),
-    *(chr(c) for c in range(0xFF10, 0xFF1A)),
-    "\u066b",
-]
-_ASCII_DIGITS = [*(str(d) for d in range(10))] * 3 + ["."]
-_OTHER_DIGITS = "[\u0660-\u0669\u06f0-\u06f9\uff10-\uff19]"
-
-# Digits in groups of three separated by a space, no-break space or narrow no-break space.
-_GROUPED = "^-?\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+$"
-_SPACES = "[ \u00a0\u202f]"
-
-
-def _unread(typed: pl.Expr, ftype: str) -> pl.Expr:
-    """Whether a plain cast left a value unread (a number field's NaN and inf count as such)."""
-    if ftype == "number":
-        return typed.is_null() | ~typed.is_finite()
-    return typed.is_null()
-
-
-def _blank(col: pl.Expr, tokens: tuple[str, ...]) -> pl.Expr:
-    """Text with blank cells and missing-value tokens as null."""
-    gone = col == ""
-    if tokens:
-        gone = gone | col.is_in(list(tokens))
-    return pl.when(gone).then(None).otherwise(col)
-
-
 class _Typing:
     """Types every codebook field of one frame; collects bad-value flags, changes and notes.
 
@@ -328,7 +265,7 @@ class _Typing:
         }
         misses = (
             frame.select(
-                (pl.col(n).is_not_null() & _unread(e, cb.field(n).type)).sum().alias(n)
+                (pl.col(n).is_not_null() & unread(e, cb.field(n).type)).sum().alias(n)
                 for n, e in fast.items()
             ).row(0, named=True)
             if fast
@@ -361,21 +298,23 @@ class _Typing:
                 typed.extend(self._date_range(f))
                 continue
             if source == pl.String:
-                col = _blank(col.str.strip_chars() if self.from_text else col, self.number_tokens)
+                col = blank_tokens(
+                    col.str.strip_chars() if self.from_text else col, self.number_tokens
+                )
                 self._count_number_tokens(f.name)
                 if self._other_digits(f.name):
-                    col = col.str.replace_many(_DIGITS, _ASCII_DIGITS)
+                    col = col.str.replace_many(DIGITS, ASCII_DIGITS)
                 if f.type == "number" and self._decimal_commas(f.name):
                     col = col.str.replace(",", ".", literal=True)
                 if f.type == "integer" and self._grouped(f.name):
                     col = (
-                        pl.when(col.str.contains(_GROUPED))
-                        .then(col.str.replace_all(_SPACES, ""))
+                        pl.when(col.str.contains(GROUPED))
+                        .then(col.str.replace_all(SPACES, ""))
                         .otherwise(col)
                     )
                 if f.type == "integer" and self._comma_zero(f.name):
                     col = col.str.replace(r",0$", "")
-            parsed = _parse(col, f.type, source)
+            parsed = parse_cell(col, f.type, source)
             typed.append(parsed.alias(f.name))
             if f.type != "string" and source != polars_dtype(f):
                 self.flags.append((col.is_not_null() & parsed.is_null()).alias(f"{_BAD}{f.name}"))
@@ -406,7 +345,7 @@ class _Typing:
         """Whether a number column writes digits of another script (Arabic-Indic ``٣``,
         Persian ``۳``, full-width ``３``, as Arabic-locale spreadsheets and CJK input save them):
         they are the same digits, read as such, with a note."""
-        found = self.frame.select(pl.col(name).str.contains(_OTHER_DIGITS).any()).item()
+        found = self.frame.select(pl.col(name).str.contains(OTHER_DIGITS).any()).item()
         if found:
             self.notes.append(f"{name} read with digits of another script (٣ and ３ are 3)")
         return bool(found)
@@ -429,7 +368,7 @@ class _Typing:
         """Whether an integer column writes thousands grouped by spaces (``1 234``, a no-break
         space in French and other locales): unlike a grouping point or comma, never a decimal."""
         col = pl.col(name).str.strip_chars()
-        if self.frame.select(col.str.contains(_GROUPED).any()).item():
+        if self.frame.select(col.str.contains(GROUPED).any()).item():
             self.notes.append(f"{name} read with digits grouped by spaces (1 234 is 1234)")
             return True
         return False
@@ -469,7 +408,7 @@ class _Typing:
             # Namibia's code, so only blank cells are blank.
             names = set(self.cb.field_names)
             out = out.with_columns(
-                _blank(pl.col(c), self.tokens if c in names else ()).alias(c) for c in checked
+                blank_tokens(pl.col(c), self.tokens if c in names else ()).alias(c) for c in checked
             )
             if any(out[c].null_count() > before[c].null_count() for c in checked):
                 self.blanked = True
@@ -522,7 +461,7 @@ class _Typing:
         read = pl.col("raw")
         tokens = self.number_tokens if f.type == "date" else self.tokens
         if source == pl.String:
-            read = _blank(read.str.strip_chars(), tokens)
+            read = blank_tokens(read.str.strip_chars(), tokens)
         small = small.with_columns(read.alias("read"))
         if source == pl.String and small["read"].null_count():
             self.blanked = True
@@ -554,7 +493,7 @@ class _Typing:
             typed = self._dates(f, small, source)
         else:
             # A vocabulary's spellings are text, whatever the column's type.
-            parsed = _parse(canonical, f.type, pl.String() if vocab is not None else source)
+            parsed = parse_cell(canonical, f.type, pl.String() if vocab is not None else source)
             typed = small.select(parsed.cast(target)).to_series()
         small = small.with_columns(typed.alias("typed"), canonical.alias("canonical"))
         bad = small.filter(pl.col("canonical").is_not_null() & pl.col("typed").is_null())["raw"]

@@ -280,7 +280,8 @@ def test_places_resolve_only_within_their_country(cb: Codebook, drop: tuple[str,
 
 
 def test_a_name_two_countries_use_is_not_resolved_without_a_country(cb: Codebook) -> None:
-    from eventcoder.schema.rules import _join_gazetteer, helper
+    from eventcoder.schema.reference_joins import join_gazetteer
+    from eventcoder.schema.rules import helper
 
     gaz = pl.DataFrame(
         {
@@ -312,7 +313,7 @@ def test_a_name_two_countries_use_is_not_resolved_without_a_country(cb: Codebook
             "latitude": pl.Float64,
         },
     )
-    out = _join_gazetteer(rows, gaz, "location", cb)
+    out = join_gazetteer(rows, gaz, "location", cb)
     assert out["admin1"].to_list() == ["North Kordofan", "Mopti", None, "Kidal"]
     assert out[helper("lat", "location")].to_list() == [13.7, 14.05, None, 18.44]
 

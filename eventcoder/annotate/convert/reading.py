@@ -338,19 +338,8 @@ def _timestamp(column: str) -> str:
     )
 
 
-def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
-    """Read the export in one pass into the DuckDB tables ``flat`` and ``tasks``.
-
-    ``flat`` has one row per result, ``(task_id, i, j)`` its task, annotation position and
-    result position; an annotation without results, and a task without annotations, keep one
-    row with no result, so nothing disappears in the unnesting. A task's own columns are on its
-    first row only (``i = 1 AND j = 1``), an annotation's on its first row (``j = 1``), and a
-    region's text only on its label result (the editor repeats it on every per-region result),
-    so long articles with many regions cost little more than their text. ``tasks`` is then one
-    row per task element, taken from those first rows; no table ever holds annotations nested
-    (docs/convert.md, Memory).
-    """
-    labels = sql_text(LABELS_NAME)
+def _annotation_columns() -> str:
+    """The SQL of an annotation's own columns, on its first result's row (``j = 1``) only."""
     # completed_by is an object (snapshot) or a bare user id (quick export), so it stays JSON;
     # an object giving a key twice would name the coder by whichever copy is read first.
     coder = (
@@ -382,7 +371,47 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
         "lead_time": "lead_time",
         "no_result": "no_result",
     }
-    first = ", ".join(f"CASE WHEN j = 1 THEN {v} END AS {k}" for k, v in at_first.items())
+    return ", ".join(f"CASE WHEN j = 1 THEN {v} END AS {k}" for k, v in at_first.items())
+
+
+def _take_tasks(con: duckdb.DuckDBPyConnection, cb: Codebook) -> None:
+    """``tasks`` from each task's first row of ``flat``; those columns then leave ``flat``."""
+    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
+    data_cols = ", ".join(
+        f"json_extract_string(data.{sql_name(n)}, '$') AS {sql_name('data__' + n)}"
+        for n in task_fields
+    )
+    con.execute(f"""
+      CREATE TEMP TABLE tasks AS
+      SELECT task_id, project AS project_id,
+             json_extract_string(data.id, '$') AS article_id,
+             json_extract_string(data.text, '$') AS article_text,
+             coalesce(regexp_matches(json_extract_string(data.text, '$'), '{_ASTRAL}'),
+                      false) AS astral,
+             data IS NULL AS no_data, {data_cols}, predictions, drafts
+      FROM flat WHERE i = 1 AND j = 1
+    """)
+    # The task's columns live in ``tasks`` now; ``flat`` keeps what the checks compare.
+    con.execute(
+        "ALTER TABLE flat DROP COLUMN data; ALTER TABLE flat DROP COLUMN predictions; "
+        "ALTER TABLE flat DROP COLUMN drafts"
+    )
+
+
+def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
+    """Read the export in one pass into the DuckDB tables ``flat`` and ``tasks``.
+
+    ``flat`` has one row per result, ``(task_id, i, j)`` its task, annotation position and
+    result position; an annotation without results, and a task without annotations, keep one
+    row with no result, so nothing disappears in the unnesting. A task's own columns are on its
+    first row only (``i = 1 AND j = 1``), an annotation's on its first row (``j = 1``), and a
+    region's text only on its label result (the editor repeats it on every per-region result),
+    so long articles with many regions cost little more than their text. ``tasks`` is then one
+    row per task element, taken from those first rows; no table ever holds annotations nested
+    (docs/convert.md, Memory).
+    """
+    labels = sql_text(LABELS_NAME)
+    first = _annotation_columns()
     task_first = ", ".join(
         f"CASE WHEN i = 1 AND j = 1 THEN {c} END AS {c}"
         for c in ("project", "data", "predictions", "drafts")
@@ -433,26 +462,7 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
         """,
         _task_spec(cb),
     )
-    task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
-    data_cols = ", ".join(
-        f"json_extract_string(data.{sql_name(n)}, '$') AS {sql_name('data__' + n)}"
-        for n in task_fields
-    )
-    con.execute(f"""
-      CREATE TEMP TABLE tasks AS
-      SELECT task_id, project AS project_id,
-             json_extract_string(data.id, '$') AS article_id,
-             json_extract_string(data.text, '$') AS article_text,
-             coalesce(regexp_matches(json_extract_string(data.text, '$'), '{_ASTRAL}'),
-                      false) AS astral,
-             data IS NULL AS no_data, {data_cols}, predictions, drafts
-      FROM flat WHERE i = 1 AND j = 1
-    """)
-    # The task's columns live in ``tasks`` now; ``flat`` keeps what the checks compare.
-    con.execute(
-        "ALTER TABLE flat DROP COLUMN data; ALTER TABLE flat DROP COLUMN predictions; "
-        "ALTER TABLE flat DROP COLUMN drafts"
-    )
+    _take_tasks(con, cb)
 
 
 def split_results(con: duckdb.DuckDBPyConnection) -> None:
