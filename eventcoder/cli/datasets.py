@@ -89,7 +89,7 @@ def agreement_cmd(
     target = check_folder(out or source.parent)
     cb = codebook_at(codebook)
     with console.status("reading annotations"):
-        table, coded, predictions, uncoded = read_coders(source, cb, model_coder)
+        table, coded, predictions, uncoded = read_coders(source, cb, model_coder, say_note)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("aligning events", total=None)
 
@@ -231,7 +231,9 @@ def adjudicate_cmd(
     cb = codebook_at(codebook)
     with console.status("adjudicating"):
         pol = Policy(tie=policy, min_coders=int(min_coders) if min_coders.isdigit() else min_coders)
-        result = adjudicate(read_aligned(source, cb), cb, policy=pol, adjudicator=adjudicator)
+        result = adjudicate(
+            read_aligned(source, cb, say_note), cb, policy=pol, adjudicator=adjudicator
+        )
     paths = write_adjudication(result, target)
     s = result.summary()
     console.print(
@@ -309,7 +311,7 @@ def release_cmd(
     check_folder(root)
     cb = codebook_at(codebook)
     with console.status("publishing") as status:
-        table = read_aligned(annotations, cb)
+        table = read_aligned(annotations, cb, say_note)
         release = publish(
             gold_source(table, cb, adjudication=adjudication, gold=gold),
             table,
@@ -413,7 +415,7 @@ def review_push(
     settings = server_settings(url, api_key)
     cb = codebook_at(codebook)
     adj = read_adjudication(folder)
-    table = read_aligned(annotations, cb)
+    table = read_aligned(annotations, cb, say_note)
     found = read_articles(articles)
     with progress_bar(MofNCompleteColumn()) as bar:
         job = bar.add_task("importing", total=None)
@@ -488,7 +490,7 @@ def review_close(
     if annotations is not None:
         from eventcoder.datasets.align import read_aligned
 
-        table = read_aligned(annotations, cb)
+        table = read_aligned(annotations, cb, say_note)
     if project is not None:
         from eventcoder.annotate.exports import pull_export
         from eventcoder.annotate.projects import find_project

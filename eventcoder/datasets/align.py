@@ -442,9 +442,15 @@ def align_events(
     return annotations.with_columns(ids["aligned_event"])
 
 
-def read_aligned(path: str | Path, cb: Codebook) -> pl.DataFrame:
-    """The annotations at ``path`` (a table or an export), aligned here unless they are already."""
+def read_aligned(
+    path: str | Path, cb: Codebook, on_note: Callable[[str], None] | None = None
+) -> pl.DataFrame:
+    """The annotations at ``path`` (a table or an export), aligned here unless they are already.
+
+    ``on_note`` hears, for an export, what became of its annotations (accepted, rejected,
+    skipped): only the accepted ones are aligned.
+    """
     from eventcoder.annotate.convert import read_annotations
 
-    table = read_annotations(path, cb)[0]
+    table = read_annotations(path, cb, on_note)[0]
     return table if "aligned_event" in table.columns else align_events(table, cb)

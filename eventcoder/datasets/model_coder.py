@@ -20,6 +20,7 @@ are blank here, and are not counted against it by the agreement (a missing value
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -217,7 +218,7 @@ def model_gold_agreement(
 
 
 def read_with_predictions(
-    path: str | Path, cb: Codebook
+    path: str | Path, cb: Codebook, on_note: Callable[[str], None] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
     """``(annotations, coded, predictions)`` of an export, or of ``eventcoder convert``'s tables.
 
@@ -228,6 +229,8 @@ def read_with_predictions(
     path = Path(path)
     if path.suffix.lower() == ".json" and path.exists():
         conv = read_export(path, cb)
+        if on_note is not None:
+            on_note(f"{path.name}: {conv.reconciliation()}; the accepted ones are used")
         return conv.annotations, conv.coded, conv.predictions
     annotations, coded = read_annotations(path, cb)
     beside = path.with_name("predictions.parquet")
@@ -252,7 +255,10 @@ def unfilled_fields(annotations: pl.DataFrame, coder: str, cb: Codebook) -> list
 
 
 def read_coders(
-    path: str | Path, cb: Codebook, model_version: str | None = None
+    path: str | Path,
+    cb: Codebook,
+    model_version: str | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None, dict[str, list[str]]]:
     """Return ``(annotations, coded, predictions, uncoded)`` for the agreement of the coders.
 
@@ -263,9 +269,9 @@ def read_coders(
     from eventcoder.annotate.convert import read_annotations
 
     if model_version is None:
-        annotations, coded = read_annotations(path, cb)
+        annotations, coded = read_annotations(path, cb, on_note)
         return annotations, coded, None, {}
-    annotations, coded, predictions = read_with_predictions(path, cb)
+    annotations, coded, predictions = read_with_predictions(path, cb, on_note)
     annotations, coded = with_model_coder(annotations, coded, predictions, cb, model_version)
     coder = f"{CODER_PREFIX}{model_version}"
     return annotations, coded, predictions, {coder: unfilled_fields(annotations, coder, cb)}

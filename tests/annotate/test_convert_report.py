@@ -109,3 +109,17 @@ def test_validate_prints_the_same_table(tmp_path: Path) -> None:
     assert "Failures by rule and field" in result.stdout
     row = r"sub-event-in-event-type\s+│\s+event_type\s+│\s+error\s+│\s+1\s+│\s+1"
     assert re.search(row, result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("command", ["agreement", "adjudicate"])
+def test_commands_given_an_export_say_what_became_of_every_annotation(
+    command: str, tmp_path: Path
+) -> None:
+    # Only accepted annotations are measured or adjudicated: the rejected and the skipped ones
+    # are said, not dropped unsaid (the demo: 3 rejected and 1 skipped of 24).
+    export = tmp_path / "export.json"
+    export.write_bytes(DEMO_EXPORT.read_bytes())
+    result = CliRunner().invoke(app, [command, str(export), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "export.json: 24 annotations: 20 accepted, 3 rejected, 1 skipped" in said

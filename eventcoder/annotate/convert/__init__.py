@@ -267,7 +267,9 @@ def _extract(
     )
 
 
-def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def read_annotations(
+    path: str | Path, cb: Codebook, on_note: Callable[[str], None] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Return ``(annotations, coded)`` of an annotations Parquet table or an LS export.
 
     ``coded`` lists the accepted annotations, events or not (event detection counts a coder who
@@ -288,6 +290,12 @@ def read_annotations(path: str | Path, cb: Codebook) -> tuple[pl.DataFrame, pl.D
         )
     if path.suffix.lower() == ".json":
         conv = read_export(path, cb)
+        if on_note is not None:
+            # Only accepted annotations go on: say what became of the others, as convert does.
+            on_note(
+                f"{path.name}: {conv.reconciliation()}; the accepted ones are used "
+                "(`eventcoder convert` writes the rejects and the skipped)"
+            )
         return conv.annotations, conv.coded
     # glob=False: a folder named "run [draft]" is a folder, not a pattern matching nothing
     try:
