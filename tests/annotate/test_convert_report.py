@@ -123,3 +123,10 @@ def test_commands_given_an_export_say_what_became_of_every_annotation(
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "export.json: 24 annotations: 20 accepted, 3 rejected, 1 skipped" in said
+
+
+def test_changes_come_in_event_order_then_field(demo: Conversion) -> None:
+    # Recorded in the order of the events they change (no sort of a million rows needed)
+    assert demo.changes.height > 0
+    order = ["task_id", "annotation_id", "event_key", "field"]
+    assert demo.changes.equals(demo.changes.sort(order, maintain_order=True))

@@ -184,7 +184,7 @@ def test_an_article_text_given_twice_is_refused(cb: Codebook, tmp_path: Path) ->
     # DuckDB reads the first copy, Label Studio's editor the last: coders saw the other text
     path.write_bytes(raw.replace(b'"data": {', b'"data": {"text": "Another article.",', 1))
     message = _refused(path, cb)
-    assert "task number 1 in the file: an object gives the key 'text' twice" in message
+    assert "task 1: its data gives the key 'text' twice" in message
 
 
 def test_a_coder_email_given_twice_is_refused(cb: Codebook, tmp_path: Path) -> None:

@@ -59,7 +59,9 @@ def build_conversion(cb: Codebook, parts: Extracted, say: Callable[[str], None])
     events = parts.events.join(cancelled, on="annotation_id", how="anti")
     problems = parts.problems.join(cancelled, on="annotation_id", how="anti")
     events_skipped = parts.events.height - events.height
-    events = _typed(cb, events, columns)
+    # In key order, so that the validator's changes (in row order) come out in key order too:
+    # sorting them instead would copy a million rows of a long export.
+    events = _typed(cb, events, columns).sort(KEY)
     say("validating")
     unique = [r for r in cb.rules if r.kind == "unique"]
     within = replace(cb, rules=tuple(r for r in cb.rules if r.kind != "unique"))
@@ -226,8 +228,10 @@ def _mentions(mentions: pl.DataFrame, coded: pl.DataFrame) -> pl.DataFrame:
 def _changes(changes: pl.DataFrame, events: pl.DataFrame, accepted: pl.DataFrame) -> pl.DataFrame:
     """The validator's changes to accepted events, each named by its event instead of its row.
 
-    ``row`` counts the rows of ``events`` as the validator was given them (from 1). Only events
-    of ``annotations`` keep theirs: a rejected event is kept as the coder wrote it.
+    ``row`` counts the rows of ``events`` as the validator was given them (from 1), in key
+    order, and ``changes`` come in row order: joined keeping that order, they are in key order
+    with no sort. Only events of ``annotations`` keep theirs: a rejected event is kept as the
+    coder wrote it.
     """
     owners = (
         events.select(_BY_ROW)
@@ -236,10 +240,9 @@ def _changes(changes: pl.DataFrame, events: pl.DataFrame, accepted: pl.DataFrame
         .join(accepted.select(KEY), on=KEY, how="semi")
     )
     return (
-        changes.join(owners, on="row", how="inner")
+        changes.join(owners, on="row", how="inner", maintain_order="left")
         .select(*CHANGE_SCHEMA)
         .cast(CHANGE_SCHEMA)
-        .sort("task_id", "annotation_id", "event_key", "field", nulls_last=True)
     )
 
 

@@ -61,7 +61,7 @@ _ANNOTATION: _Spec = {
 _TASK: dict[str, _Spec] = {
     "id": "VARCHAR",
     "project": "VARCHAR",
-    "data": "JSON",  # replaced by the keys convert reads: see _task_spec
+    "data": "JSON",  # its keys are checked once per task: see _refuse_repeated_keys
     "annotations": [_ANNOTATION],
     "predictions": "JSON",  # full objects in a snapshot, bare ids in a quick export
     # Annotations saved but never submitted: counted for a note, their content skipped.
@@ -73,18 +73,6 @@ _PREDICTION: _Spec = {
     "score": "DOUBLE",
     "result": "JSON",
 }
-
-
-def _task_spec(cb: Codebook) -> dict[str, _Spec]:
-    """The task spec, its ``data`` a struct of the keys convert reads (``id``, ``text``, fields).
-
-    Typed as a struct, the parser refuses an object giving one of these keys twice, which as
-    JSON it keeps and reads the first of (``{"text": "a", "text": "b"}``), where Label Studio,
-    its editor and Python keep the last: the coders would have seen another article than the
-    one their offsets are checked against. Other keys are skipped, as elsewhere.
-    """
-    keys = ["id", "text", *(f.name for f in cb.fields_by_origin("assisted", "coded"))]
-    return {**_TASK, "data": dict.fromkeys(keys, "JSON")}
 
 
 def _sql_type(spec: _Spec) -> str:
@@ -202,13 +190,18 @@ def available_memory() -> int:
 _REFUSED = "eventcoder-refused: "
 # An id or offset must be a whole number as JSON writes one (128, or 128.0 and 1.28e2, the same
 # number): anything else (128.5, true, "abc", 2^63) is refused naming where it is.
+# The first branch is the common case, digits alone (a cast, no float arithmetic: this runs on
+# every result); a point or an exponent (128.0, 1.28e2) and anything else take the second.
 WHOLE_MACRO = f"""
     CREATE OR REPLACE TEMP MACRO whole_number(x, what) AS
-    CASE WHEN x IS NULL THEN NULL
-         WHEN TRY_CAST(x AS DOUBLE) = floor(TRY_CAST(x AS DOUBLE))
-              AND TRY_CAST(x AS BIGINT) IS NOT NULL THEN TRY_CAST(x AS BIGINT)
-         ELSE error('{_REFUSED}' || what || ' ' || left(x, 40) || ' does not fit a Label Studio '
-                    || 'export (ids and offsets are whole numbers)') END"""
+    coalesce(
+      CASE WHEN strpos(x, '.') = 0 AND strpos(x, 'e') = 0 AND strpos(x, 'E') = 0
+           THEN TRY_CAST(x AS BIGINT) END,
+      CASE WHEN x IS NULL THEN NULL
+           WHEN TRY_CAST(x AS DOUBLE) = floor(TRY_CAST(x AS DOUBLE))
+                AND TRY_CAST(x AS BIGINT) IS NOT NULL THEN TRY_CAST(x AS BIGINT)
+           ELSE error('{_REFUSED}' || what || ' ' || left(x, 40) || ' does not fit a Label '
+                      || 'Studio export (ids and offsets are whole numbers)') END)"""
 
 
 def _fail(path: Path, err: Exception) -> ExportFormatError:
@@ -374,19 +367,20 @@ def _annotation_columns() -> str:
     return ", ".join(f"CASE WHEN j = 1 THEN {v} END AS {k}" for k, v in at_first.items())
 
 
-def _take_tasks(con: duckdb.DuckDBPyConnection, cb: Codebook) -> None:
+def _take_tasks(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
     """``tasks`` from each task's first row of ``flat``; those columns then leave ``flat``."""
+    _refuse_repeated_keys(con, path)
     task_fields = [f.name for f in cb.fields_by_origin("assisted", "coded")]
     data_cols = ", ".join(
-        f"json_extract_string(data.{sql_name(n)}, '$') AS {sql_name('data__' + n)}"
+        f"json_extract_string(data, {sql_text('$.' + n)}) AS {sql_name('data__' + n)}"
         for n in task_fields
     )
     con.execute(f"""
       CREATE TEMP TABLE tasks AS
       SELECT task_id, project AS project_id,
-             json_extract_string(data.id, '$') AS article_id,
-             json_extract_string(data.text, '$') AS article_text,
-             coalesce(regexp_matches(json_extract_string(data.text, '$'), '{_ASTRAL}'),
+             json_extract_string(data, '$.id') AS article_id,
+             json_extract_string(data, '$.text') AS article_text,
+             coalesce(regexp_matches(json_extract_string(data, '$.text'), '{_ASTRAL}'),
                       false) AS astral,
              data IS NULL AS no_data, {data_cols}, predictions, drafts
       FROM flat WHERE i = 1 AND j = 1
@@ -396,6 +390,29 @@ def _take_tasks(con: duckdb.DuckDBPyConnection, cb: Codebook) -> None:
         "ALTER TABLE flat DROP COLUMN data; ALTER TABLE flat DROP COLUMN predictions; "
         "ALTER TABLE flat DROP COLUMN drafts"
     )
+
+
+def _refuse_repeated_keys(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a task whose ``data`` gives a key twice (``{"text": "a", "text": "b"}``).
+
+    DuckDB reads the first copy; Label Studio, its editor and Python keep the last: the coders
+    would have seen another article than the one their offsets are checked against. Checked
+    once per task here (the data stays JSON in the parse, which is cheaper than a struct).
+    """
+    twice = con.execute("""
+        SELECT task_id, key FROM (
+          SELECT rowid AS element, task_id, unnest(json_keys(data)) AS key FROM flat
+          WHERE i = 1 AND j = 1 AND json_type(data) = 'OBJECT')
+        GROUP BY element, task_id, key HAVING count(*) > 1
+        ORDER BY task_id, key LIMIT 1""").fetchone()
+    if twice:
+        raise ExportFormatError(
+            f"{path}: task {twice[0]}: its data gives the key {twice[1]!r} twice, and JSON "
+            "readers differ on which copy counts; this file was not written by a Label Studio "
+            "server as it is",
+            path=str(path),
+            task=twice[0],
+        )
 
 
 def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook) -> None:
@@ -460,9 +477,9 @@ def read_export_tables(con: duckdb.DuckDBPyConnection, path: Path, cb: Codebook)
                  CASE WHEN r.from_name <> {labels} THEN {TEXT_VALUE} END AS value
           FROM tar
         """,
-        _task_spec(cb),
+        _TASK,
     )
-    _take_tasks(con, cb)
+    _take_tasks(con, path, cb)
 
 
 def split_results(con: duckdb.DuckDBPyConnection) -> None:

@@ -325,6 +325,11 @@ def structural_problems(con: duckdb.DuckDBPyConnection, cb: Codebook) -> pl.Data
                || count(DISTINCT (span_start, span_end, span_text))
                || ' times, over different text: one id cannot be two regions'
       FROM res WHERE from_name = '{LABELS}' AND region IS NOT NULL
+        -- the distinct counts only for regions labelled more than once (a few, if any)
+        AND (annotation_id, region) IN (
+          SELECT annotation_id, region FROM res
+          WHERE from_name = '{LABELS}' AND region IS NOT NULL
+          GROUP BY annotation_id, region HAVING count(*) > 1)
       GROUP BY annotation_id, region
       HAVING count(DISTINCT (span_start, span_end, span_text)) > 1
       UNION ALL
