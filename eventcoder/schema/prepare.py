@@ -312,7 +312,9 @@ class _Typing:
                         .then(col.str.replace_all(SPACES, ""))
                         .otherwise(col)
                     )
-                if f.type == "integer" and self._comma_zero(f.name):
+                if f.type == "integer" and self._decimal_commas(
+                    f.name, r"^-?\d+,0$", " (3,0 is 3)"
+                ):
                     col = col.str.replace(r",0$", "")
             parsed = parse_cell(col, f.type, source)
             typed.append(parsed.alias(f.name))
@@ -350,20 +352,6 @@ class _Typing:
             self.notes.append(f"{name} read with digits of another script (٣ and ３ are 3)")
         return bool(found)
 
-    def _comma_zero(self, name: str) -> bool:
-        """Whether an integer column is written as floats with a decimal comma (``3,0``), as
-        pandas writes an integer column with blanks under ``decimal=","``. One zero after the
-        comma is never a thousands group (``1,000``), which stays unread."""
-        col = pl.col(name).str.strip_chars()
-        comma, point = self.frame.select(
-            col.str.contains(r"^-?\d+,0$").any().alias("comma"),
-            col.str.contains(".", literal=True).any().alias("point"),
-        ).row(0)
-        if comma and not point:
-            self.notes.append(f"{name} read with decimal commas (3,0 is 3)")
-            return True
-        return False
-
     def _grouped(self, name: str) -> bool:
         """Whether an integer column writes thousands grouped by spaces (``1 234``, a no-break
         space in French and other locales): unlike a grouping point or comma, never a decimal."""
@@ -373,16 +361,21 @@ class _Typing:
             return True
         return False
 
-    def _decimal_commas(self, name: str) -> bool:
-        """Whether a number column is written with decimal commas (``14,0512``), as spreadsheets
-        in many locales save it: some value is, and none has a decimal point."""
+    def _decimal_commas(self, name: str, pattern: str = r"^-?\d+,\d+$", example: str = "") -> bool:
+        r"""Whether a column is written with decimal commas, as spreadsheets in many locales save
+        numbers (``14,0512``): some value matches ``pattern`` and none has a decimal point.
+
+        An integer column passes ``^-?\d+,0$``: floats with one zero after the comma, as pandas
+        writes an integer column with blanks under ``decimal=","`` (``3,0``); a thousands group
+        (``1,000``) never matches and stays unread.
+        """
         col = pl.col(name).str.strip_chars()
         comma, point = self.frame.select(
-            col.str.contains(r"^-?\d+,\d+$").any().alias("comma"),
+            col.str.contains(pattern).any().alias("comma"),
             col.str.contains(".", literal=True).any().alias("point"),
         ).row(0)
         if comma and not point:
-            self.notes.append(f"{name} read with decimal commas")
+            self.notes.append(f"{name} read with decimal commas{example}")
             return True
         return False
 
