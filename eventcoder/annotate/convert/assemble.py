@@ -13,18 +13,20 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from eventcoder.annotate.convert.conversion import (
+    BY_EVENT,
     CHANGE_SCHEMA,
     KEY,
     MENTION_SCHEMA,
+    OWNER,
     REJECT_SCHEMA,
     Conversion,
 )
 from eventcoder.schema.codebook import Codebook, Rule
 from eventcoder.schema.tables import PROVENANCE, table_columns
 
-_BY_ROW = ["task_id", "article_id", "annotation_id", "coder", "event_key"]
+_BY_ROW = list(BY_EVENT)
 EDITOR_DATE = "%Y-%m-%d"  # what the DateTime control with only="date" stores
-_OWNERS = ["task_id", "article_id", "annotation_id", "coder"]
+_OWNERS = list(OWNER)
 
 
 @dataclass(frozen=True)

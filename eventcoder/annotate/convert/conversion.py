@@ -8,13 +8,19 @@ from typing import Any
 
 import polars as pl
 
-REJECT_SCHEMA = pl.Schema(
+# Whose a row is: its annotation (task, article, coder), then the event in it.
+OWNER = pl.Schema(
     {
         "task_id": pl.Int64(),
         "article_id": pl.String(),
         "annotation_id": pl.Int64(),
         "coder": pl.String(),
-        "event_key": pl.String(),
+    }
+)
+BY_EVENT = pl.Schema({**OWNER, "event_key": pl.String()})
+REJECT_SCHEMA = pl.Schema(
+    {
+        **BY_EVENT,
         "field": pl.String(),
         "rule": pl.String(),
         "value": pl.String(),
@@ -27,11 +33,7 @@ KEY = ["task_id", "annotation_id", "event_key"]
 # alias, a fill from a reference list, a derived field): the validator's changes, by event.
 CHANGE_SCHEMA = pl.Schema(
     {
-        "task_id": pl.Int64(),
-        "article_id": pl.String(),
-        "annotation_id": pl.Int64(),
-        "coder": pl.String(),
-        "event_key": pl.String(),
+        **BY_EVENT,
         "field": pl.String(),
         "before": pl.String(),
         "after": pl.String(),
@@ -41,10 +43,7 @@ CHANGE_SCHEMA = pl.Schema(
 )
 MENTION_SCHEMA = pl.Schema(
     {
-        "task_id": pl.Int64(),
-        "article_id": pl.String(),
-        "annotation_id": pl.Int64(),
-        "coder": pl.String(),
+        **OWNER,
         "region": pl.String(),
         "label": pl.String(),
         "span_start": pl.Int64(),
