@@ -24,64 +24,41 @@ from typer.testing import CliRunner
 
 from eventcoder.annotate.convert import read_export, reading
 from eventcoder.cli import app
-from eventcoder.errors import ExportFormatError, ResourceError
+from eventcoder.errors import ResourceError
 from eventcoder.schema.codebook import Codebook
+from tests.hostile.exports import SNAPSHOT, refused, snapshot_tasks, write
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-SNAPSHOT = DATA / "ls_export_snapshot.json"
 DEMO = Path(__file__).resolve().parents[2] / "eventcoder" / "demo" / "export.json"
-
-
-def _tasks() -> list[dict[str, Any]]:
-    return orjson.loads(SNAPSHOT.read_bytes())
-
-
-def _write(tmp_path: Path, tasks: Any, name: str = "export.json") -> Path:
-    path = tmp_path / name
-    path.write_bytes(orjson.dumps(tasks, option=orjson.OPT_INDENT_2))
-    return path
-
-
-def _refused(path: Path, cb: Codebook) -> str:
-    """The one-line message convert refuses ``path`` with (exit 2 through the CLI too)."""
-    with pytest.raises(ExportFormatError) as err:
-        read_export(path, cb)
-    message = str(err.value)
-    assert "\n" not in message and message.startswith(f"{path}: ")
-    result = CliRunner().invoke(app, ["convert", str(path), "--out", str(path.parent / "out")])
-    assert result.exit_code == 2, result.output
-    assert not (path.parent / "out" / "annotations.parquet").exists()
-    return message
 
 
 # ---- point 2: duplicate ids ------------------------------------------------------------------
 
 
 def test_two_tasks_sharing_an_id_are_refused_by_id(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[2]["id"] = tasks[1]["id"]  # task 3 now claims task 2's id
-    message = _refused(_write(tmp_path, tasks), cb)
+    message = refused(write(tmp_path, tasks), cb)
     assert "task id(s) 2 each name different tasks" in message
 
 
 def test_two_annotations_sharing_an_id_are_refused_by_id(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[2]["annotations"][0]["id"] = tasks[0]["annotations"][0]["id"]  # annotation 7 -> 1
-    message = _refused(_write(tmp_path, tasks), cb)
+    message = refused(write(tmp_path, tasks), cb)
     assert "annotation id(s) 1 appear more than once (annotation 1 in tasks 1, 3)" in message
 
 
 def test_one_article_id_naming_two_texts_is_refused(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[2]["data"]["id"] = tasks[1]["data"]["id"]
-    message = _refused(_write(tmp_path, tasks), cb)
+    message = refused(write(tmp_path, tasks), cb)
     assert "article id 'idlib-0306' names different texts in tasks 2, 3" in message
 
 
 def test_a_task_repeated_whole_is_taken_once_with_a_note(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     conv = read_export(SNAPSHOT, cb)
-    twice = read_export(_write(tmp_path, [*tasks, copy.deepcopy(tasks[1])]), cb)
+    twice = read_export(write(tmp_path, [*tasks, copy.deepcopy(tasks[1])]), cb)
     assert twice.reconciliation() == conv.reconciliation()
     assert twice.annotations.equals(conv.annotations)
     assert twice.rejects.equals(conv.rejects)
@@ -155,15 +132,15 @@ def _bounding_box_task() -> dict[str, Any]:
 def test_a_result_of_another_type_on_a_known_control_is_refused(
     cb: Codebook, tmp_path: Path
 ) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     box = _bounding_box_task()["annotations"][0]["result"][0]
     tasks[0]["annotations"][0]["result"].append(box)  # a bounding box beside text regions
-    message = _refused(_write(tmp_path, tasks), cb)
+    message = refused(write(tmp_path, tasks), cb)
     assert "task 1, annotation 1: a 'rectanglelabels' result from control 'label'" in message
 
 
 def test_a_bounding_box_export_is_refused(cb: Codebook, tmp_path: Path) -> None:
-    message = _refused(_write(tmp_path, [_bounding_box_task()]), cb)
+    message = refused(write(tmp_path, [_bounding_box_task()]), cb)
     assert "task 41: no article text (data.text)" in message
 
 
@@ -172,24 +149,24 @@ def test_image_classification_tasks_with_empty_results_are_refused(
 ) -> None:
     task = _bounding_box_task()
     task["annotations"][0]["result"] = []
-    message = _refused(_write(tmp_path, [task]), cb)
+    message = refused(write(tmp_path, [task]), cb)
     assert "task 41: no article text (data.text)" in message
 
 
 def test_a_control_the_config_does_not_have_is_refused(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     result = copy.deepcopy(tasks[1]["annotations"][2]["result"][0])  # annotation 6
     result.update(from_name="sentiment", type="choices")
     result["value"] = {**result["value"], "choices": ["Negative"]}
     tasks[1]["annotations"][2]["result"].append(result)
-    message = _refused(_write(tmp_path, tasks), cb)
+    message = refused(write(tmp_path, tasks), cb)
     assert "task 2, annotation 6: a result from control 'sentiment'" in message
 
 
 def test_an_object_the_config_does_not_have_is_refused(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[0]["annotations"][0]["result"][1]["to_name"] = "body"
-    message = _refused(_write(tmp_path, tasks), cb)
+    message = refused(write(tmp_path, tasks), cb)
     assert "task 1, annotation 1: a result on object 'body'" in message
 
 
@@ -208,19 +185,19 @@ def test_bytes_after_the_closing_bracket_are_refused(
 ) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(SNAPSHOT.read_bytes().rstrip() + tail)
-    message = _refused(path, cb)
+    message = refused(path, cb)
     assert said in message
 
 
 def test_a_list_of_bare_values_is_refused(cb: Codebook, tmp_path: Path) -> None:
-    message = _refused(_write(tmp_path, [1, 2, 3]), cb)
+    message = refused(write(tmp_path, [1, 2, 3]), cb)
     assert "its last element is no task" in message
 
 
 def test_result_null_is_a_problem_not_no_event(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[0]["annotations"][0]["result"] = None  # annotation 1 had two accepted events
-    conv = read_export(_write(tmp_path, tasks), cb)
+    conv = read_export(write(tmp_path, tasks), cb)
     assert conv.rejected == 5 and conv.accepted == 3
     assert 1 not in conv.coded["annotation_id"].to_list()
     row = conv.rejects.filter(pl.col("annotation_id") == 1).row(0, named=True)
@@ -228,11 +205,11 @@ def test_result_null_is_a_problem_not_no_event(cb: Codebook, tmp_path: Path) -> 
 
 
 def test_regions_of_a_skipped_annotation_are_skipped_with_it(cb: Codebook, tmp_path: Path) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     skipped = tasks[0]["annotations"][2]  # annotation 3, cancelled by coder3
     assert skipped["was_cancelled"]
     skipped["result"] = copy.deepcopy(tasks[0]["annotations"][0]["result"])  # drawn, then skipped
-    conv = read_export(_write(tmp_path, tasks), cb)
+    conv = read_export(write(tmp_path, tasks), cb)
     assert conv.reconciliation() == "9 annotations: 4 accepted, 4 rejected, 1 skipped"
     assert 3 not in conv.annotations["annotation_id"].to_list()
     assert 3 not in conv.rejects["annotation_id"].to_list()
@@ -353,13 +330,13 @@ def test_an_error_uniqueness_rule_compares_events_within_one_annotation(cb: Code
 def test_a_value_no_server_writes_is_refused_without_blaming_the_transfer(
     cb: Codebook, tmp_path: Path, offset: object
 ) -> None:
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     region = next(
         r for t in tasks for a in t["annotations"] for r in a["result"] if "start" in r["value"]
     )
     region["value"]["start"] = offset
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")  # orjson stops at 64 bits
-    message = _refused(path, cb)
+    message = refused(path, cb)
     assert "does not fit a Label Studio export" in message
     assert "export it again" not in message
