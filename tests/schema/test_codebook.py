@@ -205,6 +205,18 @@ def test_roles_name_existing_fields(tmp_path: Path) -> None:
     assert entries["settings.roles.colour"].startswith("unknown role")
 
 
+def _with_gazetteer(tmp_path: Path) -> Path:
+    """A codebook in ``tmp_path`` using the bundled actor list and ``tmp_path/gazetteer.csv``."""
+    raw = _raw()
+    raw["references"] = {
+        "actors": str(DEFAULT_PATH.parent / "actors.csv"),
+        "gazetteer": str(tmp_path / "gazetteer.csv"),
+    }
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def test_reference_lists_saved_by_a_spreadsheet_load_as_written(tmp_path: Path) -> None:
     # A gazetteer edited in a Windows spreadsheet: cp1252 and ';'-separated.
     gaz = pl.read_csv(DEFAULT_PATH.parent / "gazetteer.csv", infer_schema=False)
@@ -216,14 +228,7 @@ def test_reference_lists_saved_by_a_spreadsheet_load_as_written(tmp_path: Path) 
     )
     text = gaz.write_csv(separator=";")
     (tmp_path / "gazetteer.csv").write_bytes(text.encode("cp1252"))
-    raw = _raw()
-    raw["references"] = {
-        "actors": str(DEFAULT_PATH.parent / "actors.csv"),
-        "gazetteer": str(tmp_path / "gazetteer.csv"),
-    }
-    path = tmp_path / "codebook.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    loaded = Codebook.from_file(path).references.gazetteer
+    loaded = Codebook.from_file(_with_gazetteer(tmp_path)).references.gazetteer
     assert loaded is not None
     assert loaded["admin1"].to_list() == gaz["admin1"].to_list()
     assert loaded["location"].to_list() == gaz["location"].to_list()
@@ -232,15 +237,8 @@ def test_reference_lists_saved_by_a_spreadsheet_load_as_written(tmp_path: Path) 
 
 def test_an_unreadable_reference_list_is_named(tmp_path: Path) -> None:
     (tmp_path / "gazetteer.csv").write_bytes(b"\x1f\x8b gzip")
-    raw = _raw()
-    raw["references"] = {
-        "actors": str(DEFAULT_PATH.parent / "actors.csv"),
-        "gazetteer": str(tmp_path / "gazetteer.csv"),
-    }
-    path = tmp_path / "codebook.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     with pytest.raises(CodebookError) as err:
-        Codebook.from_file(path)
+        Codebook.from_file(_with_gazetteer(tmp_path))
     assert (
         "references.gazetteer",
         f"{tmp_path / 'gazetteer.csv'}: is gzip-compressed; decompress it first",
