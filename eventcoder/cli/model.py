@@ -52,7 +52,7 @@ def model_train(
     cb = codebook_at(codebook)
     check_folder(out.parent)  # before training, not after
     inputs = [*tables, *(p for p in (articles, background) if p is not None)]
-    refuse_input(out, inputs)
+    refuse_input(out, inputs)  # before training, not after
     texts = None
     if articles is not None:
         from eventcoder.annotate.articles import read_articles
@@ -67,7 +67,7 @@ def model_train(
             f"{use.path}: {use.rows:,} rows, {use.used:,} used, {use.rejected:,} rejected by "
             "validation (left out)"
         )
-    path = save_model(model, out, inputs)
+    path = save_model(model, out)
     s = model.summary
     say(
         f"trained on {s['fitted_on']:,} rows, calibrated on {s['calibrated_on']:,}; "

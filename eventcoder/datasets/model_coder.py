@@ -224,13 +224,13 @@ def read_with_predictions(
 
     For an annotations Parquet table, the predictions are the ``predictions.parquet`` beside it.
     """
-    from eventcoder.annotate.convert import read_annotations, read_export
+    from eventcoder.annotate.convert import read_annotations, read_export, used_note
 
     path = Path(path)
     if path.suffix.lower() == ".json" and path.exists():
         conv = read_export(path, cb)
         if on_note is not None:
-            on_note(f"{path.name}: {conv.reconciliation()}; the accepted ones are used")
+            on_note(used_note(path, conv))
         return conv.annotations, conv.coded, conv.predictions
     annotations, coded = read_annotations(path, cb)
     beside = path.with_name("predictions.parquet")

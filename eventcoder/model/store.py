@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from eventcoder.errors import ModelError
-from eventcoder.files import atomic_path, refuse_input, sha256
+from eventcoder.files import atomic_path, sha256
 from eventcoder.model.textmodel import FEATURES, Hierarchy, TextModel
 from eventcoder.schema.codebook import Codebook
 
@@ -41,13 +40,9 @@ MAX_HEADER_BYTES = 16 << 20
 _ARRAYS = {"columns": np.int64, "idf": np.float32, "coef": np.float32, "intercept": np.float32}
 
 
-def save_model(model: TextModel, path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
-    """Write ``model`` to ``path`` (written beside it, then renamed); return the path.
-
-    ``OutputError`` if ``path`` is one of ``inputs`` (the tables it was trained on).
-    """
+def save_model(model: TextModel, path: str | Path) -> Path:
+    """Write ``model`` to ``path`` (written beside it, then renamed); return the path."""
     path = Path(path)
-    refuse_input(path, inputs)
     blobs: dict[str, bytes] = {}
     for name, dtype in _ARRAYS.items():
         buf = io.BytesIO()

@@ -129,6 +129,7 @@ __all__ = [
     "export_to_annotations",
     "read_annotations",
     "read_export",
+    "used_note",
     "utf16_to_code_points",
     "write_conversion",
 ]
@@ -267,6 +268,15 @@ def _extract(
     )
 
 
+def used_note(path: Path, conv: Conversion) -> str:
+    """What became of an export's annotations when a later stage reads it directly: only the
+    accepted ones go on, so the others are said, as ``convert`` says them."""
+    return (
+        f"{path.name}: {conv.reconciliation()}; the accepted ones are used "
+        "(`eventcoder convert` writes the rejects and the skipped)"
+    )
+
+
 def read_annotations(
     path: str | Path, cb: Codebook, on_note: Callable[[str], None] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -291,11 +301,7 @@ def read_annotations(
     if path.suffix.lower() == ".json":
         conv = read_export(path, cb)
         if on_note is not None:
-            # Only accepted annotations go on: say what became of the others, as convert does.
-            on_note(
-                f"{path.name}: {conv.reconciliation()}; the accepted ones are used "
-                "(`eventcoder convert` writes the rejects and the skipped)"
-            )
+            on_note(used_note(path, conv))
         return conv.annotations, conv.coded
     # glob=False: a folder named "run [draft]" is a folder, not a pattern matching nothing
     try:
